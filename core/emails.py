@@ -1,0 +1,156 @@
+"""The email outbox: queue a templated email once, send it once, retry what can be retried.
+
+Templates live in ``templates/emails/<name>/`` as ``subject.txt``, ``body.txt`` and ``body.html``.
+"""
+
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from core.models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+# A claim older than this is taken to belong to a worker that died mid-send.
+CLAIM_TIMEOUT = timedelta(minutes=10)
+
+
+class TemporaryEmailError(Exception):
+    """The mail server said 'try later' (4xx) or could not be reached."""
+
+
+def email_render(template: str, context: dict) -> tuple[str, str, str]:
+    context = {"site_url": settings.SITE_URL, **context}
+    subject = render_to_string(f"emails/{template}/subject.txt", context)
+    subject = " ".join(subject.split())
+    text = render_to_string(f"emails/{template}/body.txt", context)
+    html = render_to_string(f"emails/{template}/body.html", context)
+    return subject, text, html
+
+
+def email_queue(
+    *,
+    key: str,
+    to: str,
+    template: str,
+    context: dict,
+    attachment_path: str = "",
+    attachment_name: str = "",
+) -> OutboundEmail:
+    """Queue an email under ``key``; a second call with the same key changes nothing.
+
+    The send task is enqueued only once the surrounding transaction commits.
+    """
+    from core.tasks import email_send
+
+    existing = OutboundEmail.objects.filter(key=key).first()
+    if existing:
+        return existing
+    subject, text, html = email_render(template, context)
+    try:
+        with transaction.atomic():
+            outbound = OutboundEmail.objects.create(
+                key=key,
+                to=to,
+                subject=subject,
+                text_body=text,
+                html_body=html,
+                attachment_path=attachment_path,
+                attachment_name=attachment_name,
+            )
+    except IntegrityError:
+        return OutboundEmail.objects.get(key=key)
+    email_send.delay_on_commit(outbound.pk)
+    return outbound
+
+
+def _claim(outbound_id: int) -> OutboundEmail | None:
+    with transaction.atomic():
+        outbound = OutboundEmail.objects.select_for_update().filter(pk=outbound_id).first()
+        if outbound is None or outbound.status in (
+            OutboundEmail.Status.SENT,
+            OutboundEmail.Status.FAILED,
+        ):
+            return None
+        now = timezone.now()
+        if (
+            outbound.status == OutboundEmail.Status.SENDING
+            and outbound.claimed_at
+            and now - outbound.claimed_at < CLAIM_TIMEOUT
+        ):
+            return None
+        outbound.status = OutboundEmail.Status.SENDING
+        outbound.claimed_at = now
+        outbound.attempts += 1
+        outbound.save(update_fields=["status", "claimed_at", "attempts", "updated_at"])
+        return outbound
+
+
+def _is_permanent(error: Exception) -> bool:
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+def email_deliver(*, outbound_id: int) -> bool:
+    """Send one queued email. Returns True if this call sent it.
+
+    Raises ``TemporaryEmailError`` when the server asks to try later, so the task can retry.
+    No database lock is held while talking to the mail server.
+    """
+    outbound = _claim(outbound_id)
+    if outbound is None:
+        return False
+    message = EmailMultiAlternatives(
+        subject=outbound.subject,
+        body=outbound.text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[outbound.to],
+    )
+    if outbound.html_body:
+        message.attach_alternative(outbound.html_body, "text/html")
+    if outbound.attachment_path:
+        with default_storage.open(outbound.attachment_path, "rb") as handle:
+            message.attach(outbound.attachment_name or "attachment.pdf", handle.read(),
+                           "application/pdf")
+    try:
+        message.send()
+    except (smtplib.SMTPException, OSError) as error:
+        permanent = _is_permanent(error)
+        status = OutboundEmail.Status.FAILED if permanent else OutboundEmail.Status.QUEUED
+        OutboundEmail.objects.filter(pk=outbound.pk).update(
+            status=status, last_error=f"{type(error).__name__}: {error}"[:2000],
+            updated_at=timezone.now(),
+        )
+        if permanent:
+            logger.warning("Gave up on email %s to %s: %s", outbound.key, outbound.to, error)
+            return False
+        raise TemporaryEmailError(str(error)) from error
+    OutboundEmail.objects.filter(pk=outbound.pk).update(
+        status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="",
+        updated_at=timezone.now(),
+    )
+    return True
+
+
+def email_outbox_pending_ids() -> list[int]:
+    """Emails that should have gone by now: queued a while ago, or claimed by a dead worker."""
+    now = timezone.now()
+    return list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.QUEUED, updated_at__lt=now - timedelta(minutes=5)
+        ).values_list("pk", flat=True)[:500]
+    ) + list(
+        OutboundEmail.objects.filter(
+            status=OutboundEmail.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+        ).values_list("pk", flat=True)[:500]
+    )

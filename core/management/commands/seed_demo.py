@@ -1,0 +1,171 @@
+"""Demo data for `make run`: safe to run again, it only adds what is missing."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from billing.models import FeeSchedule
+from members import services
+from members.models import Institution, MembershipApplication, Tier, User
+from members.services import InstitutionData
+
+STAFF_EMAIL = "staff@ncsup.example.org"
+STAFF_PASSWORD = "ncsup-demo-staff"  # noqa: S105 - printed for the demo, never used in production
+APPLICANT_PASSWORD = "ncsup-demo-member"  # noqa: S105
+
+TIERS = [
+    dict(
+        code="tier-1",
+        name="Tier 1: Network membership",
+        position=1,
+        summary="Join the network: convenings, professional development and change packages.",
+        benefits="Invitations to 4-6 convenings a year (travel at your own cost)\n"
+        "An introductory online course in improvement science, and onboarding\n"
+        "Professional development with the network\n"
+        "Change packages: what worked, for whom, under what conditions",
+        includes_collaborative=False,
+        enrollment_open=True,
+    ),
+    dict(
+        code="tier-2",
+        name="Tier 2: Breakthrough Collaborative",
+        position=2,
+        summary="Everything in Tier 1, plus a seat in a year-long Breakthrough Collaborative.",
+        benefits="Everything in Tier 1\n"
+        "A seat in a twelve-month Breakthrough Collaborative\n"
+        "Periodic online coaching calls with a Center improvement coach\n"
+        "Shared measures and run charts across the collaborative",
+        includes_collaborative=True,
+        enrollment_open=True,
+    ),
+]
+
+# (LEA, city, state) with (IHE, city, state): partnerships of the original network.
+PARTNERSHIPS = [
+    (("Oxford School District", "Oxford", "MS"), ("University of Mississippi", "Oxford", "MS")),
+    (
+        ("Chesterfield County Public Schools", "Chesterfield", "VA"),
+        ("University of Virginia", "Charlottesville", "VA"),
+    ),
+    (
+        ("Chicago Public Schools", "Chicago", "IL"),
+        ("University of Illinois Chicago", "Chicago", "IL"),
+    ),
+    (("Denver Public Schools", "Denver", "CO"), ("University of Denver", "Denver", "CO")),
+    (
+        ("Fairfax County Public Schools", "Falls Church", "VA"),
+        ("George Mason University", "Fairfax", "VA"),
+    ),
+    (
+        ("Portland Public Schools", "Portland", "OR"),
+        ("Portland State University", "Portland", "OR"),
+    ),
+    (
+        ("Avondale Elementary School District", "Avondale", "AZ"),
+        ("Arizona State University", "Tempe", "AZ"),
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data: tiers, fees, a staff login and applications in each state."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        for tier in TIERS:
+            Tier.objects.get_or_create(code=tier["code"], defaults=tier)
+        FeeSchedule.objects.get_or_create(
+            effective_from=date(2024, 1, 1),
+            defaults=dict(
+                institution_fee=Decimal("2500.00"),
+                partnership_fee=Decimal("5000.00"),
+                extra_seat_fee=Decimal("500.00"),
+            ),
+        )
+        staff, created = User.objects.get_or_create(
+            email=STAFF_EMAIL,
+            defaults=dict(first_name="Center", last_name="Staff", is_staff=True, is_superuser=True),
+        )
+        if created:
+            staff.set_password(STAFF_PASSWORD)
+            staff.save()
+        self._verified(staff)
+
+        if not MembershipApplication.objects.exists():
+            self._applications(staff)
+
+        self.stdout.write(self.style.SUCCESS("Demo data ready."))
+        self.stdout.write(
+            f"  Staff login:     {STAFF_EMAIL} / {STAFF_PASSWORD}  (admin at /staff/)"
+        )
+        self.stdout.write(
+            f"  Applicant login: oxford@demo.ncsup.example.org / {APPLICANT_PASSWORD}"
+        )
+
+    def _verified(self, user):
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )
+
+    def _applications(self, staff):
+        tier1, tier2 = Tier.objects.get(code="tier-1"), Tier.objects.get(code="tier-2")
+        outcomes = [
+            "approve",
+            "approve",
+            "submitted",
+            "waitlist",
+            "reject",
+            "withdraw",
+            "submitted",
+        ]
+        for (lea, ihe), outcome in zip(PARTNERSHIPS, outcomes, strict=True):
+            slug = lea[0].split()[0].lower()
+            applicant, _ = User.objects.get_or_create(
+                email=f"{slug}@demo.ncsup.example.org",
+                defaults=dict(first_name=slug.capitalize(), last_name="Lead"),
+            )
+            applicant.set_password(APPLICANT_PASSWORD)
+            applicant.save()
+            self._verified(applicant)
+            application = services.application_submit(
+                applicant=applicant,
+                kind=MembershipApplication.Kind.PARTNERSHIP,
+                institutions=[
+                    InstitutionData(
+                        name=lea[0], kind=Institution.Kind.LEA, city=lea[1], state=lea[2]
+                    ),
+                    InstitutionData(
+                        name=ihe[0], kind=Institution.Kind.IHE, city=ihe[1], state=ihe[2]
+                    ),
+                ],
+                tier=tier2 if outcome in ("approve", "waitlist") else tier1,
+                problem_of_practice="Chronic absenteeism in our middle schools.",
+                contact_name=f"{slug.capitalize()} Lead",
+                contact_email=applicant.email,
+                billing_name="Accounts Payable",
+                billing_email=f"ap-{slug}@demo.ncsup.example.org",
+                billing_address=f"1 District Way\n{lea[1]}, {lea[2]}",
+                pays_by_po=outcome == "approve",
+                po_number="PO-2027-0042" if outcome == "approve" else "",
+                commitment_accepted=True,
+            )
+            if outcome == "approve":
+                services.application_approve(
+                    application=application, actor=staff, reason="Welcome to the network."
+                )
+            elif outcome == "waitlist":
+                services.application_waitlist(
+                    application=application, actor=staff, reason="The spring cohort is full."
+                )
+            elif outcome == "reject":
+                services.application_reject(
+                    application=application,
+                    actor=staff,
+                    reason="Please apply again for the next cohort.",
+                )
+            elif outcome == "withdraw":
+                services.application_withdraw(application=application, actor=applicant)

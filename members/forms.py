@@ -1,0 +1,119 @@
+from django import forms
+
+from core.usstates import US_STATES
+from members.models import Institution, MembershipApplication, Tier
+from members.services import InstitutionData
+
+
+class InstitutionForm(forms.Form):
+    name = forms.CharField(max_length=200, label="Institution name")
+    kind = forms.ChoiceField(choices=Institution.Kind.choices, widget=forms.RadioSelect,
+                             label="Kind of institution")
+    city = forms.CharField(max_length=100)
+    state = forms.ChoiceField(choices=[("", "Choose a state"), *US_STATES], label="US state")
+    website = forms.URLField(required=False, assume_scheme="https")
+    nces_id = forms.CharField(
+        max_length=12, required=False, label="NCES or IPEDS id (optional)",
+        help_text="Your NCES district id, or your college's IPEDS unit id.",
+    )
+
+    def __init__(self, *args, required=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_required = required
+        if not required:
+            for field in self.fields.values():
+                field.required = False
+
+    def has_content(self):
+        return any((self.data.get(self.add_prefix(name)) or "").strip()
+                   for name in ("name", "city"))
+
+    def full_clean(self):
+        if not self.is_required and not self.has_content():
+            self.cleaned_data = {}
+            self._errors = forms.utils.ErrorDict()
+            return
+        if not self.is_required:
+            for name in ("name", "kind", "city", "state"):
+                self.fields[name].required = True
+        super().full_clean()
+
+    def to_data(self) -> InstitutionData:
+        return InstitutionData(**self.cleaned_data)
+
+
+class ApplicationForm(forms.Form):
+    WAITLIST, OTHER_TIER = "waitlist", "other"
+
+    kind = forms.ChoiceField(
+        choices=MembershipApplication.Kind.choices, widget=forms.RadioSelect,
+        initial=MembershipApplication.Kind.SINGLE, label="We apply as",
+    )
+    requested_tier = forms.ModelChoiceField(
+        queryset=Tier.objects.all(), widget=forms.RadioSelect, empty_label=None,
+        label="Membership tier",
+    )
+    closed_tier_choice = forms.ChoiceField(
+        choices=[(WAITLIST, "Put us on the waitlist for the tier we chose"),
+                 (OTHER_TIER, "Apply for a tier that is open now")],
+        widget=forms.RadioSelect, required=False,
+        label="If the tier you choose is closed for this cohort",
+    )
+    problem_of_practice = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), max_length=4000,
+        help_text="The problem your team wants to improve, e.g. chronic absenteeism.",
+    )
+    contact_name = forms.CharField(max_length=120, label="Name")
+    contact_title = forms.CharField(max_length=120, required=False, label="Title")
+    contact_email = forms.EmailField(label="Email")
+    contact_phone = forms.CharField(max_length=30, required=False, label="Phone")
+    billing_name = forms.CharField(max_length=120, label="Billing contact name")
+    billing_email = forms.EmailField(label="Billing contact email")
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=500,
+                                      label="Billing address")
+    pays_by_po = forms.BooleanField(required=False, label="We pay by purchase order")
+    po_number = forms.CharField(max_length=60, required=False,
+                                label="Purchase order number (if you have one)")
+    commitment_accepted = forms.BooleanField(
+        label="We commit to two years of membership, invoiced once a year."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        tiers = list(Tier.objects.all())
+        self.fields["requested_tier"].queryset = Tier.objects.all()
+        self.fields["requested_tier"].label_from_instance = (
+            lambda t: t.name if t.enrollment_open else f"{t.name} (enrollment closed: waitlist)"
+        )
+        self.any_tier_closed = any(not t.enrollment_open for t in tiers)
+        self.open_tiers = [t for t in tiers if t.enrollment_open]
+
+    def clean(self):
+        data = super().clean()
+        tier = data.get("requested_tier")
+        if tier and not tier.enrollment_open:
+            choice = data.get("closed_tier_choice")
+            if not choice:
+                self.add_error(
+                    "requested_tier",
+                    f"Enrollment in {tier.name} is closed for this cohort. Choose below whether "
+                    "to join its waitlist or to apply for a tier that is open now.",
+                )
+            elif choice == self.OTHER_TIER:
+                if not self.open_tiers:
+                    self.add_error("closed_tier_choice", "No tier is open right now; "
+                                   "please choose the waitlist.")
+                else:
+                    data["requested_tier"] = self.open_tiers[0]
+        if data.get("pays_by_po") is False and data.get("po_number"):
+            data["pays_by_po"] = True
+        return data
+
+    @property
+    def join_waitlist(self):
+        return self.cleaned_data.get("closed_tier_choice") == self.WAITLIST
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                             max_length=2000)

@@ -1,0 +1,221 @@
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower, Replace
+from django.urls import reverse
+
+from core.models import TimeStampedModel
+from core.usstates import US_STATES
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person. The email address is the login."""
+
+    username = None
+    email = models.EmailField("email address", unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = UserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+
+class Tier(models.Model):
+    """A level of membership, as offered on the public pages. The offer lives here, not in code."""
+
+    code = models.SlugField(unique=True)
+    name = models.CharField(max_length=80)
+    summary = models.CharField(max_length=250)
+    benefits = models.TextField(help_text="One benefit a line, shown as a list.")
+    includes_collaborative = models.BooleanField(
+        default=False, help_text="Includes a seat in a Breakthrough Collaborative."
+    )
+    enrollment_open = models.BooleanField(
+        default=True,
+        help_text="When closed, applicants are offered the waitlist or another tier.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def benefit_list(self):
+        return [line.strip() for line in self.benefits.splitlines() if line.strip()]
+
+
+class Institution(TimeStampedModel):
+    class Kind(models.TextChoices):
+        LEA = "lea", "K-12 school or district (LEA)"
+        IHE = "ihe", "College or university (IHE)"
+        YSO = "yso", "Youth-serving organization"
+
+    name = models.CharField(max_length=200)
+    # Case- and space-insensitive name, for catching the same institution applying twice.
+    name_key = models.GeneratedField(
+        expression=Lower(Replace("name", models.Value(" "), models.Value(""))),
+        output_field=models.CharField(max_length=200),
+        db_persist=True,
+    )
+    kind = models.CharField(max_length=3, choices=Kind)
+    city = models.CharField(max_length=100)
+    state = models.CharField("US state", max_length=2, choices=US_STATES)
+    website = models.URLField(blank=True)
+    nces_id = models.CharField(
+        "NCES or IPEDS id", max_length=12, blank=True,
+        help_text="NCES district id for schools and districts, IPEDS unit id for colleges.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name_key", "state"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.state})"
+
+
+class MembershipApplication(TimeStampedModel):
+    class Kind(models.TextChoices):
+        SINGLE = "single", "One institution"
+        PARTNERSHIP = "partnership", "LEA-IHE partnership"
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", "submitted"
+        WAITLISTED = "waitlisted", "waitlisted"
+        APPROVED = "approved", "approved"
+        REJECTED = "rejected", "rejected"
+        WITHDRAWN = "withdrawn", "withdrawn"
+
+    TRANSITIONS = {
+        Status.SUBMITTED: {Status.APPROVED, Status.REJECTED, Status.WAITLISTED, Status.WITHDRAWN},
+        Status.WAITLISTED: {Status.APPROVED, Status.REJECTED, Status.WITHDRAWN},
+    }
+    PENDING = (Status.SUBMITTED, Status.WAITLISTED)
+
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications"
+    )
+    kind = models.CharField("applying as", max_length=12, choices=Kind, default=Kind.SINGLE)
+    institutions = models.ManyToManyField(Institution, related_name="applications")
+    requested_tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="+")
+    problem_of_practice = models.TextField(
+        help_text="The problem your team wants to work on, e.g. chronic absenteeism."
+    )
+    contact_name = models.CharField("primary contact name", max_length=120)
+    contact_title = models.CharField("title", max_length=120, blank=True)
+    contact_email = models.EmailField("primary contact email")
+    contact_phone = models.CharField("phone", max_length=30, blank=True)
+    billing_name = models.CharField("billing contact name", max_length=120)
+    billing_email = models.EmailField("billing contact email")
+    billing_address = models.TextField("billing address")
+    pays_by_po = models.BooleanField("we pay by purchase order", default=False)
+    po_number = models.CharField("purchase order number", max_length=60, blank=True)
+    commitment_accepted = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status, default=Status.SUBMITTED,
+                              db_index=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    waitlisted_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(commitment_accepted=True),
+                name="application_commitment_accepted",
+                violation_error_message="The two-year commitment must be accepted.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Application #{self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("members:application_detail", args=[self.pk])
+
+    @property
+    def is_pending(self):
+        return self.status in self.PENDING
+
+    def display_name(self):
+        """Institution names; needs ``institutions`` prefetched to stay query-free in lists."""
+        return " + ".join(i.name for i in self.institutions.all())
+
+
+class Membership(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "awaiting first payment"
+        ACTIVE = "active", "active"
+        ENDED = "ended", "ended"
+        LEFT_EARLY = "left_early", "left early"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACTIVE, Status.LEFT_EARLY},
+        Status.ACTIVE: {Status.ENDED, Status.LEFT_EARLY},
+    }
+    CURRENT = (Status.PENDING, Status.ACTIVE)
+
+    application = models.OneToOneField(
+        MembershipApplication, on_delete=models.PROTECT, related_name="membership"
+    )
+    institutions = models.ManyToManyField(Institution, related_name="memberships")
+    tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="memberships")
+    term_start = models.DateField()
+    term_end = models.DateField(help_text="Two years after the start: the initial commitment.")
+    status = models.CharField(max_length=12, choices=Status, default=Status.PENDING,
+                              db_index=True)
+    active_at = models.DateTimeField(null=True, blank=True)
+    left_early_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-term_start", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(term_end__gt=models.F("term_start")),
+                name="membership_term_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Membership #{self.pk}"
+
+    @property
+    def is_partnership(self):
+        return self.application.kind == MembershipApplication.Kind.PARTNERSHIP

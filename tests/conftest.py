@@ -1,0 +1,166 @@
+import logging
+import os
+import shutil
+import socket
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+
+from tests import factories
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require_service(available: bool, reason: str):
+    """Skip a test that needs a real service, except in CI where a missing service fails."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{reason} (CI must run this test)")
+    pytest.skip(reason)
+
+
+def _port_open(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1",
+                                       parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def postgres(settings):
+    from django.db import connection
+
+    require_service(connection.vendor == "postgresql",
+                    "needs PostgreSQL: set DATABASE_URL=postgres://...")
+    return connection
+
+
+@pytest.fixture
+def redis_url():
+    url = os.environ.get("REDIS_URL", "")
+    require_service(bool(url) and _port_open(url, 6379), "needs Redis: set REDIS_URL=redis://...")
+    return url
+
+
+@pytest.fixture
+def chromium_path():
+    path = shutil.which("chromium") or ("/usr/bin/chromium"
+                                        if os.path.exists("/usr/bin/chromium") else None)
+    require_service(path is not None, "needs Debian's chromium: apt-get install chromium")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_error_logs(caplog):
+    """A test during which something logs an ERROR fails: errors are never background noise."""
+    caplog.set_level(logging.WARNING)
+    yield
+    errors = [r for r in caplog.get_records("call") if r.levelno >= logging.ERROR]
+    if errors:
+        pytest.fail("ERROR logged during the test: "
+                    + "; ".join(f"{r.name}: {r.getMessage()}" for r in errors))
+
+
+@pytest.fixture
+def fees(db):
+    return factories.FeeScheduleFactory()
+
+
+@pytest.fixture
+def tier1(db):
+    return factories.TierFactory()
+
+
+@pytest.fixture
+def tier2(db):
+    return factories.TierFactory(two=True)
+
+
+@pytest.fixture
+def staff(db):
+    return factories.UserFactory(staff=True, email="staff@ncsup.example.org")
+
+
+@pytest.fixture
+def applicant(db):
+    return factories.UserFactory(email="applicant@district.example.org")
+
+
+@pytest.fixture
+def applicant_client(client, applicant):
+    client.force_login(applicant)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
+def immediate_on_commit(monkeypatch):
+    """Run on-commit callbacks (task enqueues) at once, as if each service call committed.
+
+    Tests run inside a transaction that never commits; without this, nothing would be sent.
+    """
+    from django.db import transaction
+
+    def on_commit(func, using=None, robust=False):
+        func()
+
+    monkeypatch.setattr(transaction, "on_commit", on_commit)
+
+
+class SmtpSink:
+    """A local SMTP server (aiosmtpd) that records messages, or answers with a chosen error."""
+
+    def __init__(self):
+        self.messages = []
+        self.rcpt_reply = None  # e.g. "451 4.3.0 try again later"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_reply:
+            return self.rcpt_reply
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        from email import message_from_bytes
+
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_sink(settings):
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink()
+    sink.port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller.start()
+    settings.MAILERS = {"default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": "127.0.0.1", "port": sink.port, "timeout": 5},
+    }}
+    yield sink
+    controller.stop()

@@ -1,0 +1,123 @@
+import pytest
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core import mail
+from django.urls import reverse
+
+from members.models import Membership, MembershipApplication
+from tests.factories import ApplicationFactory, InstitutionFactory, TierFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
+CHANGELIST = reverse("admin:members_membershipapplication_changelist")
+
+
+def act(client, action, applications, reason=None):
+    data = {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in applications]}
+    if reason is not None:
+        data.update(apply="1", reason=reason)
+    return client.post(CHANGELIST, data, follow=reason is not None)
+
+
+def test_approve_asks_for_a_note_then_creates_the_membership(staff_client, staff):
+    application = ApplicationFactory(partnership=True)
+    confirm = act(staff_client, "approve_selected", [application])
+    assert confirm.status_code == 200
+    assert "You are about to <strong>approve</strong>" in confirm.content.decode()
+    assert not Membership.objects.exists()
+
+    done = act(staff_client, "approve_selected", [application], reason="Welcome aboard")
+    assert "Approve: 1 application(s)." in done.content.decode()
+    membership = Membership.objects.get()
+    assert membership.application == application
+    assert membership.institutions.count() == 2
+    application.refresh_from_db()
+    assert (application.status, application.decided_by, application.decision_reason) == (
+        "approved", staff, "Welcome aboard")
+    assert [m.subject for m in mail.outbox if "approved" in m.subject]
+
+
+def test_second_approval_does_nothing(staff_client):
+    application = ApplicationFactory()
+    act(staff_client, "approve_selected", [application], reason="")
+    act(staff_client, "approve_selected", [application], reason="")
+    assert Membership.objects.count() == 1
+    assert len([m for m in mail.outbox if "approved" in m.subject]) == 1
+
+
+def test_reject_without_reason_is_refused_next_to_the_field(staff_client):
+    application = ApplicationFactory()
+    response = act(staff_client, "reject_selected", [application], reason="")
+    assert "Say why, for the applicant and the record." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == "submitted"
+
+    act(staff_client, "reject_selected", [application], reason="Apply next cohort")
+    application.refresh_from_db()
+    assert application.status == "rejected"
+
+
+def test_illegal_move_in_a_batch_is_reported_and_the_rest_proceed(staff_client):
+    open_one = ApplicationFactory()
+    withdrawn = ApplicationFactory(status="withdrawn")
+    response = act(staff_client, "waitlist_selected", [open_one, withdrawn], reason="Full")
+    html = response.content.decode()
+    assert "Waitlist: 1 application(s)." in html
+    assert f"#{withdrawn.pk}: " in html and "cannot become waitlisted" in html
+    open_one.refresh_from_db()
+    withdrawn.refresh_from_db()
+    assert (open_one.status, withdrawn.status) == ("waitlisted", "withdrawn")
+
+
+def test_non_staff_cannot_reach_the_admin(applicant_client):
+    application = ApplicationFactory()
+    response = act(applicant_client, "approve_selected", [application], reason="")
+    assert response.redirect_chain[-1][0].startswith(reverse("admin:login"))
+    assert not Membership.objects.exists()
+
+
+def test_applications_cannot_be_added_or_deleted_in_admin(staff_client):
+    application = ApplicationFactory()
+    assert staff_client.get(reverse("admin:members_membershipapplication_add")).status_code == 403
+    assert staff_client.get(reverse("admin:members_membershipapplication_delete",
+                                    args=[application.pk])).status_code == 403
+
+
+def test_list_filters_and_search(staff_client):
+    ApplicationFactory(institutions=[InstitutionFactory(name="Chicago Public Schools",
+                                                        state="IL")])
+    ApplicationFactory(status="waitlisted", requested_tier=TierFactory(two=True))
+    html = staff_client.get(CHANGELIST, {"q": "chicago"}).content.decode()
+    assert "Chicago Public Schools" in html
+    assert "1 result" in html
+    response = staff_client.get(CHANGELIST, {"status__exact": "waitlisted"})
+    assert response.context["cl"].result_count == 1
+    html = response.content.decode()
+    for facet in ("By status", "By requested tier", "By applying as", "By US state"):
+        assert facet in html
+
+
+def _add_applications(count, tier, institution):
+    applicant = ApplicationFactory(requested_tier=tier, institutions=[institution]).applicant
+    rows = [MembershipApplication(applicant=applicant, requested_tier=tier, kind="single",
+                                  problem_of_practice="x", contact_name="x",
+                                  contact_email="x@example.org", billing_name="x",
+                                  billing_email="x@example.org", billing_address="x",
+                                  commitment_accepted=True) for _ in range(count - 1)]
+    through = MembershipApplication.institutions.through
+    through.objects.bulk_create(
+        through(membershipapplication_id=a.pk, institution_id=institution.pk)
+        for a in MembershipApplication.objects.bulk_create(rows)
+    )
+
+
+def test_admin_application_list_query_count_is_the_same_at_10_and_1000(
+    staff_client, django_assert_max_num_queries
+):
+    tier, institution = TierFactory(), InstitutionFactory()
+    counts = []
+    for total in (10, 1000):
+        _add_applications(total - MembershipApplication.objects.count(), tier, institution)
+        with django_assert_max_num_queries(12) as captured:
+            response = staff_client.get(CHANGELIST)
+        assert response.context["cl"].result_count == total
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1]
