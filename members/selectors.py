@@ -12,9 +12,19 @@ def applications_of(user: User) -> QuerySet[MembershipApplication]:
     )
 
 
+def memberships_visible_to(user: User) -> QuerySet[Membership]:
+    """The memberships a person belongs to: the one place that answers "whose is this?".
+
+    Billing and the collaboratives ask this before showing anything a membership owns.
+    """
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    return Membership.objects.filter(application__applicant=user)
+
+
 def memberships_of(user: User) -> QuerySet[Membership]:
     return (
-        Membership.objects.filter(application__applicant=user)
+        memberships_visible_to(user)
         .select_related("tier", "application")
         .prefetch_related("institutions")
     )

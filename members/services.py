@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Value
@@ -174,6 +176,10 @@ def application_approve(
         term_end=_add_years(start, COMMITMENT_YEARS),
     )
     membership.institutions.set(locked.institutions.all())
+    # What other apps do for a new membership (billing issues year 1) runs as tasks named in
+    # settings, after commit: members imports no other app.
+    for task_name in settings.MEMBERSHIP_APPROVED_TASKS:
+        current_app.tasks[task_name].delay_on_commit(membership_id=membership.pk)
     email_queue(
         key=f"application-approved:{locked.pk}",
         to=locked.applicant.email,

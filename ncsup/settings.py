@@ -183,6 +183,9 @@ CELERY_BEAT_SCHEDULE = {
     "email-outbox-retry": {"task": "core.tasks.email_outbox_flush", "schedule": 300.0},
 }
 
+# Tasks run (after commit, with ``membership_id=``) when staff approve an application.
+MEMBERSHIP_APPROVED_TASKS: list[str] = []
+
 # --- Payments ---------------------------------------------------------------------------------
 # Without keys the portal offers payment by check or purchase order only.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
