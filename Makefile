@@ -31,8 +31,10 @@ migrate: $(STAMP)
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Local helpers run in development mode unless told otherwise (DEBUG=false SECRET_KEY=...).
+run migrate seed worker beat: export DEBUG ?= true
+
 # Serves the portal on SQLite with tasks run in-process and mail printed to this terminal.
-run: export DEBUG ?= true
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 

@@ -13,7 +13,7 @@ class InstitutionForm(forms.Form):
     state = forms.ChoiceField(choices=[("", "Choose a state"), *US_STATES], label="US state")
     website = forms.URLField(required=False, assume_scheme="https")
     nces_id = forms.CharField(
-        max_length=12, required=False, label="NCES or IPEDS id (optional)",
+        max_length=12, required=False, label="NCES or IPEDS id",
         help_text="Your NCES district id, or your college's IPEDS unit id.",
     )
 
@@ -21,7 +21,9 @@ class InstitutionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.is_required = required
         if not required:
-            for field in self.fields.values():
+            for name, field in self.fields.items():
+                # Required once a partner is named; not marked "(optional)" on the page.
+                field.conditional = name in ("name", "kind", "city", "state")
                 field.required = False
 
     def has_content(self):

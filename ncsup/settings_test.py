@@ -18,8 +18,9 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 SECURE_SSL_REDIRECT = False
-# Tasks run in-process in tests; the integration tests start a real worker on Redis themselves.
-CELERY_TASK_ALWAYS_EAGER = True
+# Tasks run in-process in tests; the integration tests start a real worker on Redis themselves
+# (which sets CELERY_TASK_ALWAYS_EAGER=false for the worker process).
+CELERY_TASK_ALWAYS_EAGER = os.environ.get("CELERY_TASK_ALWAYS_EAGER", "true") == "true"
 # Each test starts with an empty cache (see tests/conftest.py); a process-local cache keeps
 # concurrent test runs on one machine from sharing rate-limit counters.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -11,3 +11,10 @@ def usd(value):
     if value in (None, ""):
         return ""
     return format_usd(value)
+
+
+@register.filter
+def is_optional(bound_field):
+    """Mark a field "(optional)" unless it is required, or required once its group is used."""
+    field = bound_field.field
+    return not field.required and not getattr(field, "conditional", False)

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test import override_settings
 
 from billing.models import FeeSchedule
 from members import services
@@ -72,6 +73,10 @@ PARTNERSHIPS = [
 class Command(BaseCommand):
     help = "Load demo data: tiers, fees, a staff login and applications in each state."
 
+    # The demo's own emails are recorded in the outbox (see Staff admin) but not printed.
+    @override_settings(
+        MAILERS={"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+    )
     @transaction.atomic
     def handle(self, *args, **options):
         for tier in TIERS:
