@@ -44,30 +44,42 @@ def email_queue(
     attachment_path: str = "",
     attachment_name: str = "",
 ) -> OutboundEmail:
-    """Queue an email under ``key``; a second call with the same key changes nothing.
+    """Queue a templated email under ``key``; a second call with the same key changes nothing.
 
     The send task is enqueued only once the surrounding transaction commits.
     """
-    from core.tasks import email_send
-
     existing = OutboundEmail.objects.filter(key=key).first()
     if existing:
         return existing
     subject, text, html = email_render(template, context)
+    return email_queue_rendered(key=key, to=to, subject=subject, text=text, html=html,
+                                attachment_path=attachment_path,
+                                attachment_name=attachment_name)
+
+
+def email_queue_rendered(
+    *,
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str = "",
+    attachment_path: str = "",
+    attachment_name: str = "",
+) -> OutboundEmail:
+    """Queue an email already rendered (allauth renders its own). Idempotent by ``key``."""
+    from core.tasks import email_send
+
     try:
         with transaction.atomic():
-            outbound = OutboundEmail.objects.create(
-                key=key,
-                to=to,
-                subject=subject,
-                text_body=text,
-                html_body=html,
-                attachment_path=attachment_path,
-                attachment_name=attachment_name,
-            )
+            outbound, created = OutboundEmail.objects.get_or_create(key=key, defaults=dict(
+                to=to, subject=subject, text_body=text, html_body=html,
+                attachment_path=attachment_path, attachment_name=attachment_name,
+            ))
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
-    email_send.delay_on_commit(outbound.pk)
+    if created:
+        email_send.delay_on_commit(outbound.pk)
     return outbound
 
 

@@ -134,6 +134,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NCSUP] "
+ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 # allauth's defaults, written out so they are visible: per-IP and per-key limits, in the cache.
 ACCOUNT_RATE_LIMITS = {

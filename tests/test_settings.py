@@ -21,7 +21,7 @@ PRODUCTION = {
 def run(args, **env):
     clean = {k: v for k, v in os.environ.items()
              if k not in {"DEBUG", "SECRET_KEY", "EMAIL_URL", "REDIS_URL", "DATABASE_URL",
-                          "DJANGO_SETTINGS_MODULE"}}
+                          "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     clean.update(env, DJANGO_SETTINGS_MODULE="ncsup.settings")
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=clean, capture_output=True,
                           text=True, timeout=120)
