@@ -61,6 +61,9 @@ class Tier(models.Model):
         default=True,
         help_text="When closed, applicants are offered the waitlist or another tier.",
     )
+    covered_seats_per_institution = models.PositiveSmallIntegerField(
+        default=5, help_text="Improvement-team members the fee covers, per institution."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -219,3 +222,112 @@ class Membership(TimeStampedModel):
     @property
     def is_partnership(self):
         return self.application.kind == MembershipApplication.Kind.PARTNERSHIP
+
+
+class Role(models.TextChoices):
+    SPONSOR = "sponsor", "sponsor"
+    LEAD = "lead", "team lead"
+    COACH = "coach", "improvement coach"
+    DATA_ANALYST = "data_analyst", "data analyst"
+    MEMBER = "member", "team member"
+
+
+class Team(TimeStampedModel):
+    """A membership's improvement team. Seats used are counted from rows, never stored."""
+
+    membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="team")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("members:roster", args=[self.pk])
+
+
+class TeamMember(TimeStampedModel):
+    """A person's place on a team. Removing someone keeps the row (history) and frees the seat."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "active"
+        REMOVED = "removed", "removed"
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                             related_name="team_memberships")
+    role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    status = models.CharField(max_length=8, choices=Status, default=Status.ACTIVE)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["team", "user__last_name", "user__first_name", "user__email"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], condition=models.Q(status="active"),
+                                    name="one_active_place_per_person_per_team"),
+            models.UniqueConstraint(fields=["team"],
+                                    condition=models.Q(status="active", role="lead"),
+                                    name="at_most_one_team_lead"),
+        ]
+        indexes = [models.Index(fields=["team", "status"])]
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class Invitation(TimeStampedModel):
+    """An emailed invitation to a team. A pending, unexpired invitation holds a seat."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        ACCEPTED = "accepted", "accepted"
+        REVOKED = "revoked", "revoked"
+
+    TRANSITIONS = {Status.PENDING: {Status.ACCEPTED, Status.REVOKED}}
+
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="invitations")
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    role = models.CharField(max_length=12, choices=Role, default=Role.MEMBER)
+    status = models.CharField(max_length=8, choices=Status, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+    accepted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    sent_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "team", condition=models.Q(status="pending"),
+                                    name="one_pending_invitation_per_email_per_team"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+
+class SeatGrant(TimeStampedModel):
+    """Extra seats granted by staff beyond the covered ones (billed through billing)."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.PROTECT,
+                                   related_name="seat_grants")
+    seats = models.PositiveSmallIntegerField()
+    reason = models.CharField(max_length=250, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.CheckConstraint(condition=models.Q(seats__gte=1),
+                                              name="seat_grant_at_least_one")]
+
+    def __str__(self):
+        return f"+{self.seats} seats for {self.membership}"

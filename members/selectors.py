@@ -1,6 +1,6 @@
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from members.models import Membership, MembershipApplication, User
+from members.models import Membership, MembershipApplication, TeamMember, User
 
 
 def applications_of(user: User) -> QuerySet[MembershipApplication]:
@@ -19,7 +19,9 @@ def memberships_visible_to(user: User) -> QuerySet[Membership]:
     """
     if not user.is_authenticated:
         return Membership.objects.none()
-    return Membership.objects.filter(application__applicant=user)
+    on_team = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE).values(
+        "team__membership_id")
+    return Membership.objects.filter(Q(application__applicant=user) | Q(pk__in=on_team))
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

@@ -13,7 +13,16 @@ from django.utils import timezone
 
 from core.emails import email_queue
 from core.statemachine import transition
-from members.models import Institution, Membership, MembershipApplication, Tier, User
+from members.models import (
+    Institution,
+    Membership,
+    MembershipApplication,
+    Role,
+    Team,
+    TeamMember,
+    Tier,
+    User,
+)
 
 COMMITMENT_YEARS = 2
 
@@ -176,6 +185,10 @@ def application_approve(
         term_end=_add_years(start, COMMITMENT_YEARS),
     )
     membership.institutions.set(locked.institutions.all())
+    # The team starts with the applicant as its lead; they invite the rest.
+    team = Team.objects.create(membership=membership,
+                               name=" + ".join(i.name for i in locked.institutions.all()))
+    TeamMember.objects.create(team=team, user=locked.applicant, role=Role.LEAD)
     # What other apps do for a new membership (billing issues year 1) runs as tasks named in
     # settings, after commit: members imports no other app.
     for task_name in settings.MEMBERSHIP_APPROVED_TASKS:

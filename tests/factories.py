@@ -125,3 +125,31 @@ class MembershipFactory(DjangoModelFactory):
     def institutions(obj, create, extracted, **kwargs):
         if create:
             obj.institutions.set(extracted or obj.application.institutions.all())
+
+
+# --- Improvement teams -------------------------------------------------------------------------
+class TeamFactory(DjangoModelFactory):
+    """A membership's team, with a lead (pass ``lead=None`` for a team without one yet)."""
+
+    class Meta:
+        model = "members.Team"
+        skip_postgeneration_save = True
+
+    membership = factory.SubFactory(MembershipFactory)
+    name = factory.Sequence(lambda n: f"Team {n}")
+
+    @factory.post_generation
+    def lead(obj, create, extracted, **kwargs):
+        if create and extracted is not None:
+            from members.models import Role, TeamMember
+
+            TeamMember.objects.create(team=obj, user=extracted, role=Role.LEAD)
+
+
+class TeamMemberFactory(DjangoModelFactory):
+    class Meta:
+        model = "members.TeamMember"
+
+    team = factory.SubFactory(TeamFactory)
+    user = factory.SubFactory(UserFactory)
+    role = "member"
