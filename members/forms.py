@@ -1,7 +1,7 @@
 from django import forms
 
 from core.usstates import US_STATES
-from members.models import Institution, MembershipApplication, Tier
+from members.models import Institution, MembershipApplication, Role, Tier
 from members.services import InstitutionData
 
 
@@ -119,3 +119,14 @@ class ApplicationForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
                              max_length=2000)
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(max_length=120)
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.LEAD],
+                             initial=Role.MEMBER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.LEAD])

@@ -1,6 +1,14 @@
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 
-from members.models import Membership, MembershipApplication, TeamMember, User
+from members.models import (
+    Invitation,
+    Membership,
+    MembershipApplication,
+    Role,
+    Team,
+    TeamMember,
+    User,
+)
 
 
 def applications_of(user: User) -> QuerySet[MembershipApplication]:
@@ -30,3 +38,29 @@ def memberships_of(user: User) -> QuerySet[Membership]:
         .select_related("tier", "application")
         .prefetch_related("institutions")
     )
+
+
+ROLE_ORDER = [Role.LEAD, Role.SPONSOR, Role.COACH, Role.DATA_ANALYST, Role.MEMBER]
+
+
+def teams_visible_to(user: User) -> QuerySet[Team]:
+    """Teams whose roster a person may read: their own (active place), or any for staff."""
+    teams = Team.objects.select_related("membership__tier")
+    if user.is_staff:
+        return teams
+    return teams.filter(members__user=user, members__status=TeamMember.Status.ACTIVE)
+
+
+def roster_of(team: Team) -> QuerySet[TeamMember]:
+    order = Case(*(When(role=role, then=Value(i)) for i, role in enumerate(ROLE_ORDER)),
+                 default=Value(len(ROLE_ORDER)))
+    return (team.members.filter(status=TeamMember.Status.ACTIVE).select_related("user")
+            .order_by(order, "user__last_name", "user__first_name", "user__email", "pk"))
+
+
+def pending_invitations_of(team: Team) -> QuerySet[Invitation]:
+    return team.invitations.filter(status=Invitation.Status.PENDING).order_by("expires_at")
+
+
+def teams_of(user: User) -> QuerySet[Team]:
+    return Team.objects.filter(members__user=user, members__status=TeamMember.Status.ACTIVE)

@@ -1,23 +1,27 @@
 """Every write about applications and memberships that has a rule."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Value
+from django.db.models import Sum, Value
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.emails import email_queue
-from core.statemachine import transition
+from core.statemachine import audit, transition
 from members.models import (
     Institution,
+    Invitation,
     Membership,
     MembershipApplication,
     Role,
+    SeatGrant,
     Team,
     TeamMember,
     Tier,
@@ -256,3 +260,239 @@ def _add_years(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
+
+
+# --- Improvement teams ---------------------------------------------------------------------------
+INVITATION_SALT = "members.invitation"
+
+
+def seats_covered(team: Team) -> int:
+    """Covered seats: the tier's seats per institution for each institution, plus grants."""
+    membership = team.membership
+    per_institution = membership.tier.covered_seats_per_institution
+    granted = membership.seat_grants.aggregate(total=Sum("seats"))["total"] or 0
+    return per_institution * membership.institutions.count() + granted
+
+
+def seats_used(team: Team) -> int:
+    """Active members and pending, unexpired invitations each hold a seat."""
+    members = team.members.filter(status=TeamMember.Status.ACTIVE).count()
+    pending = team.invitations.filter(status=Invitation.Status.PENDING,
+                                      expires_at__gt=timezone.now()).count()
+    return members + pending
+
+
+def team_lead_of(team: Team, user: User) -> bool:
+    return team.members.filter(user=user, role=Role.LEAD, status=TeamMember.Status.ACTIVE).exists()
+
+
+def _require_lead(team: Team, actor: User):
+    if not team_lead_of(team, actor):
+        raise PermissionDenied("Only the team lead can change the roster.")
+
+
+def _lock_team(team: Team) -> Team:
+    return (Team.objects.select_for_update(of=("self",)).select_related("membership__tier")
+            .get(pk=team.pk))
+
+
+def invitations_blocked(team: Team) -> bool:
+    """Staff's choice (ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS) for a membership in arrears."""
+    return settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS and membership_in_arrears(team.membership)
+
+
+def membership_in_arrears(membership: Membership) -> bool:
+    """Is the first invoice unpaid after its due date? Billing answers (members imports no app)."""
+    if not settings.MEMBERSHIP_ARREARS_CHECK:
+        return False
+    return import_string(settings.MEMBERSHIP_ARREARS_CHECK)(membership)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    return signing.dumps({"i": invitation.pk, "n": invitation.sent_count}, salt=INVITATION_SALT)
+
+
+def invitation_from_token(token: str) -> Invitation:
+    """The invitation a link names. Raises ValidationError for a forged or mangled link."""
+    try:
+        data = signing.loads(token, salt=INVITATION_SALT)
+        invitation = Invitation.objects.select_related("team", "invited_by").get(pk=data["i"])
+    except (signing.BadSignature, KeyError, TypeError, Invitation.DoesNotExist) as error:
+        raise ValidationError("This invitation link is not valid.") from error
+    if data.get("n") != invitation.sent_count:
+        raise ValidationError("This invitation link has been replaced by a newer one; "
+                              "use the latest email.")
+    return invitation
+
+
+def _send_invitation(invitation: Invitation):
+    email_queue(
+        key=f"invitation:{invitation.pk}:{invitation.sent_count}",
+        to=invitation.email,
+        template="team_invitation",
+        context={"invitation": invitation, "team": invitation.team,
+                 "token": invitation_token(invitation)},
+    )
+
+
+@transaction.atomic
+def seat_invite(*, team: Team, actor: User, name: str, email: str, role: str) -> Invitation:
+    """Invite a person by email. The invitation holds a seat until accepted, revoked or expired."""
+    _require_lead(team, actor)
+    team = _lock_team(team)
+    email = email.strip()
+    if role == Role.LEAD:
+        raise ValidationError({"role": ["A team has one lead. Invite them in another role, "
+                                        "then hand the lead role over."]})
+    if invitations_blocked(team):
+        raise ValidationError("Invitations are paused until the membership's first invoice is "
+                              "paid. Write to the Center if payment is on its way.")
+    if team.members.filter(user__email__iexact=email, status=TeamMember.Status.ACTIVE).exists():
+        raise ValidationError({"email": [f"{email} is already on this team."]})
+    existing = team.invitations.filter(email__iexact=email, status=Invitation.Status.PENDING)
+    live = existing.filter(expires_at__gt=timezone.now()).first()
+    if live:
+        raise ValidationError({"email": [f"{email} already has a pending invitation; "
+                                         "resend it from the list below."]})
+    covered, used = seats_covered(team), seats_used(team)
+    if used >= covered:
+        raise ValidationError(
+            f"All {covered} covered seats are in use. Remove someone or revoke a pending "
+            "invitation to free a seat, or ask the Center for extra seats.",
+            code="seat_cap",
+        )
+    for stale in existing:  # expired: it no longer holds a seat; close it so a new one can be made
+        transition(stale, Invitation.Status.REVOKED, actor=actor, reason="Expired; re-invited.")
+    invitation = Invitation.objects.create(
+        team=team, name=name.strip(), email=email, role=role, invited_by=actor,
+        expires_at=timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS),
+        sent_count=1,
+    )
+    _send_invitation(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
+    """Send again with a fresh expiry; the old link stops working. An expired one needs a seat."""
+    _require_lead(invitation.team, actor)
+    team = _lock_team(invitation.team)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.status != Invitation.Status.PENDING:
+        raise ValidationError(f"This invitation is {invitation.get_status_display()}.")
+    if invitation.expires_at <= timezone.now() and seats_used(team) >= seats_covered(team):
+        raise ValidationError("This invitation expired and all covered seats are now in use.",
+                              code="seat_cap")
+    invitation.expires_at = timezone.now() + timedelta(days=settings.INVITATION_EXPIRY_DAYS)
+    invitation.sent_count += 1
+    invitation.save(update_fields=["expires_at", "sent_count", "updated_at"])
+    _send_invitation(invitation)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    _require_lead(invitation.team, actor)
+    locked, _ = transition(invitation, Invitation.Status.REVOKED, actor=actor,
+                           reason="Revoked by the team lead.")
+    return locked
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> TeamMember:
+    """The invitee, signed in with the invited address, takes the seat the invitation held."""
+    team = _lock_team(invitation.team)
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    if invitation.email.lower() != user.email.lower():
+        raise ValidationError(f"This invitation is for {invitation.email}. Sign in with that "
+                              "address to accept it.", code="wrong_email")
+    if invitation.status == Invitation.Status.ACCEPTED:
+        if invitation.accepted_by_id == user.pk:
+            return team.members.get(user=user, status=TeamMember.Status.ACTIVE)
+        raise ValidationError("This invitation has already been accepted.")
+    if invitation.status == Invitation.Status.REVOKED:
+        raise ValidationError("This invitation was withdrawn by the team lead.", code="revoked")
+    if invitation.expires_at <= timezone.now():
+        raise ValidationError("This invitation has expired. Ask the team lead to send a new one.",
+                              code="expired")
+    if not user.get_full_name() and invitation.name:
+        user.first_name, _, user.last_name = invitation.name.partition(" ")
+        user.save(update_fields=["first_name", "last_name"])
+    member = team.members.filter(user=user, status=TeamMember.Status.ACTIVE).first()
+    if member is None:
+        member = TeamMember.objects.create(team=team, user=user, role=invitation.role)
+    transition(invitation, Invitation.Status.ACCEPTED, actor=user)
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
+    audit(team, action="member:joined", actor=user, reason=f"{user.email} as {invitation.role}")
+    return member
+
+
+def _active_member(team: Team, member: TeamMember) -> TeamMember:
+    locked = TeamMember.objects.select_for_update().get(pk=member.pk, team=team)
+    if locked.status != TeamMember.Status.ACTIVE:
+        raise ValidationError("That person is no longer on the team.")
+    return locked
+
+
+@transaction.atomic
+def member_role_change(*, member: TeamMember, actor: User, role: str) -> TeamMember:
+    _require_lead(member.team, actor)
+    team = _lock_team(member.team)
+    member = _active_member(team, member)
+    if role == Role.LEAD or member.role == Role.LEAD:
+        raise ValidationError({"role": ["Use “hand over the lead role” to change who leads."]})
+    if role not in Role.values:
+        raise ValidationError({"role": ["Choose a role from the list."]})
+    old = member.role
+    member.role = role
+    member.save(update_fields=["role", "updated_at"])
+    audit(team, action="member:role", actor=actor, reason=f"{member.user.email}: {old} → {role}")
+    return member
+
+
+@transaction.atomic
+def member_remove(*, member: TeamMember, actor: User) -> TeamMember:
+    """Remove a person: the row stays as history and the seat frees."""
+    _require_lead(member.team, actor)
+    team = _lock_team(member.team)
+    member = _active_member(team, member)
+    if member.role == Role.LEAD:
+        raise ValidationError("The team lead cannot be removed. Hand the lead role to someone "
+                              "else first.", code="last_lead")
+    member.status = TeamMember.Status.REMOVED
+    member.removed_at = timezone.now()
+    member.removed_by = actor
+    member.save(update_fields=["status", "removed_at", "removed_by", "updated_at"])
+    audit(team, action="member:removed", actor=actor, reason=member.user.email)
+    return member
+
+
+@transaction.atomic
+def lead_handover(*, team: Team, actor: User, to: TeamMember) -> TeamMember:
+    """Give the lead role to another active member; the old lead stays as a team member."""
+    _require_lead(team, actor)
+    team = _lock_team(team)
+    to = _active_member(team, to)
+    if to.role == Role.LEAD:
+        return to
+    current = team.members.select_for_update().get(role=Role.LEAD, status=TeamMember.Status.ACTIVE)
+    current.role = Role.MEMBER
+    current.save(update_fields=["role", "updated_at"])
+    to.role = Role.LEAD
+    to.save(update_fields=["role", "updated_at"])
+    audit(team, action="member:lead", actor=actor,
+          reason=f"{current.user.email} → {to.user.email}")
+    return to
+
+
+@transaction.atomic
+def seat_grant_record(*, membership: Membership, seats: int, actor: User,
+                      reason: str = "") -> SeatGrant:
+    """Staff grant extra seats. Billing calls this and invoices the seats in one transaction."""
+    if seats < 1:
+        raise ValidationError({"seats": ["Grant at least one seat."]})
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    grant = SeatGrant.objects.create(membership=membership, seats=seats, reason=reason,
+                                     granted_by=actor)
+    audit(membership, action="seats:granted", actor=actor, reason=f"+{seats} {reason}".strip())
+    return grant

@@ -1,12 +1,17 @@
+from allauth.account.adapter import get_adapter
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from members import selectors, services
-from members.forms import ApplicationForm, InstitutionForm
+from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
 from members.models import MembershipApplication
 
 
@@ -102,5 +107,178 @@ def application_withdraw(request, pk):
 def dashboard(request):
     return render(request, "members/dashboard.html", {
         "applications": selectors.applications_of(request.user)[:5],
-        "memberships": selectors.memberships_of(request.user),
+        "memberships": selectors.memberships_of(request.user).annotate(team_pk=F("team__id")),
     })
+
+
+# --- Improvement-team roster ----------------------------------------------------------------------
+def _team_for(request, pk):
+    return get_object_or_404(selectors.teams_visible_to(request.user).distinct(), pk=pk)
+
+
+def _roster_context(request, team, invite_form=None):
+    is_lead = services.team_lead_of(team, request.user)
+    covered, used = services.seats_covered(team), services.seats_used(team)
+    return {
+        "team": team,
+        "page": Paginator(selectors.roster_of(team), 25).get_page(request.GET.get("page")),
+        "invitations": list(selectors.pending_invitations_of(team)) if is_lead else [],
+        "is_lead": is_lead,
+        "seats_covered": covered,
+        "seats_used": used,
+        "seats_free": max(covered - used, 0),
+        "in_arrears": services.membership_in_arrears(team.membership),
+        "invites_blocked": services.invitations_blocked(team),
+        "invite_form": invite_form or InviteForm(),
+        "role_choices": RoleForm.base_fields["role"].choices,
+        "now": timezone.now(),
+        "center_email": settings.CENTER_STAFF_EMAIL,
+        "invitation_days": settings.INVITATION_EXPIRY_DAYS,
+    }
+
+
+@login_required
+def roster(request, pk):
+    team = _team_for(request, pk)
+    invite_form = None
+    if request.method == "POST":
+        invite_form = InviteForm(request.POST)
+        if invite_form.is_valid():
+            try:
+                invitation = services.seat_invite(team=team, actor=request.user,
+                                                  **invite_form.cleaned_data)
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        invite_form.add_error(field if field in invite_form.fields else None,
+                                              errors)
+                else:
+                    invite_form.add_error(None, error.messages)
+            else:
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return redirect(team.get_absolute_url())
+    return render(request, "members/roster.html", _roster_context(request, team, invite_form))
+
+
+def _lead_action(request, pk, action):
+    """POST-only roster change by the lead. Non-leads get 404, like people from other teams."""
+    team = _team_for(request, pk)
+    if not services.team_lead_of(team, request.user):
+        raise Http404
+    try:
+        message = action(team)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, message)
+    return redirect(team.get_absolute_url())
+
+
+@login_required
+@require_POST
+def member_role(request, pk, member_pk):
+    def action(team):
+        member = get_object_or_404(team.members.select_related("user"), pk=member_pk)
+        form = RoleForm(request.POST)
+        if not form.is_valid():
+            raise ValidationError("Choose a role from the list.")
+        services.member_role_change(member=member, actor=request.user,
+                                    role=form.cleaned_data["role"])
+        return f"{member.user} is now {member.get_role_display()}."
+    return _lead_action(request, pk, action)
+
+
+@login_required
+def member_remove(request, pk, member_pk):
+    team = _team_for(request, pk)
+    member = get_object_or_404(team.members.select_related("user"), pk=member_pk,
+                               status="active")
+    if request.method == "POST":
+        def action(team):
+            services.member_remove(member=member, actor=request.user)
+            return f"{member.user} is no longer on the team; their seat is free."
+        return _lead_action(request, pk, action)
+    if not services.team_lead_of(team, request.user):
+        raise Http404
+    return render(request, "members/member_confirm.html", {
+        "team": team, "member": member, "verb": "remove",
+        "question": f"Remove {member.user} from {team}?",
+        "explain": "Their seat frees at once. The team keeps the record that they were a member.",
+        "button": "Remove from the team",
+    })
+
+
+@login_required
+def member_make_lead(request, pk, member_pk):
+    team = _team_for(request, pk)
+    member = get_object_or_404(team.members.select_related("user"), pk=member_pk,
+                               status="active")
+    if request.method == "POST":
+        def action(team):
+            services.lead_handover(team=team, actor=request.user, to=member)
+            return f"{member.user} now leads the team. You remain a team member."
+        return _lead_action(request, pk, action)
+    if not services.team_lead_of(team, request.user):
+        raise Http404
+    return render(request, "members/member_confirm.html", {
+        "team": team, "member": member, "verb": "lead",
+        "question": f"Hand the lead role to {member.user}?",
+        "explain": "A team has exactly one lead. You will stay on the team as a team member and "
+                   "will no longer be able to change the roster.",
+        "button": "Hand over the lead role",
+    })
+
+
+@login_required
+@require_POST
+def invitation_resend(request, pk, invitation_pk):
+    def action(team):
+        invitation = get_object_or_404(team.invitations, pk=invitation_pk)
+        services.invitation_resend(invitation=invitation, actor=request.user)
+        return f"Invitation sent again to {invitation.email}."
+    return _lead_action(request, pk, action)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk, invitation_pk):
+    def action(team):
+        invitation = get_object_or_404(team.invitations, pk=invitation_pk)
+        services.invitation_revoke(invitation=invitation, actor=request.user)
+        return f"Invitation to {invitation.email} revoked; its seat is free."
+    return _lead_action(request, pk, action)
+
+
+def invitation_respond(request, token):
+    """The emailed link. Anyone can see what it is; only the invited address can accept."""
+    try:
+        invitation = services.invitation_from_token(token)
+    except ValidationError as error:
+        return render(request, "members/invitation.html",
+                      {"problem": " ".join(error.messages)}, status=404)
+    problem = None
+    if invitation.status == invitation.Status.REVOKED:
+        problem = "This invitation was withdrawn by the team lead."
+    elif invitation.status == invitation.Status.ACCEPTED:
+        problem = "This invitation has already been accepted."
+    elif invitation.expires_at <= timezone.now():
+        problem = "This invitation has expired. Ask the team lead to send a new one."
+    if not request.user.is_authenticated and not problem:
+        # The link reached this address, so an account made with it needs no second check.
+        get_adapter(request).stash_verified_email(request, invitation.email)
+    if request.method == "POST" and request.user.is_authenticated and not problem:
+        try:
+            member = services.invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+        else:
+            messages.success(request, f"Welcome to {member.team}.")
+            return redirect(member.team.get_absolute_url())
+    wrong_email = (request.user.is_authenticated
+                   and request.user.email.lower() != invitation.email.lower())
+    return render(request, "members/invitation.html", {
+        "invitation": invitation, "problem": problem, "wrong_email": wrong_email,
+        "token": token,
+    }, status=410 if problem and request.method == "GET" else 200)

@@ -184,6 +184,15 @@ CELERY_BEAT_SCHEDULE = {
     "email-outbox-retry": {"task": "core.tasks.email_outbox_flush", "schedule": 300.0},
 }
 
+# --- Improvement teams ------------------------------------------------------------------------
+INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
+# Staff's choice: pause roster invitations while a membership's first invoice is overdue.
+ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS",
+                                               default=False)
+# Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
+# Billing provides it; members imports no other app. Empty: never in arrears.
+MEMBERSHIP_ARREARS_CHECK = ""
+
 # Tasks run (after commit, with ``membership_id=``) when staff approve an application.
 MEMBERSHIP_APPROVED_TASKS: list[str] = []
 
