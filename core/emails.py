@@ -18,8 +18,10 @@ from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-# A claim older than this is taken to belong to a worker that died mid-send.
-CLAIM_TIMEOUT = timedelta(minutes=10)
+
+def claim_timeout() -> timedelta:
+    """A claim older than this is taken to belong to a worker that died mid-send."""
+    return timedelta(seconds=settings.OUTBOX_CLAIM_TIMEOUT_SECONDS)
 
 
 class TemporaryEmailError(Exception):
@@ -95,7 +97,7 @@ def _claim(outbound_id: int) -> OutboundEmail | None:
         if (
             outbound.status == OutboundEmail.Status.SENDING
             and outbound.claimed_at
-            and now - outbound.claimed_at < CLAIM_TIMEOUT
+            and now - outbound.claimed_at < claim_timeout()
         ):
             return None
         outbound.status = OutboundEmail.Status.SENDING
@@ -159,10 +161,11 @@ def email_outbox_pending_ids() -> list[int]:
     now = timezone.now()
     return list(
         OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.QUEUED, updated_at__lt=now - timedelta(minutes=5)
+            status=OutboundEmail.Status.QUEUED,
+            updated_at__lt=now - timedelta(seconds=settings.OUTBOX_RETRY_AFTER_SECONDS),
         ).values_list("pk", flat=True)[:500]
     ) + list(
         OutboundEmail.objects.filter(
-            status=OutboundEmail.Status.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT
+            status=OutboundEmail.Status.SENDING, claimed_at__lt=now - claim_timeout()
         ).values_list("pk", flat=True)[:500]
     )

@@ -2,6 +2,7 @@ import logging
 import os
 import shutil
 import socket
+import threading
 from urllib.parse import urlparse
 
 import pytest
@@ -136,6 +137,8 @@ class SmtpSink:
     def __init__(self):
         self.messages = []
         self.rcpt_reply = None  # e.g. "451 4.3.0 try again later"
+        self.data_delay = 0.0  # seconds to think before answering DATA
+        self.in_data = threading.Event()  # set while a DATA answer is pending
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
@@ -144,8 +147,16 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
         from email import message_from_bytes
 
+        if self.data_delay:
+            self.in_data.set()
+            await asyncio.sleep(self.data_delay)
+            self.in_data.clear()
+            if server.transport is None or server.transport.is_closing():
+                # The client died before hearing "250": like a real MTA, accept nothing.
+                return "421 connection lost"
         self.messages.append(message_from_bytes(envelope.content))
         return "250 Message accepted for delivery"
 

@@ -121,7 +121,7 @@ def test_a_claim_by_a_dead_worker_is_taken_over_after_the_timeout(smtp_sink):
     assert emails.email_deliver(outbound_id=outbound.pk) is False  # someone is sending it
     assert emails.email_outbox_pending_ids() == []
 
-    stale = timezone.now() - emails.CLAIM_TIMEOUT - timedelta(seconds=1)
+    stale = timezone.now() - emails.claim_timeout() - timedelta(seconds=1)
     OutboundEmail.objects.filter(pk=outbound.pk).update(claimed_at=stale)
     assert emails.email_outbox_pending_ids() == [outbound.pk]
     email_outbox_flush.apply()
