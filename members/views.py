@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.ratelimit import ratelimit
 from members import selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
 from members.models import MembershipApplication
@@ -33,6 +34,7 @@ def _show_service_errors(error: ValidationError, form, institution_forms):
 
 
 @login_required
+@ratelimit("apply")
 def application_create(request):
     if request.method == "POST":
         form = ApplicationForm(request.POST)
@@ -138,6 +140,7 @@ def _roster_context(request, team, invite_form=None):
 
 
 @login_required
+@ratelimit("invite")
 def roster(request, pk):
     team = _team_for(request, pk)
     invite_form = None
@@ -251,6 +254,7 @@ def invitation_revoke(request, pk, invitation_pk):
     return _lead_action(request, pk, action)
 
 
+@ratelimit("invitation", methods=("GET", "POST"))
 def invitation_respond(request, token):
     """The emailed link. Anyone can see what it is; only the invited address can accept."""
     try:

@@ -240,6 +240,15 @@ if not DEBUG:
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# The portal's own rate limits (allauth's are above), per signed-in person or per address.
+RATE_LIMITS = {
+    "apply": env("RATE_LIMIT_APPLY", default="10/h"),
+    "invite": env("RATE_LIMIT_INVITE", default="60/h"),
+    "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
+}
+# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR).
+RATE_LIMIT_CLIENT_IP_HEADER = env("RATE_LIMIT_CLIENT_IP_HEADER", default="")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
