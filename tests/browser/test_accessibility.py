@@ -1,0 +1,65 @@
+"""axe-core (via axe-playwright-python, bundled, no network) on every public and member page:
+no serious or critical violations."""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from members import services
+from tests.factories import ApplicationFactory, TeamFactory, TeamMemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+AXE = Axe()
+BLOCKING = {"serious", "critical"}
+
+
+def violations(page):
+    results = AXE.run(page)
+    return [f"{v['id']} ({v['impact']}): {v['help']} — "
+            + "; ".join(n["target"][0] for n in v["nodes"][:3])
+            for v in results.response["violations"] if v["impact"] in BLOCKING]
+
+
+def check(page, url, problems, width=1280):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(url)
+    for line in violations(page):
+        problems.append(f"{url} @{width}px: {line}")
+
+
+def test_public_pages(page, live_server, fees, tier1, tier2):
+    problems = []
+    for path in ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/"]:
+        for width in (1280, 390):
+            check(page, live_server.url + path, problems, width)
+    assert problems == []
+
+
+def test_member_pages(page, live_server, sign_in, tier1):
+    lead = UserFactory(first_name="Lee", last_name="Lead")
+    team = TeamFactory(lead=lead, name="Oxford School District")
+    TeamMemberFactory(team=team)
+    invitation = services.seat_invite(team=team, actor=lead, name="Ana", email="ana@example.org",
+                                      role="member")
+    application = ApplicationFactory(applicant=lead, requested_tier=tier1)
+    sign_in(lead)
+    problems = []
+    paths = [
+        "/portal/", "/apply/", "/portal/applications/", application.get_absolute_url(),
+        f"/apply/{application.pk}/submitted/", team.get_absolute_url(),
+        f"/portal/teams/{team.pk}/members/{team.members.exclude(user=lead).get().pk}/remove/",
+        f"/invitations/{services.invitation_token(invitation)}/",
+    ]
+    for path in paths:
+        for width in (1280, 390):
+            check(page, live_server.url + path, problems, width)
+    # The form with its errors showing, too.
+    page.goto(live_server.url + "/apply/")
+    page.get_by_role("button", name="Submit application").click()
+    problems += [f"/apply/ (errors): {line}" for line in violations(page)]
+    assert problems == []
+
+
+def test_the_checker_itself_catches_a_real_violation(page):
+    page.set_content('<html lang="en"><body><main><input type="text"></main></body></html>')
+    assert any("label" in line for line in violations(page))
