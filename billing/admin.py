@@ -1,11 +1,350 @@
-from django.contrib import admin
+import csv
 
-from billing.models import FeeSchedule
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from billing import selectors, services
+from billing.forms import (
+    InvoiceIssueForm,
+    PaymentAddForm,
+    PaymentForm,
+    UncollectibleForm,
+    VoidForm,
+)
+from billing.models import (
+    FeeSchedule,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    Payment,
+    ReminderLog,
+    StripeEvent,
+)
+from core.admin import ReadOnlyAdmin
+from core.admin_actions import form_action
+from core.money import format_usd
+from core.statemachine import history
+
+NO_SAVE = {"show_save": False, "show_save_and_continue": False,
+           "show_save_and_add_another": False, "show_delete": False}
 
 
 @admin.register(FeeSchedule)
 class FeeScheduleAdmin(admin.ModelAdmin):
     list_display = ["effective_from", "institution_fee", "partnership_fee", "extra_seat_fee",
-                    "covered_seats_per_institution", "commitment_years", "net_days"]
+                    "commitment_years", "net_days"]
     date_hierarchy = "effective_from"
     search_fields = ["effective_from"]
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue"), ("no", "Not overdue")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "yes":
+            return queryset.overdue(today)
+        if self.value() == "no":
+            return queryset.exclude(status=Invoice.Status.OPEN, due_date__lt=today)
+        return queryset
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = readonly_fields = ["position", "description", "quantity", "unit_price", "amount"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    fields = readonly_fields = ["received_on", "amount", "method", "reference",
+                                "stripe_invoice_id", "recorded_by", "recorded_at"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "payments (record one with the “Record a payment” action)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _void(*, obj, data, actor):
+    services.invoice_void(invoice=obj, actor=actor, reason=data["reason"])
+
+
+def _uncollectible(*, obj, data, actor):
+    services.invoice_mark_uncollectible(invoice=obj, actor=actor, reason=data["reason"])
+
+
+def _pay(*, obj, data, actor):
+    services.payment_record(invoice=obj, actor=actor, amount=data["amount"],
+                            received_on=data["received_on"], method=data["method"],
+                            reference=data["reference"])
+
+
+void_selected = form_action(
+    form_class=VoidForm, perform=_void, verb="void", description="Void (with reason)",
+    intro="A void invoice stays on record with its number; it can no longer be paid.")
+record_payment = form_action(
+    form_class=PaymentForm, perform=_pay, verb="record a payment",
+    description="Record a payment", single=True,
+    intro="A check, transfer or PO payment received. Partial payments leave a balance.")
+mark_uncollectible = form_action(
+    form_class=UncollectibleForm, perform=_uncollectible, verb="write off",
+    description="Mark uncollectible (with reason)")
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(admin.ModelAdmin):
+    list_display = ["number", "membership", "bill_to_institutions", "status", "total_usd",
+                    "balance_usd", "issue_date", "due_date"]
+    list_filter = ["status", "fiscal_year", OverdueFilter, "kind"]
+    search_fields = ["number", "bill_to_institutions", "membership__institutions__name",
+                     "po_number"]
+    list_select_related = ["membership"]
+    autocomplete_fields = ["membership"]
+    date_hierarchy = "issue_date"
+    actions = [record_payment, void_selected, mark_uncollectible]
+    inlines = [InvoiceLineInline, PaymentInline]
+    fieldsets = [
+        ("Invoice", {"fields": ["number", "status", "kind", "commitment_year", "membership",
+                                "fiscal_year", "issue_date", "due_date", "net_days"]}),
+        ("Money", {"fields": ["total_usd", "paid_usd", "balance_usd"]}),
+        ("Bill to (frozen at issue)", {"fields": ["bill_to_institutions", "bill_to_name",
+                                                  "bill_to_email", "bill_to_address",
+                                                  "po_number"]}),
+        ("Delivery", {"fields": ["pdf_link", "delivered_at", "hosted_invoice_url",
+                                 "stripe_invoice_id", "stripe_customer_id"]}),
+        ("History", {"fields": ["issued_by", "open_at", "paid_at", "void_at",
+                                "uncollectible_at", "void_reason", "history"]}),
+    ]
+    readonly_fields = [field for _, options in fieldsets for field in options["fields"]]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_balance()
+
+    @admin.display(description="Total", ordering="total")
+    def total_usd(self, obj):
+        return format_usd(obj.total)
+
+    @admin.display(description="Paid", ordering="paid_total")
+    def paid_usd(self, obj):
+        return format_usd(obj.amount_paid)
+
+    @admin.display(description="Balance", ordering="balance_due")
+    def balance_usd(self, obj):
+        return format_usd(obj.balance)
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf_path:
+            return "not rendered yet"
+        return format_html('<a href="{}">{}</a>', reverse("billing:invoice_pdf", args=[obj.pk]),
+                           obj.pdf_filename)
+
+    @admin.display(description="History")
+    def history(self, obj):
+        return "; ".join(f"{e.at:%Y-%m-%d %H:%M} {e.action} by {e.actor or 'system'}"
+                         f"{': ' + e.reason if e.reason else ''}" for e in history(obj)) or "—"
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   extra_context={**(extra_context or {}), **NO_SAVE})
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Issue through the services: the commitment years that are due, or extra seats."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = InvoiceIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["what"] == InvoiceIssueForm.EXTRA_SEATS:
+                    issued = [services.extra_seats_grant(
+                        membership=data["membership"], seats=data["seats"], actor=request.user,
+                        reason=data["reason"])]
+                else:
+                    issued = services.commitment_invoices_issue(membership=data["membership"],
+                                                                actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
+            else:
+                if issued:
+                    self.message_user(request, "Issued " + ", ".join(
+                        i.number for i in issued) + ".", messages.SUCCESS)
+                else:
+                    self.message_user(request, "Nothing to issue: every commitment year due "
+                                      "so far is already invoiced.", messages.WARNING)
+                return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
+        return TemplateResponse(request, "admin/billing/invoice/issue.html", {
+            **self.admin_site.each_context(request),
+            "title": "Issue an invoice",
+            "form": form,
+            "opts": self.model._meta,
+        })
+
+    def get_urls(self):
+        return [
+            path("reports/", self.admin_site.admin_view(self.reports_view),
+                 name="billing_invoice_reports"),
+            *super().get_urls(),
+        ]
+
+    def reports_view(self, request):
+        """Open invoices by age and revenue by fiscal year, on screen or as CSV."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        today = timezone.localdate()
+        export = request.GET.get("export")
+        if export == "aging":
+            return _csv_response(f"ncsup-open-invoices-{today}.csv", _aging_rows(today))
+        if export == "revenue":
+            return _csv_response(f"ncsup-revenue-{today}.csv", _revenue_rows())
+        return TemplateResponse(request, "admin/billing/invoice/reports.html", {
+            **self.admin_site.each_context(request),
+            "title": "Billing reports",
+            "opts": self.model._meta,
+            "today": today,
+            "aging": selectors.aging_summary(today=today),
+            "revenue": selectors.revenue_by_fiscal_year(),
+        })
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value) -> str:
+    """A cell a spreadsheet shows as text: one that could start a formula gets a quote first."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_response(filename, rows):
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    for row in rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return response
+
+
+def _aging_rows(today):
+    yield ["Invoice", "Institutions", "Bill to", "PO number", "Issued", "Due",
+           "Days past due", "Age", "Total", "Paid", "Balance"]
+    for invoice in selectors.open_invoices_by_age(today=today).iterator():
+        yield [invoice.number, invoice.bill_to_institutions, invoice.bill_to_name,
+               invoice.po_number, invoice.issue_date, invoice.due_date,
+               max((today - invoice.due_date).days, 0), invoice.bucket, invoice.total,
+               invoice.amount_paid, invoice.balance]
+
+
+def _revenue_rows():
+    yield ["Fiscal year", "Invoiced", "Collected", "Uncollectible", "Void"]
+    for row in selectors.revenue_by_fiscal_year():
+        yield [f"FY{row.fiscal_year}", row.invoiced, row.collected, row.uncollectible, row.void]
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["received_on", "invoice", "amount_usd", "method", "reference",
+                    "recorded_by"]
+    list_filter = ["method", "received_on"]
+    search_fields = ["invoice__number", "reference", "invoice__bill_to_institutions",
+                     "stripe_invoice_id"]
+    list_select_related = ["invoice", "recorded_by"]
+    autocomplete_fields = ["invoice"]
+    date_hierarchy = "received_on"
+    readonly_fields = ["invoice", "amount", "received_on", "method", "reference",
+                       "stripe_invoice_id", "stripe_payment_id", "recorded_by", "recorded_at"]
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_usd(self, obj):
+        return format_usd(obj.amount)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Record a check or transfer through ``payment_record``, which holds the rules."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        initial = {}
+        if request.GET.get("invoice", "").isdigit():
+            number = Invoice.objects.filter(pk=request.GET["invoice"]).values_list(
+                "number", flat=True).first()
+            initial["invoice_number"] = number or ""
+        form = PaymentAddForm(request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                payment = services.payment_record(
+                    invoice=data["invoice"], amount=data["amount"],
+                    received_on=data["received_on"], method=data["method"],
+                    reference=data["reference"], actor=request.user)
+            except ValidationError as error:
+                if hasattr(error, "error_dict"):
+                    for field, errors in error.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error(None, error.messages)
+            else:
+                invoice = payment.invoice
+                self.message_user(request, f"Recorded {format_usd(payment.amount)} on "
+                                  f"{invoice}; balance {format_usd(invoice.balance)}.",
+                                  messages.SUCCESS)
+                return HttpResponseRedirect(
+                    reverse("admin:billing_invoice_change", args=[invoice.pk]))
+        return TemplateResponse(request, "admin/billing/payment/add.html", {
+            **self.admin_site.each_context(request),
+            "title": "Record a payment",
+            "form": form,
+            "opts": self.model._meta,
+        })
+
+
+@admin.register(InvoiceNumberCounter)
+class InvoiceNumberCounterAdmin(ReadOnlyAdmin):
+    list_display = ["fiscal_year", "last_number"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["fiscal_year"]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyAdmin):
+    list_display = ["received_at", "type", "event_id"]
+    list_filter = ["type"]
+    search_fields = ["event_id", "type"]
+    date_hierarchy = "received_at"
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(ReadOnlyAdmin):
+    list_display = ["sent_at", "invoice", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["invoice__number"]
+    list_select_related = ["invoice"]
+    date_hierarchy = "sent_at"

@@ -1,8 +1,42 @@
-from django.core.exceptions import ValidationError
+"""What members owe and what they paid.
+
+An issued invoice is a frozen record: it copies the bill-to, the PO number and its line texts at
+issue, and is never edited or deleted afterwards (corrections void it). Its balance and whether it
+is partially paid are derived from its ``Payment`` rows, never stored.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.models import TimeStampedModel
+from core.money import money
+
+MONEY = {"max_digits": 10, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+def fiscal_year_of(day: date) -> int:
+    """The University of Mississippi's fiscal year, which runs July to June.
+
+    A fiscal year is named by the calendar year in which it ends: FY2027 runs from 1 July 2026 to
+    30 June 2027, so an invoice issued on 2026-07-01 is numbered ``NCSUP-2027-0001``.
+    """
+    return day.year + 1 if day.month >= 7 else day.year
 
 
 class FeeScheduleQuerySet(models.QuerySet):
@@ -25,7 +59,6 @@ class FeeSchedule(TimeStampedModel):
     extra_seat_fee = models.DecimalField(
         "annual price of an extra seat", max_digits=10, decimal_places=2
     )
-    covered_seats_per_institution = models.PositiveSmallIntegerField(default=5)
     commitment_years = models.PositiveSmallIntegerField(default=2)
     net_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
 
@@ -44,6 +77,304 @@ class FeeSchedule(TimeStampedModel):
     def __str__(self):
         return f"Fees from {self.effective_from:%d %b %Y}"
 
-    def clean(self):
-        if self.covered_seats_per_institution < 1:
-            raise ValidationError({"covered_seats_per_institution": "At least one seat."})
+
+class InvoiceNumberCounter(models.Model):
+    """The last invoice number used in a fiscal year.
+
+    The issuing transaction locks this row (``select_for_update``) and increments it, so numbers
+    are sequential and gapless per fiscal year: a rolled-back issue rolls the counter back too.
+    """
+
+    fiscal_year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+
+    def __str__(self):
+        return f"FY{self.fiscal_year}: {self.last_number}"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def with_balance(self):
+        """Annotate ``paid_total`` and ``balance_due`` from the payments, in one query.
+
+        A subquery rather than a join, so that search joins and pagination never multiply sums.
+        """
+        paid = (
+            Payment.objects.filter(invoice=OuterRef("pk"))
+            .order_by()
+            .values("invoice")
+            .annotate(s=Sum("amount"))
+            .values("s")
+        )
+        output = DecimalField(**MONEY)
+        return self.annotate(
+            paid_total=Coalesce(Subquery(paid, output_field=output), Value(ZERO),
+                                output_field=output),
+        ).annotate(
+            balance_due=ExpressionWrapper(F("total") - F("paid_total"), output_field=output),
+        )
+
+    def issued(self):
+        return self.exclude(status=Invoice.Status.DRAFT)
+
+    def overdue(self, today=None):
+        today = today or timezone.localdate()
+        return self.filter(status=Invoice.Status.OPEN, due_date__lt=today)
+
+
+class Invoice(TimeStampedModel):
+    """A bill to one membership, numbered at issue (``NCSUP-2027-0001``).
+
+    Drafts exist only inside the issuing transaction: ``billing.services`` creates the draft,
+    its lines and its number together and opens it before committing.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "draft"
+        OPEN = "open", "open"
+        PAID = "paid", "paid"
+        VOID = "void", "void"
+        UNCOLLECTIBLE = "uncollectible", "uncollectible"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.OPEN, Status.VOID},
+        Status.OPEN: {Status.PAID, Status.VOID, Status.UNCOLLECTIBLE},
+        Status.UNCOLLECTIBLE: {Status.PAID, Status.VOID},
+    }
+    PAYABLE = (Status.OPEN, Status.UNCOLLECTIBLE)
+
+    class Kind(models.TextChoices):
+        COMMITMENT = "commitment", "annual membership (commitment year)"
+        EXTRA_SEATS = "extra_seats", "extra team seats"
+
+    membership = models.ForeignKey(
+        "members.Membership", on_delete=models.PROTECT, related_name="invoices"
+    )
+    kind = models.CharField(max_length=12, choices=Kind, default=Kind.COMMITMENT)
+    commitment_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="1 for the first year of the commitment, 2 for the next."
+    )
+    status = models.CharField(max_length=13, choices=Status, default=Status.DRAFT, db_index=True)
+
+    # Assigned at issue.
+    number = models.CharField(max_length=20, blank=True, default="")
+    fiscal_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    sequence = models.PositiveIntegerField(null=True, blank=True)
+    issue_date = models.DateField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    net_days = models.PositiveSmallIntegerField("payment terms (days)", default=30)
+    total = models.DecimalField(**MONEY, default=ZERO)
+
+    # Frozen at issue: copied from the membership's application, never read back from it.
+    bill_to_name = models.CharField("bill to", max_length=120, blank=True)
+    bill_to_email = models.EmailField("billing email", blank=True)
+    bill_to_address = models.TextField("billing address", blank=True)
+    bill_to_institutions = models.CharField("institutions", max_length=450, blank=True)
+    po_number = models.CharField("purchase order number", max_length=60, blank=True)
+
+    open_at = models.DateTimeField("issued at", null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    void_at = models.DateTimeField("voided at", null=True, blank=True)
+    uncollectible_at = models.DateTimeField("marked uncollectible at", null=True, blank=True)
+    void_reason = models.TextField(blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    # Documents and delivery: the PDF sits in default_storage under an unguessable name.
+    pdf_path = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    # Stripe, when keys are set.
+    stripe_customer_id = models.CharField(max_length=255, blank=True)
+    stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    hosted_invoice_url = models.URLField(max_length=500, blank=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-issue_date", "-sequence", "-id"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+        constraints = [
+            models.UniqueConstraint(fields=["number"], condition=~Q(number=""),
+                                    name="invoice_number_unique"),
+            models.UniqueConstraint(fields=["fiscal_year", "sequence"],
+                                    name="invoice_sequence_unique_per_fiscal_year"),
+            models.UniqueConstraint(fields=["stripe_invoice_id"],
+                                    condition=~Q(stripe_invoice_id=""),
+                                    name="invoice_stripe_invoice_unique"),
+            # A double click or two workers can never bill the same commitment year twice.
+            models.UniqueConstraint(
+                fields=["membership", "commitment_year"], condition=Q(kind="commitment"),
+                name="invoice_one_per_membership_commitment_year",
+                violation_error_message="This commitment year is already invoiced.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="commitment", commitment_year__gte=1)
+                           | (~Q(kind="commitment") & Q(commitment_year__isnull=True))),
+                name="invoice_commitment_year_iff_commitment",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "void"]) | (~Q(number="")
+                                                             & Q(issue_date__isnull=False,
+                                                                 due_date__isnull=False,
+                                                                 fiscal_year__isnull=False,
+                                                                 sequence__isnull=False)),
+                name="invoice_issued_has_number_and_dates",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.number or f"Draft invoice #{self.pk}"
+
+    @property
+    def amount_paid(self) -> Decimal:
+        if hasattr(self, "paid_total"):
+            return money(self.paid_total or 0)
+        return money(self.payments.aggregate(s=Sum("amount"))["s"] or 0)
+
+    @property
+    def balance(self) -> Decimal:
+        return money(self.total - self.amount_paid)
+
+    @property
+    def is_partially_paid(self) -> bool:
+        return self.status in self.PAYABLE and ZERO < self.amount_paid < self.total
+
+    def is_overdue(self, today=None) -> bool:
+        today = today or timezone.localdate()
+        return (self.status == self.Status.OPEN and self.due_date is not None
+                and self.due_date < today)
+
+    @property
+    def display_status(self) -> tuple[str, str]:
+        """(css key, label) for people: overdue and partially paid are derived, not stored."""
+        if self.is_overdue():
+            return "overdue", "overdue"
+        if self.is_partially_paid:
+            return "open", "partially paid"
+        return self.status, self.get_status_display()
+
+    @property
+    def summary(self) -> str:
+        if self.kind == self.Kind.COMMITMENT:
+            return f"Membership, year {self.commitment_year}"
+        return self.get_kind_display().capitalize()
+
+    @property
+    def can_be_paid_online(self) -> bool:
+        """Stripe's hosted page asks for the full total, so it is offered only while nothing
+        has been paid offline; a part-paid invoice is settled by check or transfer."""
+        return (self.status in self.PAYABLE and bool(self.hosted_invoice_url)
+                and self.amount_paid == ZERO)
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"{self.number or f'invoice-{self.pk}'}.pdf"
+
+
+class InvoiceLine(models.Model):
+    """One line of an invoice; its text and price are copied at issue."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=1)
+    description = models.CharField(max_length=500)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(**MONEY)
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        ordering = ["invoice", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="invoice_line_quantity"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0, amount__gte=0),
+                                   name="invoice_line_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.description
+
+
+class Payment(models.Model):
+    """Money received against one invoice. Never edited or deleted; a mistake is a refund."""
+
+    class Method(models.TextChoices):
+        STRIPE = "stripe", "online (Stripe)"
+        CHECK = "check", "check"
+        ACH = "ach", "ACH transfer"
+        WIRE = "wire", "wire transfer"
+        PO = "po", "purchase order"
+
+    OFFLINE = (Method.CHECK, Method.ACH, Method.WIRE, Method.PO)
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(**MONEY)
+    received_on = models.DateField()
+    method = models.CharField(max_length=6, choices=Method)
+    reference = models.CharField(
+        max_length=120, blank=True, help_text="Check number, transfer reference or PO number."
+    )
+    stripe_invoice_id = models.CharField(max_length=255, blank=True)
+    stripe_payment_id = models.CharField(
+        max_length=255, blank=True, help_text="The Stripe payment intent or charge."
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # One Stripe invoice is paid once: a replayed webhook cannot record it again.
+            models.UniqueConstraint(fields=["stripe_invoice_id"],
+                                    condition=~Q(stripe_invoice_id=""),
+                                    name="payment_stripe_invoice_unique"),
+            models.UniqueConstraint(fields=["stripe_payment_id"],
+                                    condition=~Q(stripe_payment_id=""),
+                                    name="payment_stripe_payment_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_method_display()} {self.amount} on {self.received_on}"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event we have processed; the unique id makes processing happen once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self):
+        return f"{self.type} {self.event_id}"
+
+
+class ReminderLog(models.Model):
+    """A reminder sent for an invoice. Each kind goes once per invoice, however often jobs run."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_7", "due in 7 days"
+        OVERDUE_1 = "overdue_1", "1 day overdue"
+        OVERDUE_14 = "overdue_14", "14 days overdue"
+        OVERDUE_30 = "overdue_30", "30 days overdue"
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=10, choices=Kind)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["invoice", "kind"], name="reminder_once_per_kind"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.invoice}"

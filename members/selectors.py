@@ -32,6 +32,21 @@ def memberships_visible_to(user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(Q(application__applicant=user) | Q(pk__in=on_team))
 
 
+BILLING_ROLES = (Role.LEAD, Role.SPONSOR)
+
+
+def memberships_billed_to(user: User) -> QuerySet[Membership]:
+    """Memberships whose invoices a person may see: the applicant, the team lead and sponsors.
+
+    Teachers and analysts on a team read convenings and cycles, not the bills.
+    """
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    contacts = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
+                                         role__in=BILLING_ROLES).values("team__membership_id")
+    return Membership.objects.filter(Q(application__applicant=user) | Q(pk__in=contacts))
+
+
 def memberships_of(user: User) -> QuerySet[Membership]:
     return (
         memberships_visible_to(user)

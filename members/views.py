@@ -110,6 +110,8 @@ def dashboard(request):
     return render(request, "members/dashboard.html", {
         "applications": selectors.applications_of(request.user)[:5],
         "memberships": selectors.memberships_of(request.user).annotate(team_pk=F("team__id")),
+        "billed_ids": set(selectors.memberships_billed_to(request.user)
+                          .values_list("pk", flat=True)),
     })
 
 

@@ -8,6 +8,7 @@ runs Celery tasks in-process and prints mail to the console.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -188,6 +189,19 @@ CELERY_TIMEZONE = "America/Chicago"
 # The beat schedule lives here, in one place. Every job is safe to run twice at once.
 CELERY_BEAT_SCHEDULE = {
     "email-outbox-retry": {"task": "core.tasks.email_outbox_flush", "schedule": 300.0},
+    "billing-commitment-invoices": {"task": "billing.tasks.commitment_invoices_issue_due",
+                                    "schedule": crontab(hour=6, minute=0)},
+    "billing-invoice-reminders": {"task": "billing.tasks.invoice_reminders_send",
+                                  "schedule": crontab(hour=8, minute=0)},
+    "billing-invoice-delivery-retry": {"task": "billing.tasks.invoice_deliver_pending",
+                                       "schedule": crontab(minute="*/15")},
+    "billing-stripe-reconcile": {"task": "billing.tasks.stripe_invoices_reconcile",
+                                 "schedule": crontab(minute=20)},
+    "collaboratives-convening-reminders": {"task": "collaboratives.tasks.convening_reminders_send",
+                                           "schedule": crontab(hour=7, minute=0)},
+    "collaboratives-action-period-nudges": {
+        "task": "collaboratives.tasks.action_period_nudges_send",
+        "schedule": crontab(hour=7, minute=30)},
 }
 
 # --- Improvement teams ------------------------------------------------------------------------
@@ -196,17 +210,42 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS",
                                                default=False)
 # Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
-# Billing provides it; members imports no other app. Empty: never in arrears.
-MEMBERSHIP_ARREARS_CHECK = ""
+# Billing provides it; members imports no other app.
+MEMBERSHIP_ARREARS_CHECK = "billing.selectors.membership_in_arrears"
 
 # Tasks run (after commit, with ``membership_id=``) when staff approve an application.
-MEMBERSHIP_APPROVED_TASKS: list[str] = []
+MEMBERSHIP_APPROVED_TASKS: list[str] = ["billing.tasks.commitment_invoices_issue_for"]
 
 # --- Payments ---------------------------------------------------------------------------------
 # Without keys the portal offers payment by check or purchase order only.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")  # only for tests against a local fake
+
+# --- Billing ----------------------------------------------------------------------------------
+# Year 2 (and any later commitment year) is invoiced this many days before its anniversary.
+BILLING_YEAR2_LEAD_DAYS = env.int("BILLING_YEAR2_LEAD_DAYS", default=60)
+# Invoices come from the University of Mississippi, which hosts the Center.
+BILLING_CHECKS_PAYABLE_TO = env("BILLING_CHECKS_PAYABLE_TO",
+                                default="The University of Mississippi")
+BILLING_REMIT_TO = env(
+    "BILLING_REMIT_TO",
+    default="The University of Mississippi\nNCSUP, School of Education\nP.O. Box 1848\n"
+    "University, MS 38677-1848",
+).replace("\\n", "\n")
+BILLING_CONTACT_EMAIL = env("BILLING_CONTACT_EMAIL", default=CENTER_STAFF_EMAIL)
+
+# --- Collaboratives ---------------------------------------------------------------------------
+# Convening reminders go this many days before each convening (the nearest one due is sent).
+COLLABORATIVE_REMINDER_DAYS = sorted(
+    env.list("COLLABORATIVE_REMINDER_DAYS", cast=int, default=[14, 2]), reverse=True)
+# Teams behind on PDSA cycles are nudged this many days before their action period ends.
+COLLABORATIVE_NUDGE_DAYS = env.int("COLLABORATIVE_NUDGE_DAYS", default=7)
+# PDSA cycle attachments (images, PDF, CSV): largest accepted file, in bytes.
+COLLABORATIVE_ATTACHMENT_MAX_BYTES = env.int("COLLABORATIVE_ATTACHMENT_MAX_BYTES",
+                                             default=5 * 1024 * 1024)
+# Besides staff, members of this group may be assigned as a team's improvement coach.
+COLLABORATIVE_COACH_GROUP = "Improvement coaches"
 
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

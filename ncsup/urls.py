@@ -12,5 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("staff/", admin.site.urls),
     path("", include("members.urls")),
+    path("collaboratives/", include("collaboratives.urls")),
+    path("", include("billing.urls")),
 ]
 

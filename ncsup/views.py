@@ -6,10 +6,11 @@ from members.models import Tier
 
 def home(request):
     """The public membership offer, drawn from the tiers and the fee schedule in force."""
-    fees = FeeSchedule.objects.in_force()
-    covered = fees.covered_seats_per_institution if fees else None
+    tiers = list(Tier.objects.all())
+    covered = min((t.covered_seats_per_institution for t in tiers), default=None)
     return render(request, "home.html", {
-        "tiers": Tier.objects.all(),
-        "fees": fees,
+        "tiers": tiers,
+        "fees": FeeSchedule.objects.in_force(),
+        "covered_seats": covered,
         "partnership_seats": covered * 2 if covered else None,
     })

@@ -7,6 +7,7 @@ Run against `make run` (demo logins are printed there). Opens each PATH after si
 """
 
 import argparse
+import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -20,7 +21,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("paths", nargs="+")
     parser.add_argument("--base", default="http://127.0.0.1:8000")
-    parser.add_argument("--out", default="/tmp/shots")
+    parser.add_argument("--out", default=str(Path(tempfile.gettempdir()) / "shots"))
     parser.add_argument("--login", default="")
     options = parser.parse_args()
     out = Path(options.out)

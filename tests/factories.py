@@ -153,3 +153,234 @@ class TeamMemberFactory(DjangoModelFactory):
     team = factory.SubFactory(TeamFactory)
     user = factory.SubFactory(UserFactory)
     role = "member"
+
+
+# ------------------------------------------------------------------------------------------------
+# Billing (issue 3): issued invoices built as rows. Issuing itself goes through billing.services.
+# ------------------------------------------------------------------------------------------------
+from datetime import timedelta  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+
+from billing.models import Invoice, InvoiceLine, Payment  # noqa: E402
+
+
+class InvoiceFactory(DjangoModelFactory):
+    """An open year-1 invoice of $2,500 with one line, numbered in FY2027."""
+
+    class Meta:
+        model = Invoice
+        skip_postgeneration_save = True
+
+    membership = factory.SubFactory(MembershipFactory)
+    kind = Invoice.Kind.COMMITMENT
+    commitment_year = 1
+    status = Invoice.Status.OPEN
+    fiscal_year = 2027
+    sequence = factory.Sequence(lambda n: n + 1)
+    number = factory.LazyAttribute(lambda o: f"NCSUP-{o.fiscal_year}-{o.sequence:04d}")
+    issue_date = date(2026, 9, 1)
+    due_date = factory.LazyAttribute(lambda o: o.issue_date + timedelta(days=30))
+    total = Decimal("2500.00")
+    bill_to_name = "Accounts Payable"
+    bill_to_email = factory.LazyAttribute(lambda o: o.membership.application.billing_email)
+    bill_to_address = "1 District Way\nOxford, MS 38655"
+    bill_to_institutions = factory.LazyAttribute(
+        lambda o: " + ".join(i.name for i in o.membership.institutions.all()))
+    open_at = factory.LazyFunction(timezone.now)
+
+    class Params:
+        paid = factory.Trait(status=Invoice.Status.PAID)
+        void = factory.Trait(status=Invoice.Status.VOID, void_reason="Issued in error")
+        extra_seats = factory.Trait(kind=Invoice.Kind.EXTRA_SEATS, commitment_year=None)
+        with_stripe = factory.Trait(
+            stripe_customer_id="cus_fake",
+            stripe_invoice_id=factory.Sequence(lambda n: f"in_factory_{n}"),
+            hosted_invoice_url=factory.LazyAttribute(
+                lambda o: f"https://invoice.stripe.test/i/{o.stripe_invoice_id}"),
+        )
+
+    @factory.post_generation
+    def lines(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            InvoiceLine.objects.create(invoice=obj, description="NCSUP membership, year 1",
+                                       unit_price=obj.total, amount=obj.total)
+
+
+class PaymentFactory(DjangoModelFactory):
+    class Meta:
+        model = Payment
+
+    invoice = factory.SubFactory(InvoiceFactory)
+    amount = Decimal("1000.00")
+    received_on = date(2026, 9, 15)
+    method = Payment.Method.CHECK
+    reference = factory.Sequence(lambda n: f"Check {1000 + n}")
+
+
+# --- Collaboratives ----------------------------------------------------------------------------
+# Dates are relative to today, so a fresh collaborative is always running: it started 90 days
+# ago, and its default action period runs from a convening 10 days ago to one 20 days ahead.
+from datetime import timedelta as _collab_delta  # noqa: E402
+
+from django.utils import timezone as _collab_tz  # noqa: E402
+
+
+def _collab_now():
+    return _collab_tz.now().replace(microsecond=0)
+
+
+def _collab_today():
+    return _collab_tz.localdate()
+
+
+class Tier2TeamFactory(TeamFactory):
+    """A team whose (current) membership includes a collaborative seat."""
+
+    membership = factory.SubFactory(
+        MembershipFactory, active=True,
+        application__requested_tier=factory.SubFactory(TierFactory, two=True))
+
+
+class CoachFactory(UserFactory):
+    """A Center improvement coach: in the "Improvement coaches" group, not staff."""
+
+    @factory.post_generation
+    def coach_group(obj, create, extracted, **kwargs):
+        if create:
+            from django.contrib.auth.models import Group
+
+            obj.groups.add(Group.objects.get_or_create(name="Improvement coaches")[0])
+
+
+class CollaborativeFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.Collaborative"
+
+    name = factory.Sequence(lambda n: f"Chronic Absenteeism Collaborative {n}")
+    slug = factory.Sequence(lambda n: f"chronic-absenteeism-{n}")
+    problem_of_practice = "Chronic absenteeism"
+    start = factory.LazyFunction(lambda: _collab_today() - _collab_delta(days=90))
+    end = factory.LazyAttribute(lambda o: o.start + _collab_delta(days=365))
+    aim = "Cut chronic absenteeism across member institutions by 20% within one year."
+
+
+class PhaseFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.Phase"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    kind = "learning"
+    start = factory.LazyAttribute(lambda o: o.collaborative.start)
+    end = factory.LazyAttribute(lambda o: o.start + _collab_delta(days=89))
+
+
+class ConveningFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.Convening"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    title = factory.Sequence(lambda n: f"Convening {n}")
+    format = "in_person"
+    starts_at = factory.LazyFunction(lambda: _collab_now() + _collab_delta(days=30))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + _collab_delta(hours=6))
+    venue = "Jackson Avenue Center"
+    address = "1432 Jackson Ave W, Oxford, MS 38655"
+
+    class Params:
+        online = factory.Trait(format="online", venue="", address="",
+                               meeting_link="https://meet.example.org/ncsup-convening")
+
+
+class ActionPeriodFactory(DjangoModelFactory):
+    """From a convening 10 days ago to one 20 days ahead (so it is the current period)."""
+
+    class Meta:
+        model = "collaboratives.ActionPeriod"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    opening_convening = factory.SubFactory(
+        ConveningFactory, collaborative=factory.SelfAttribute("..collaborative"),
+        starts_at=factory.LazyFunction(lambda: _collab_now() - _collab_delta(days=10)))
+    closing_convening = factory.SubFactory(
+        ConveningFactory, collaborative=factory.SelfAttribute("..collaborative"),
+        starts_at=factory.LazyFunction(lambda: _collab_now() + _collab_delta(days=20)))
+    expected_cycles = 2
+
+
+class EnrollmentFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.Enrollment"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    team = factory.SubFactory(Tier2TeamFactory)
+    coach = factory.SubFactory(CoachFactory)
+
+
+class PrimaryDriverFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.PrimaryDriver"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    title = factory.Sequence(lambda n: f"Family engagement {n}")
+
+
+class ChangeIdeaFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.ChangeIdea"
+
+    primary_driver = factory.SubFactory(PrimaryDriverFactory)
+    title = factory.Sequence(lambda n: f"Text families after a first absence ({n})")
+
+
+class PDSACycleFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.PDSACycle"
+
+    team = factory.SubFactory(Tier2TeamFactory)
+    action_period = factory.SubFactory(ActionPeriodFactory)
+    change_idea = factory.SubFactory(
+        ChangeIdeaFactory,
+        primary_driver__collaborative=factory.SelfAttribute("...action_period.collaborative"))
+    title = factory.Sequence(lambda n: f"Cycle {n}")
+    question = "Will a same-day text bring absent students back sooner?"
+    prediction = "Half of the families texted reply within a day."
+    plan_who = "Attendance clerk"
+    plan_what = "Text the family of each student absent for the first time this month."
+    plan_when = "Two weeks in March"
+    plan_where = "Grade 6, Oxford Middle School"
+    data_to_collect = "Replies within 24 hours; days absent in the following two weeks."
+    created_by = factory.SubFactory(UserFactory)
+
+    class Params:
+        in_progress = factory.Trait(status="in_progress",
+                                    in_progress_at=factory.LazyFunction(_collab_now))
+        completed = factory.Trait(
+            status="completed", in_progress_at=factory.LazyFunction(_collab_now),
+            completed_at=factory.LazyFunction(_collab_now),
+            what_happened="We texted 31 families.", surprises="Several numbers were wrong.",
+            results="18 of 31 replied within a day, above the predicted half.",
+            learning="Families answer texts faster than calls.", decision="adapt",
+            next_step="Check phone numbers first, then test with grade 7.")
+
+
+class TeamAimFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.TeamAim"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    what = "Reduce chronic absenteeism in grades 6-8"
+    how_much = "from 24% to 18%"
+    by_when = factory.LazyAttribute(lambda o: o.enrollment.collaborative.end)
+    set_by = factory.SubFactory(UserFactory)
+
+
+class CoachingCallFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.CoachingCall"
+
+    enrollment = factory.SubFactory(EnrollmentFactory)
+    held_on = factory.LazyFunction(lambda: _collab_today() - _collab_delta(days=3))
+    notes = "Reviewed the first cycle's data."
+    next_steps = "Plan the second cycle with grade 7."
+    logged_by = factory.LazyAttribute(lambda o: o.enrollment.coach)

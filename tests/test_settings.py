@@ -85,3 +85,14 @@ def test_content_security_policy_allows_no_inline_script(client):
     assert "script-src 'self';" in policy
     assert "unsafe-inline" not in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_every_environment_variable_is_documented():
+    import re
+
+    settings_source = (ROOT / "ncsup/settings.py").read_text()
+    read = set(re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', settings_source))
+    example = set(re.findall(r"^([A-Z_]+)=", (ROOT / ".env.example").read_text(), re.M))
+    readme = (ROOT / "README.md").read_text()
+    assert read - example == set(), "add to .env.example"
+    assert {v for v in read if f"`{v}`" not in readme} == set(), "add to the README's table"

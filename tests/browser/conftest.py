@@ -5,6 +5,7 @@ must run. Never `playwright install`: it downloads a browser, which this network
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/ncsup-screenshots"))
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR",
+                                  Path(tempfile.gettempdir()) / "ncsup-screenshots"))
 
 
 def pytest_collection_modifyitems(items):

@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -22,7 +23,7 @@ def pytest_collection_modifyitems(items):
 class Worker:
     def __init__(self, queue, env):
         self.queue, self.env, self.process = queue, env, None
-        self.log = Path(f"/tmp/ncsup-worker-{queue}.log")
+        self.log = Path(tempfile.gettempdir()) / f"ncsup-worker-{queue}.log"
 
     def start(self):
         self.process = subprocess.Popen(

@@ -1,0 +1,19 @@
+"""The invoice as a PDF: WeasyPrint over a template, rendered from the frozen invoice only."""
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+from weasyprint import HTML
+
+from billing.models import Invoice
+
+
+def invoice_pdf_render(*, invoice: Invoice) -> bytes:
+    from billing.services import payment_details
+
+    html = render_to_string("billing/invoice_pdf.html", {
+        "invoice": invoice,
+        "lines": list(invoice.lines.all()),
+        "rendered_at": timezone.now(),
+        **payment_details(),
+    })
+    return HTML(string=html).write_pdf()

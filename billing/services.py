@@ -1,0 +1,596 @@
+"""Every write about invoices and payments that has a rule.
+
+Locks follow one order, parents first: membership, then invoice, then the number counter. Stripe
+is never called from inside these transactions; tasks call it after commit.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from celery import current_app
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing.models import (
+    ZERO,
+    FeeSchedule,
+    Invoice,
+    InvoiceLine,
+    InvoiceNumberCounter,
+    Payment,
+    ReminderLog,
+    StripeEvent,
+    fiscal_year_of,
+)
+from core.emails import email_queue
+from core.money import format_usd, money
+from core.statemachine import audit, transition
+from members import services as member_services
+from members.models import Membership, MembershipApplication, User
+
+logger = logging.getLogger(__name__)
+
+NUMBER_PREFIX = "NCSUP"
+
+
+@dataclass(frozen=True)
+class LineData:
+    description: str
+    unit_price: Decimal
+    quantity: int = 1
+
+    @property
+    def amount(self) -> Decimal:
+        return money(money(self.unit_price) * self.quantity)
+
+
+def _enqueue(task_name: str, *args) -> None:
+    """Run a billing task once the surrounding transaction commits."""
+    current_app.tasks[task_name].delay_on_commit(*args)
+
+
+def _add_years(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _fees_on(day: date) -> FeeSchedule:
+    fees = FeeSchedule.objects.in_force(on=day)
+    if fees is None:
+        raise ValidationError(f"No fee schedule is in force on {day:%d %b %Y}; add one in admin.",
+                              code="no_fee_schedule")
+    return fees
+
+
+def _lock_membership(membership: Membership) -> Membership:
+    return (Membership.objects.select_for_update(of=("self",)).select_related("application", "tier")
+            .get(pk=membership.pk))
+
+
+# --- Commitment years ---------------------------------------------------------------------------
+
+def commitment_year_start(membership: Membership, year: int) -> date:
+    return _add_years(membership.term_start, year - 1)
+
+
+def commitment_years_in_term(membership: Membership) -> int:
+    """How many yearly invoices the membership's term holds (two for the initial commitment)."""
+    years = 0
+    while commitment_year_start(membership, years + 1) < membership.term_end:
+        years += 1
+    return years
+
+
+def commitment_years_due(membership: Membership, *, today: date, lead_days: int) -> list[int]:
+    """Year 1 is due on approval; each later year ``lead_days`` before its anniversary."""
+    return [
+        year for year in range(1, commitment_years_in_term(membership) + 1)
+        if year == 1
+        or commitment_year_start(membership, year) - timedelta(days=lead_days) <= today
+    ]
+
+
+# --- Issuing -----------------------------------------------------------------------------------
+
+def invoice_number_next(*, fiscal_year: int) -> int:
+    """The next number of a fiscal year. Call inside the issuing transaction: the counter row
+    stays locked until it commits, so concurrent issues wait and numbers have no gaps."""
+    InvoiceNumberCounter.objects.bulk_create(
+        [InvoiceNumberCounter(fiscal_year=fiscal_year)], ignore_conflicts=True
+    )
+    counter = InvoiceNumberCounter.objects.select_for_update().get(fiscal_year=fiscal_year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number
+
+
+def _invoice_create(
+    *,
+    membership: Membership,
+    kind: str,
+    lines: list[LineData],
+    fees: FeeSchedule,
+    issue_date: date,
+    commitment_year: int | None = None,
+    actor: User | None = None,
+) -> Invoice:
+    """Create, number and open an invoice in the caller's transaction; deliver after commit."""
+    if not lines:
+        raise ValidationError("An invoice needs at least one line.")
+    application = membership.application
+    try:
+        with transaction.atomic():
+            invoice = Invoice.objects.create(
+                membership=membership,
+                kind=kind,
+                commitment_year=commitment_year,
+                status=Invoice.Status.DRAFT,
+                net_days=fees.net_days,
+                bill_to_name=application.billing_name,
+                bill_to_email=application.billing_email,
+                bill_to_address=application.billing_address,
+                bill_to_institutions=" + ".join(i.name for i in membership.institutions.all()),
+                po_number=application.po_number,
+                issued_by=actor if actor is not None and actor.is_authenticated else None,
+            )
+    except IntegrityError as error:
+        raise ValidationError("This commitment year is already invoiced.",
+                              code="duplicate") from error
+    InvoiceLine.objects.bulk_create([
+        InvoiceLine(invoice=invoice, position=position, description=line.description,
+                    quantity=line.quantity, unit_price=money(line.unit_price),
+                    amount=line.amount)
+        for position, line in enumerate(lines, start=1)
+    ])
+    fiscal_year = fiscal_year_of(issue_date)
+    sequence = invoice_number_next(fiscal_year=fiscal_year)
+    invoice.total = money(sum((line.amount for line in lines), ZERO))
+    invoice.fiscal_year = fiscal_year
+    invoice.sequence = sequence
+    invoice.number = f"{NUMBER_PREFIX}-{fiscal_year}-{sequence:04d}"
+    invoice.issue_date = issue_date
+    invoice.due_date = issue_date + timedelta(days=fees.net_days)
+    invoice.save(update_fields=["total", "fiscal_year", "sequence", "number", "issue_date",
+                                "due_date", "updated_at"])
+    invoice, _ = transition(invoice, Invoice.Status.OPEN, actor=actor,
+                            reason=f"Issued {invoice.number} for {format_usd(invoice.total)}")
+    _enqueue("billing.tasks.invoice_deliver", invoice.pk)
+    return invoice
+
+
+def _dues_line(membership: Membership, year: int, years: int, fees: FeeSchedule) -> LineData:
+    start = commitment_year_start(membership, year)
+    end = min(commitment_year_start(membership, year + 1), membership.term_end) - timedelta(days=1)
+    partnership = membership.application.kind == MembershipApplication.Kind.PARTNERSHIP
+    who = "LEA-IHE partnership" if partnership else "one institution"
+    return LineData(
+        description=(f"NCSUP membership, {membership.tier.name} ({who}): commitment year "
+                     f"{year} of {years}, {start.day} {start:%B %Y} to {end.day} {end:%B %Y}"),
+        unit_price=fees.partnership_fee if partnership else fees.institution_fee,
+    )
+
+
+@transaction.atomic
+def invoice_issue(
+    *,
+    membership: Membership,
+    commitment_year: int,
+    issue_date: date | None = None,
+    actor: User | None = None,
+) -> Invoice:
+    """Issue the membership invoice for one commitment year, priced from the fee schedule in
+    force on the issue date. A year is invoiced once; asking twice is refused."""
+    issue_date = issue_date or timezone.localdate()
+    locked = _lock_membership(membership)
+    if locked.status not in Membership.CURRENT:
+        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
+                              code="membership_not_current")
+    years = commitment_years_in_term(locked)
+    if not 1 <= commitment_year <= years:
+        raise ValidationError(f"The membership term has {years} commitment year(s).",
+                              code="no_such_year")
+    if locked.invoices.filter(kind=Invoice.Kind.COMMITMENT,
+                              commitment_year=commitment_year).exists():
+        raise ValidationError(f"Commitment year {commitment_year} is already invoiced.",
+                              code="duplicate")
+    fees = _fees_on(issue_date)
+    return _invoice_create(
+        membership=locked, kind=Invoice.Kind.COMMITMENT, commitment_year=commitment_year,
+        lines=[_dues_line(locked, commitment_year, years, fees)], fees=fees,
+        issue_date=issue_date, actor=actor,
+    )
+
+
+@transaction.atomic
+def commitment_invoices_issue(
+    *, membership: Membership, today: date | None = None, actor: User | None = None
+) -> list[Invoice]:
+    """Issue every commitment year that is due and not yet invoiced: year 1 on approval, later
+    years ``BILLING_YEAR2_LEAD_DAYS`` before their anniversary. Safe to call any number of times,
+    from any number of workers: the membership row lock and a unique constraint see to that."""
+    today = today or timezone.localdate()
+    locked = _lock_membership(membership)
+    if locked.status not in Membership.CURRENT:
+        return []
+    invoiced = set(locked.invoices.filter(kind=Invoice.Kind.COMMITMENT)
+                   .values_list("commitment_year", flat=True))
+    due = commitment_years_due(locked, today=today, lead_days=settings.BILLING_YEAR2_LEAD_DAYS)
+    return [invoice_issue(membership=locked, commitment_year=year, issue_date=today, actor=actor)
+            for year in due if year not in invoiced]
+
+
+@transaction.atomic
+def invoice_issue_extra_seats(
+    *, membership: Membership, seats: int, actor: User | None, issue_date: date | None = None
+) -> Invoice:
+    """Bill extra improvement-team seats granted by staff, at the schedule's seat price."""
+    if seats < 1:
+        raise ValidationError({"seats": ["At least one seat."]})
+    issue_date = issue_date or timezone.localdate()
+    locked = _lock_membership(membership)
+    if locked.status not in Membership.CURRENT:
+        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
+                              code="membership_not_current")
+    fees = _fees_on(issue_date)
+    line = LineData(description=f"Extra improvement-team seat, {locked.tier.name} "
+                                f"(annual price per seat)",
+                    unit_price=fees.extra_seat_fee, quantity=seats)
+    return _invoice_create(membership=locked, kind=Invoice.Kind.EXTRA_SEATS, lines=[line],
+                           fees=fees, issue_date=issue_date, actor=actor)
+
+
+@transaction.atomic
+def extra_seats_grant(
+    *, membership: Membership, seats: int, actor: User, reason: str = "",
+    issue_date: date | None = None,
+) -> Invoice:
+    """Staff grant extra roster seats: the seats and their invoice exist together or not at all."""
+    invoice = invoice_issue_extra_seats(membership=membership, seats=seats, actor=actor,
+                                        issue_date=issue_date)
+    member_services.seat_grant_record(membership=membership, seats=seats, actor=actor,
+                                      reason=reason or f"Invoice {invoice.number}")
+    return invoice
+
+
+# --- Status changes ----------------------------------------------------------------------------
+
+def _lock_invoice(invoice: Invoice) -> Invoice:
+    Membership.objects.select_for_update().filter(pk=invoice.membership_id).first()
+    return Invoice.objects.select_for_update().get(pk=invoice.pk)
+
+
+@transaction.atomic
+def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    """Cancel an invoice that is not paid. Money received is refunded first, then it can go."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the invoice is void, for the record."]})
+    locked = _lock_invoice(invoice)
+    if locked.status in Invoice.PAYABLE and locked.payments.exists():
+        raise ValidationError(f"{locked} has payments recorded against it; it cannot be voided.",
+                              code="has_payments")
+    locked, changed = transition(locked, Invoice.Status.VOID, actor=actor, reason=reason)
+    if changed:
+        locked.void_reason = reason.strip()
+        locked.save(update_fields=["void_reason", "updated_at"])
+        if locked.stripe_invoice_id:
+            _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+    return locked
+
+
+@transaction.atomic
+def invoice_mark_uncollectible(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
+    """Write an open invoice off. It can still be paid later, or voided."""
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why the invoice is written off."]})
+    locked = _lock_invoice(invoice)
+    locked, changed = transition(locked, Invoice.Status.UNCOLLECTIBLE, actor=actor,
+                                 reason=reason)
+    if changed and locked.stripe_invoice_id:
+        _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+    return locked
+
+
+# --- Payments ----------------------------------------------------------------------------------
+
+@transaction.atomic
+def payment_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    received_on: date | None = None,
+    reference: str = "",
+    actor: User | None = None,
+    stripe_invoice_id: str = "",
+    stripe_payment_id: str = "",
+) -> Payment:
+    """Record money received. The invoice turns paid when payments cover it, and a membership
+    awaiting its first payment becomes active.
+
+    Idempotent for Stripe: a payment for a Stripe invoice that is already recorded is returned
+    as it is.
+    """
+    amount = money(amount)
+    received_on = received_on or timezone.localdate()
+    if method not in Payment.Method.values:
+        raise ValidationError({"method": ["Choose how the money came in."]})
+    if amount <= ZERO:
+        raise ValidationError({"amount": ["A payment is more than $0.00."]})
+    if received_on > timezone.localdate():
+        raise ValidationError({"received_on": ["Money cannot be received in the future."]})
+    locked = _lock_invoice(invoice)
+    if stripe_invoice_id:
+        existing = Payment.objects.filter(stripe_invoice_id=stripe_invoice_id).first()
+        if existing is not None:
+            return existing
+    if locked.status == Invoice.Status.VOID:
+        raise ValidationError(f"{locked} is void: it takes no payments.", code="void")
+    if locked.status == Invoice.Status.PAID:
+        raise ValidationError({"amount": [f"{locked} is already paid in full."]})
+    if locked.status not in Invoice.PAYABLE:
+        raise ValidationError(f"{locked} is not issued yet.", code="draft")
+    balance = locked.balance
+    if amount > balance:
+        raise ValidationError({"amount": [
+            f"{format_usd(amount)} is more than the balance of {format_usd(balance)} on "
+            f"{locked}. Record the balance, and refund the difference."]})
+    payment = Payment.objects.create(
+        invoice=locked, amount=amount, received_on=received_on, method=method,
+        reference=reference.strip(), stripe_invoice_id=stripe_invoice_id,
+        stripe_payment_id=stripe_payment_id,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    label = dict(Payment.Method.choices)[method]
+    reference_note = f" ({payment.reference})" if payment.reference else ""
+    audit(locked, action="payment", actor=actor,
+          reason=f"{format_usd(amount)} by {label}{reference_note}")
+    if amount == balance:
+        locked, _ = transition(locked, Invoice.Status.PAID, actor=actor,
+                               reason=f"Paid in full by {label}")
+        membership = locked.membership
+        if (locked.kind == Invoice.Kind.COMMITMENT
+                and membership.status == Membership.Status.PENDING):
+            transition(membership, Membership.Status.ACTIVE, actor=actor,
+                       reason=f"First payment received ({locked.number})")
+        if method != Payment.Method.STRIPE and locked.stripe_invoice_id:
+            _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+    email_queue(
+        key=f"payment-received:{payment.pk}",
+        to=locked.bill_to_email,
+        template="payment_received",
+        context={"invoice": locked, "payment": payment, "method": label,
+                 "balance": money(balance - amount)},
+    )
+    return payment
+
+
+@dataclass(frozen=True)
+class StripeInvoiceState:
+    """What Stripe says about one of its invoices, re-read from its API (see stripe_gateway)."""
+
+    id: str
+    status: str
+    paid_on_stripe: Decimal
+    payment_id: str = ""
+    paid_on: date | None = None
+    ncsup_number: str = ""
+
+
+@transaction.atomic
+def stripe_invoice_reconcile(*, state: StripeInvoiceState) -> Payment | None:
+    """Record what Stripe collected on one of our invoices, once.
+
+    Money paid out of band (a check we marked paid in Stripe) is not counted again. Money that
+    Stripe collected on an invoice we no longer expect it for is written to the audit log for
+    staff to refund, never silently dropped or double counted.
+    """
+    if state.status != "paid" or state.paid_on_stripe <= ZERO:
+        return None
+    existing = Payment.objects.filter(stripe_invoice_id=state.id).first()
+    if existing is not None:
+        return existing
+    invoice = Invoice.objects.filter(stripe_invoice_id=state.id).first()
+    if invoice is None and state.ncsup_number:
+        invoice = Invoice.objects.filter(number=state.ncsup_number).first()
+    if invoice is None:
+        logger.warning("Stripe invoice %s is not one of ours; ignored.", state.id)
+        return None
+    locked = _lock_invoice(invoice)
+    if Payment.objects.filter(stripe_invoice_id=state.id).exists():
+        return Payment.objects.get(stripe_invoice_id=state.id)
+    balance = locked.balance if locked.status in Invoice.PAYABLE else ZERO
+    if state.paid_on_stripe > balance:
+        excess = state.paid_on_stripe - balance
+        audit(locked, action="stripe_overpayment",
+              reason=f"Stripe collected {format_usd(state.paid_on_stripe)} ({state.id}) while "
+                     f"{locked} was {locked.get_status_display()} with {format_usd(balance)} "
+                     f"due: refund {format_usd(excess)}.")
+        logger.warning("Stripe overpaid %s by %s: refund due", locked, format_usd(excess))
+    if balance <= ZERO:
+        return None
+    return payment_record(
+        invoice=locked, amount=min(state.paid_on_stripe, balance), method=Payment.Method.STRIPE,
+        received_on=min(state.paid_on or timezone.localdate(), timezone.localdate()),
+        reference=state.payment_id or state.id, stripe_invoice_id=state.id,
+        stripe_payment_id=state.payment_id,
+    )
+
+
+def stripe_event_process(*, event_id: str, event_type: str, object_id: str) -> bool:
+    """Process one verified webhook event at most once. Returns False for a replay.
+
+    ``invoice.paid`` re-reads the invoice from Stripe (before any lock is taken) instead of
+    trusting the payload or the order events arrive in. Any error rolls back the event row too,
+    so Stripe's retry processes it again.
+    """
+    from billing import stripe_gateway
+
+    if StripeEvent.objects.filter(event_id=event_id).exists():
+        return False
+    state = None
+    if event_type == "invoice.paid" and object_id:
+        state = stripe_gateway.invoice_state(object_id)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                StripeEvent.objects.create(event_id=event_id, type=event_type[:100])
+        except IntegrityError:
+            return False
+        if state is not None:
+            stripe_invoice_reconcile(state=state)
+    return True
+
+
+def invoice_stripe_push(*, invoice: Invoice) -> Invoice:
+    """Create the Stripe customer and the Stripe invoice for one of ours, once.
+
+    Not atomic on purpose: it talks to Stripe and holds no lock. Each step is stored as soon as
+    it is done and carries an idempotency key, so a retry resumes rather than duplicates.
+    """
+    from billing import stripe_gateway
+
+    invoice = Invoice.objects.select_related("membership").prefetch_related("lines").get(
+        pk=invoice.pk)
+    if invoice.status != Invoice.Status.OPEN or invoice.hosted_invoice_url:
+        return invoice
+    if not invoice.stripe_customer_id:
+        customer_id = (Invoice.objects.filter(membership_id=invoice.membership_id)
+                       .exclude(stripe_customer_id="")
+                       .values_list("stripe_customer_id", flat=True).first())
+        if not customer_id:
+            customer_id = stripe_gateway.customer_create(invoice=invoice)
+        Invoice.objects.filter(pk=invoice.pk).update(stripe_customer_id=customer_id)
+        invoice.stripe_customer_id = customer_id
+    fresh = not invoice.stripe_invoice_id
+    if fresh:
+        stripe_invoice_id = stripe_gateway.invoice_create(invoice=invoice)
+        for line in invoice.lines.all():
+            stripe_gateway.invoice_item_create(invoice=invoice, line=line,
+                                               stripe_invoice_id=stripe_invoice_id)
+        Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_invoice_id)
+        invoice.stripe_invoice_id = stripe_invoice_id
+    hosted_url = stripe_gateway.invoice_finalize(invoice=invoice, fresh=fresh)
+    Invoice.objects.filter(pk=invoice.pk).update(hosted_invoice_url=hosted_url,
+                                                 updated_at=timezone.now())
+    invoice.hosted_invoice_url = hosted_url
+    return invoice
+
+
+def invoice_stripe_sync(*, invoice: Invoice) -> None:
+    """Mirror a status we changed (void, paid by check, written off) onto the Stripe invoice,
+    so its hosted page stops asking for money. Reads Stripe's state first: safe to repeat."""
+    from billing import stripe_gateway
+
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    if not invoice.stripe_invoice_id:
+        return
+    stripe_gateway.invoice_status_mirror(stripe_invoice_id=invoice.stripe_invoice_id,
+                                         status=invoice.status, invoice_pk=invoice.pk)
+
+
+# --- Documents and email ------------------------------------------------------------------------
+
+def invoice_pdf_store(*, invoice: Invoice) -> str:
+    """Render the frozen invoice to PDF once and store it under an unguessable name.
+
+    No transaction: rendering takes a while and needs no lock. Two workers racing both render;
+    the first to store wins and the other deletes its copy.
+    """
+    from billing.pdf import invoice_pdf_render
+
+    if invoice.pdf_path:
+        return invoice.pdf_path
+    content = invoice_pdf_render(invoice=invoice)
+    name = default_storage.save(
+        f"invoices/{invoice.fiscal_year}/{secrets.token_urlsafe(24)}.pdf", ContentFile(content)
+    )
+    if Invoice.objects.filter(pk=invoice.pk, pdf_path="").update(pdf_path=name,
+                                                                 updated_at=timezone.now()):
+        invoice.pdf_path = name
+    else:
+        default_storage.delete(name)
+        invoice.refresh_from_db(fields=["pdf_path"])
+    return invoice.pdf_path
+
+
+def _recipients(invoice: Invoice) -> list[tuple[str, str]]:
+    """The billing contact, and the applicant who will look for it in the portal."""
+    out = [("billing", invoice.bill_to_email)]
+    applicant_email = invoice.membership.application.applicant.email
+    if applicant_email.lower() != invoice.bill_to_email.lower():
+        out.append(("contact", applicant_email))
+    return out
+
+
+@transaction.atomic
+def invoice_email_queue(*, invoice: Invoice) -> None:
+    """Email the issued invoice with its PDF attached, once per recipient."""
+    for role, address in _recipients(invoice):
+        email_queue(
+            key=f"invoice-issued:{invoice.pk}:{role}",
+            to=address,
+            template="invoice_issued",
+            context={"invoice": invoice, "lines": list(invoice.lines.all()), **payment_details()},
+            attachment_path=invoice.pdf_path,
+            attachment_name=invoice.pdf_filename,
+        )
+    Invoice.objects.filter(pk=invoice.pk, delivered_at__isnull=True).update(
+        delivered_at=timezone.now())
+
+
+def payment_details() -> dict:
+    """How to pay offline, for the PDF, the emails and the billing page."""
+    return {
+        "remit_to": settings.BILLING_REMIT_TO,
+        "payable_to": settings.BILLING_CHECKS_PAYABLE_TO,
+        "billing_email": settings.BILLING_CONTACT_EMAIL,
+    }
+
+
+def reminder_kind_due(invoice: Invoice, *, today: date) -> str | None:
+    """Which reminder an open invoice is owed today, if any: due in 7 days, or 1, 14 and 30
+    days overdue. A job that missed days sends the latest stage only."""
+    if invoice.status != Invoice.Status.OPEN or invoice.due_date is None:
+        return None
+    days_late = (today - invoice.due_date).days
+    for threshold, kind in ((30, ReminderLog.Kind.OVERDUE_30), (14, ReminderLog.Kind.OVERDUE_14),
+                            (1, ReminderLog.Kind.OVERDUE_1)):
+        if days_late >= threshold:
+            return kind
+    if -7 <= days_late <= 0 and (invoice.due_date - invoice.issue_date).days > 7:
+        return ReminderLog.Kind.DUE_SOON
+    return None
+
+
+@transaction.atomic
+def invoice_reminder_send(*, invoice: Invoice, today: date | None = None) -> ReminderLog | None:
+    """Send the reminder an invoice is owed today, unless it was sent before."""
+    today = today or timezone.localdate()
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    kind = reminder_kind_due(locked, today=today)
+    if kind is None:
+        return None
+    try:
+        with transaction.atomic():
+            log = ReminderLog.objects.create(invoice=locked, kind=kind)
+    except IntegrityError:
+        return None
+    email_queue(
+        key=f"invoice-reminder:{locked.pk}:{kind}",
+        to=locked.bill_to_email,
+        template="invoice_reminder",
+        context={"invoice": locked, "kind": kind, "overdue": kind != ReminderLog.Kind.DUE_SOON,
+                 "days_late": (today - locked.due_date).days, **payment_details()},
+        attachment_path=locked.pdf_path,
+        attachment_name=locked.pdf_filename if locked.pdf_path else "",
+    )
+    return log
