@@ -1,0 +1,156 @@
+"""Forms parse input; the services hold the rules and their errors land next to these fields."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from collaboratives.models import RSVP, PDSACycle, PrimaryDriver
+
+TEXTAREA = {"rows": 3}
+
+
+def show_service_errors(error: ValidationError, form: forms.Form) -> None:
+    """Put a service's errors next to the fields they name; the rest above the form."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)
+
+
+class RSVPForm(forms.Form):
+    response = forms.ChoiceField(choices=RSVP.Response.choices, widget=forms.RadioSelect,
+                                 label="Your answer")
+
+
+class ChangeIdeaChoiceField(forms.ChoiceField):
+    """The collaborative's change ideas, grouped by primary driver (the driver diagram)."""
+
+    def __init__(self, ideas, **kwargs):
+        self.ideas = {idea.pk: idea for idea in ideas}
+        groups: dict[str, list] = {}
+        for idea in ideas:
+            groups.setdefault(idea.primary_driver.title, []).append((idea.pk, idea.title))
+        super().__init__(choices=[("", "Choose a change idea"), *groups.items()], **kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.ideas.get(int(value)) if value else None
+
+
+class PlanForm(forms.Form):
+    """Plan: the question, the prediction and who/what/when/where, and the data to collect."""
+
+    title = forms.CharField(max_length=200, label="Name of the cycle",
+                            help_text="A short name, e.g. “Texting families after a first "
+                                      "absence”.")
+    question = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA),
+                               label="What question will this cycle answer?")
+    prediction = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA),
+                                 label="What do you predict will happen, and why?")
+    plan_who = forms.CharField(max_length=250, required=False, label="Who")
+    plan_what = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                label="What")
+    plan_when = forms.CharField(max_length=250, required=False, label="When")
+    plan_where = forms.CharField(max_length=250, required=False, label="Where")
+    data_to_collect = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                      label="Data to collect")
+
+    def __init__(self, *args, ideas=None, starting=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if ideas is not None:
+            self.fields["change_idea"] = ChangeIdeaChoiceField(
+                list(ideas), label="Change idea being tested")
+            self.order_fields(["title", "change_idea"])
+        if starting:
+            # Starting the cycle needs the whole plan; shown as required, checked by the service.
+            for name in ("plan_who", "plan_what", "plan_when", "plan_where", "data_to_collect"):
+                self.fields[name].conditional = True
+
+    def sections(self):
+        return None  # one Plan section, laid out by the template
+
+
+class DoStudyActForm(forms.Form):
+    what_happened = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                    label="What happened?")
+    surprises = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                label="Surprises")
+    results = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                              label="Results against the prediction")
+    learning = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                               label="What did you learn?")
+    decision = forms.ChoiceField(choices=PDSACycle.Decision.choices, required=False,
+                                 widget=forms.RadioSelect, label="Adopt, adapt or abandon?")
+    next_step = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                label="Next step")
+
+    SECTIONS = [("Do", ["what_happened", "surprises"]), ("Study", ["results", "learning"]),
+                ("Act", ["decision", "next_step"])]
+
+    def __init__(self, *args, completing=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if completing:
+            for name in ("what_happened", "results", "learning", "decision", "next_step"):
+                self.fields[name].conditional = True
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label="Attach a file",
+                           help_text="An image (PNG, JPEG, GIF, WebP), a PDF or a CSV of your "
+                                     "data; at most 5 MB.",
+                           widget=forms.ClearableFileInput(attrs={
+                               "accept": ".png,.jpg,.jpeg,.gif,.webp,.pdf,.csv"}))
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), label="Your comment",
+                           max_length=5000)
+
+
+class CoachingCallForm(forms.Form):
+    held_on = forms.DateField(label="Date of the call", widget=forms.DateInput(
+        attrs={"type": "date"}))
+    attendees = forms.ModelMultipleChoiceField(queryset=None, required=False,
+                                               widget=forms.CheckboxSelectMultiple,
+                                               label="Team members on the call")
+    other_attendees = forms.CharField(max_length=250, required=False, label="Anyone else",
+                                      help_text="Names, separated by commas.")
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
+    next_steps = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), label="Agreed next steps")
+
+    def __init__(self, *args, team_users, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = team_users
+
+
+class AimForm(forms.Form):
+    what = forms.CharField(max_length=250, label="What will you improve?",
+                           help_text="e.g. reduce chronic absenteeism in grades 6-8")
+    how_much = forms.CharField(max_length=120, label="How much?",
+                               help_text="e.g. from 24% to 18%")
+    by_when = forms.DateField(label="By when?", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class PrimaryDriverForm(forms.Form):
+    title = forms.CharField(max_length=200, label="Primary driver")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+
+class ChangeIdeaForm(forms.Form):
+    primary_driver = forms.ModelChoiceField(queryset=PrimaryDriver.objects.none(),
+                                            empty_label="Choose a driver")
+    title = forms.CharField(max_length=200, label="Change idea")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def __init__(self, *args, drivers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["primary_driver"].queryset = drivers
+
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), max_length=2000,
+                             required=False, help_text="Included in the notice to members.")

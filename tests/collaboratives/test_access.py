@@ -1,0 +1,98 @@
+"""Every collaboratives URL, requested by each kind of person. Team A owns the objects."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from collaboratives import services
+from tests.collaboratives.util import url
+from tests.factories import PDSACycleFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "outsider", "member_a", "member_b", "coach_a", "coach_b", "staff"]
+LOGIN = "login"
+
+
+def everyone_but_outsiders(ok=200):
+    return {"anonymous": LOGIN, "outsider": 404, "member_a": ok, "member_b": ok, "coach_a": ok,
+            "coach_b": ok, "staff": ok}
+
+
+def only(*personas, ok=200):
+    return {"anonymous": LOGIN, **{p: ok if p in personas else 404 for p in PERSONAS[1:]}}
+
+
+@pytest.fixture
+def objects(world):
+    cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
+                             change_idea=world.idea)  # planned: team A's own
+    attachment = services.attachment_add(
+        cycle=cycle, actor=world.member_a,
+        upload=SimpleUploadedFile("data.csv", b"week,absent\n1,4\n"))
+    token = services.calendar_token_for(user=world.member_a).token
+    return {"cycle": cycle, "attachment": attachment, "token": token}
+
+
+def _matrix():
+    s = "attendance-works"
+    return {
+        "home": (lambda w, o: url("home", s), "get", everyone_but_outsiders()),
+        "drivers": (lambda w, o: url("drivers", s), "get", everyone_but_outsiders()),
+        "cycles": (lambda w, o: url("cycles", s), "get", everyone_but_outsiders()),
+        "convening": (lambda w, o: url("convening", s, w.period.closing_convening.pk), "get",
+                      everyone_but_outsiders()),
+        "convening_ics": (lambda w, o: url("convening_ics", s, w.period.closing_convening.pk),
+                          "get", everyone_but_outsiders()),
+        "cycle": (lambda w, o: url("cycle", s, o["cycle"].pk), "get",
+                  only("member_a", "coach_a", "staff")),
+        "attachment": (lambda w, o: url("attachment", s, o["attachment"].pk), "get",
+                       only("member_a", "coach_a", "staff")),
+        "cycle_edit": (lambda w, o: url("cycle_edit", s, o["cycle"].pk), "get",
+                       only("member_a", "staff")),
+        "cycle_advance": (lambda w, o: url("cycle_advance", s, o["cycle"].pk), "get",
+                          only("member_a", "staff")),
+        "attachment_add": (lambda w, o: url("attachment_add", s, o["cycle"].pk), "post",
+                           only("member_a", "staff", ok=400)),  # 400: no file in the request
+        "comment_add": (lambda w, o: url("comment_add", s, o["cycle"].pk), "post",
+                        only("coach_a", "staff", ok=400)),  # 400: empty comment
+        "workspace": (lambda w, o: url("workspace", s, w.team_a.pk), "get",
+                      only("member_a", "coach_a", "staff")),
+        "aim": (lambda w, o: url("aim", s, w.team_a.pk), "get",
+                only("member_a", "coach_a", "staff")),
+        "call_create": (lambda w, o: url("call_create", s, w.team_a.pk), "get",
+                        only("coach_a", "staff")),
+        "cycle_create": (lambda w, o: url("cycle_create", s, w.team_a.pk), "get",
+                         only("member_a", "staff")),
+        # The secret address is the key: calendar apps have no session.
+        "calendar_feed": (lambda w, o: url("calendar_feed", o["token"]), "get",
+                          dict.fromkeys(PERSONAS, 200)),
+        "list": (lambda w, o: url("list"), "get", everyone_but_outsiders() | {"outsider": 200}),
+        "calendar": (lambda w, o: url("calendar"), "get",
+                     everyone_but_outsiders() | {"outsider": 200}),
+        "coaching": (lambda w, o: url("coaching"), "get", only("coach_a", "coach_b", "staff")),
+    }
+
+
+MATRIX = _matrix()
+
+
+def test_every_collaboratives_url_is_in_the_matrix():
+    from django.urls import get_resolver
+
+    names = set(get_resolver().namespace_dict["collaboratives"][1].reverse_dict.keys())
+    assert {n for n in names if isinstance(n, str)} == set(MATRIX)
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access(client, world, objects, staff, name, persona):
+    build, method, expected = MATRIX[name]
+    path = build(world, objects)
+    if persona != "anonymous":
+        client.force_login(staff if persona == "staff" else getattr(world, persona))
+    response = getattr(client, method)(path)
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302 and "/accounts/login/" in response.url, path
+    else:
+        assert response.status_code == want, f"{persona} {method.upper()} {path}"

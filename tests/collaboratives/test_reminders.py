@@ -1,0 +1,181 @@
+"""Convening reminders, cancellation notices and action-period nudges: each once per person."""
+
+import threading
+from datetime import UTC, timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from collaboratives import services, tasks
+from collaboratives.models import Convening, ReminderLog
+from core.models import OutboundEmail
+from tests.factories import ConveningFactory, PDSACycleFactory
+
+pytestmark = pytest.mark.django_db
+
+MEMBERS = {"lead.a@district-a.example.org", "member.a@district-a.example.org",
+           "member.b@district-b.example.org"}  # not the removed member, not the outsider
+
+
+def emails(prefix):
+    return list(OutboundEmail.objects.filter(key__startswith=prefix)
+                .order_by("to").values_list("to", flat=True))
+
+
+def in_days(n):
+    return timezone.now().replace(microsecond=0) + timedelta(days=n)
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_the_reminder_goes_once_to_every_active_member_of_the_enrolled_teams(world):
+    convening = ConveningFactory(collaborative=world.collaborative, title="Spring convening",
+                                 starts_at=in_days(10))
+    assert tasks.convening_reminders_send() == 3
+    assert set(emails("convening-reminder:")) == MEMBERS
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(MEMBERS)
+    assert mail.outbox[0].subject == "In 10 days: Spring convening (Attendance Works " \
+                                     "Collaborative)"
+    assert "Jackson Avenue Center" in mail.outbox[0].body
+
+    assert tasks.convening_reminders_send() == 0  # the daily job again: nothing new
+    assert len(emails("convening-reminder:")) == 3 and len(mail.outbox) == 3
+    assert set(ReminderLog.objects.values_list("convening", "kind")) == {
+        (convening.pk, f"before-14d@{convening.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}")}
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_the_two_day_reminder_follows_and_a_late_convening_gets_only_the_nearest(world):
+    convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
+    tasks.convening_reminders_send()
+    two_days_before = convening.starts_at - timedelta(days=2)
+    assert services.convening_reminders_send(convening=convening, now=two_days_before) == 3
+    assert services.convening_reminders_send(convening=convening, now=two_days_before) == 0
+    assert len(emails("convening-reminder:")) == 6
+
+    late = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(1))
+    assert tasks.convening_reminders_send() == 3
+    assert set(ReminderLog.objects.filter(convening=late).values_list("kind", flat=True)) == {
+        f"before-2d@{late.starts_at.astimezone(UTC):%Y%m%dT%H%MZ}"}
+    assert mail.outbox[-1].subject.startswith("Tomorrow: ")
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_no_reminder_before_its_day(world):
+    ConveningFactory(collaborative=world.collaborative, starts_at=in_days(15))
+    assert tasks.convening_reminders_send() == 0
+    assert not mail.outbox
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_a_moved_convening_re_arms_its_reminders(world):
+    convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
+    assert tasks.convening_reminders_send() == 3
+    services.convening_move(convening=convening, starts_at=in_days(12),
+                            ends_at=in_days(12) + timedelta(hours=6))
+    assert tasks.convening_reminders_send() == 3
+    assert tasks.convening_reminders_send() == 0
+    assert len(mail.outbox) == 6
+    assert mail.outbox[-1].subject.startswith("In 12 days: ")
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_a_cancelled_convening_sends_a_cancellation_instead_once(world, staff):
+    convening = ConveningFactory(collaborative=world.collaborative, title="Spring convening",
+                                 starts_at=in_days(10))
+    services.convening_cancel(convening=convening, actor=staff, reason="The venue flooded.")
+    assert set(emails("convening-cancelled:")) == MEMBERS
+    assert all(m.subject.startswith("Cancelled: Spring convening") for m in mail.outbox)
+    assert "The venue flooded." in mail.outbox[0].body
+
+    assert tasks.convening_reminders_send() == 0  # neither a reminder nor a second notice
+    services.convening_cancel(convening=convening, actor=staff)  # cancelling twice: no change
+    assert len(mail.outbox) == 3 and not emails("convening-reminder:")
+
+
+def test_a_cancellation_lost_with_its_task_is_sent_by_the_daily_job(world, staff):
+    # Without immediate_on_commit the task queued after commit never runs here: as if lost.
+    convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(30))
+    services.convening_cancel(convening=convening, actor=staff)
+    assert not emails("convening-cancelled:")
+    assert tasks.convening_reminders_send() == 3
+    assert tasks.convening_reminders_send() == 0
+
+
+def test_a_worker_dying_mid_run_leaves_nothing_half_done(world, monkeypatch):
+    ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
+    real_queue, calls = services.email_queue, []
+
+    def dies_on_the_second(**kwargs):
+        calls.append(kwargs["to"])
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        return real_queue(**kwargs)
+
+    monkeypatch.setattr(services, "email_queue", dies_on_the_second)
+    with pytest.raises(SystemExit):
+        tasks.convening_reminders_send()
+    assert not ReminderLog.objects.exists() and not emails("convening-reminder:")
+
+    monkeypatch.setattr(services, "email_queue", real_queue)
+    assert tasks.convening_reminders_send() == 3
+    assert set(emails("convening-reminder:")) == MEMBERS
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_teams_behind_near_the_end_of_the_action_period_get_one_nudge(world):
+    for _ in range(2):
+        PDSACycleFactory(team=world.team_a, action_period=world.period, change_idea=world.idea)
+    PDSACycleFactory(team=world.team_b, action_period=world.period, change_idea=world.idea)
+    assert tasks.action_period_nudges_send() == 0  # 20 days left: too early
+    Convening.objects.filter(pk=world.period.closing_convening_id).update(starts_at=in_days(5))
+
+    assert tasks.action_period_nudges_send() == 1
+    assert emails("action-period-nudge:") == ["member.b@district-b.example.org"]
+    assert mail.outbox[0].subject == ("Denver Public Schools + University of Denver: 1 of 2 PDSA "
+                                      "cycles logged, 5 days left in this action period")
+    assert tasks.action_period_nudges_send() == 0
+
+
+# --- Two beat runs at once, on PostgreSQL ----------------------------------------------------
+
+def _at_once(target, n=2):
+    barrier, errors = threading.Barrier(n), []
+
+    def run():
+        try:
+            barrier.wait()
+            target()
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_beat_runs_at_once_send_each_reminder_once_per_person(postgres, world):
+    for days in (3, 10, 12):
+        ConveningFactory(collaborative=world.collaborative, starts_at=in_days(days))
+    _at_once(tasks.convening_reminders_send, n=4)
+    sent = emails("convening-reminder:")
+    assert len(sent) == 9 and set(sent) == MEMBERS
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(sent)  # one email each, really sent
+    assert ReminderLog.objects.count() == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_on_the_same_convening_claim_each_person_once(postgres, world):
+    """Past SKIP LOCKED: both workers hold the same convening and race on the claims."""
+    convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
+    _at_once(lambda: services.convening_reminders_send(
+        convening=Convening.objects.select_related("collaborative").get(pk=convening.pk)), n=4)
+    assert sorted(emails("convening-reminder:")) == sorted(MEMBERS)
+    assert len(mail.outbox) == 3
