@@ -1,0 +1,166 @@
+"""Every URL that takes an object id, requested as each kind of person.
+
+A new URL pattern with an id (or token) and no entry in ``MATRIX`` fails
+``test_every_object_url_is_in_the_matrix``: decide who may see it before shipping it.
+"""
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from billing import services as billing_services
+from collaboratives.models import Enrollment
+from members import services as member_services
+from tests.collaboratives import test_access as collaboratives_access
+from tests.factories import (
+    ApplicationFactory,
+    InvoiceFactory,
+    TeamFactory,
+    TeamMemberFactory,
+    UserFactory,
+)
+
+# The issue's five kinds of person, plus the team's lead (who may do more than a team member).
+PERSONAS = ["anonymous", "other_member", "team_member", "lead", "other_coach", "staff"]
+LOGIN = "login"  # a redirect to the sign-in page
+
+# Third-party URLs with keys, tested by their own projects (allauth's signed keys, Django admin's
+# staff-only views, covered by tests/members/test_admin.py::test_non_staff_cannot_reach_the_admin).
+EXCLUDED_PREFIXES = ("accounts/", "staff/")
+
+
+def walk(patterns=None, prefix="", namespace=""):
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            ns_prefix = f"{ns}:" if entry.namespace else namespace
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern), ns_prefix)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}{entry.name}" if entry.name else None
+            yield prefix + str(entry.pattern), name, entry.callback
+
+
+def object_patterns():
+    for route, name, _ in walk():
+        if route.startswith(EXCLUDED_PREFIXES):
+            continue
+        if re.search(r"<(int|str|slug|uuid|path):", route) or "(?P<" in route:
+            yield route, name
+
+
+@dataclass
+class World:
+    lead: object
+    team_member: object
+    other_member: object
+    other_coach: object
+    staff: object
+    team: object
+    member_place: object
+    application: object
+    invitation_token: str
+    invoice: object
+
+
+@pytest.fixture
+def world(db, tier1, fees, immediate_on_commit):
+    from tests.factories import EnrollmentFactory
+
+    lead = UserFactory()
+    team = TeamFactory(lead=lead)
+    member_place = TeamMemberFactory(team=team)
+    other_lead = UserFactory()
+    other_team = TeamFactory(lead=other_lead)
+    # A Center coach who coaches another team (not this one).
+    other_coach = EnrollmentFactory(team=other_team).coach
+    assert not Enrollment.objects.filter(team=team, coach=other_coach).exists()
+    invoice = InvoiceFactory(membership=team.membership, fiscal_year=2030)
+    billing_services.invoice_pdf_store(invoice=invoice)
+    invitation = member_services.seat_invite(team=team, actor=lead, name="Ana",
+                                             email="ana@example.org", role="member")
+    return World(
+        lead=lead, team_member=member_place.user, other_member=other_lead,
+        other_coach=other_coach, staff=UserFactory(staff=True), team=team,
+        member_place=member_place,
+        application=ApplicationFactory(applicant=member_place.user, requested_tier=tier1),
+        invitation_token=member_services.invitation_token(invitation),
+        invoice=invoice,
+    )
+
+
+# name -> (build url from world, method, {persona: expected}); expected is a status or LOGIN.
+# "team_member" is the person who owns the object (their application, their team).
+OWNER_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 200, "lead": 404,
+              "other_coach": 404, "staff": 404}
+TEAM_READ = {"anonymous": LOGIN, "other_member": 404, "team_member": 200, "lead": 200,
+             "other_coach": 404, "staff": 200}
+LEAD_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
+             "other_coach": 404, "staff": 404}
+LEAD_ONLY_POST = {**LEAD_ONLY, "lead": 302}  # done, then back to the roster
+BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
+           "other_coach": 404, "staff": 200}
+MATRIX = {
+    "members:application_submitted": (
+        lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
+    "members:application_detail": (
+        lambda w: w.application.get_absolute_url(), "get", OWNER_ONLY),
+    "members:application_withdraw": (
+        lambda w: f"/portal/applications/{w.application.pk}/withdraw/", "post",
+        {**OWNER_ONLY, "team_member": 302}),
+    "members:roster": (lambda w: w.team.get_absolute_url(), "get", TEAM_READ),
+    "members:member_role": (
+        lambda w: f"/portal/teams/{w.team.pk}/members/{w.member_place.pk}/role/", "post",
+        LEAD_ONLY_POST),
+    "members:member_remove": (
+        lambda w: f"/portal/teams/{w.team.pk}/members/{w.member_place.pk}/remove/", "get",
+        LEAD_ONLY),
+    "members:member_make_lead": (
+        lambda w: f"/portal/teams/{w.team.pk}/members/{w.member_place.pk}/lead/", "get",
+        LEAD_ONLY),
+    "members:invitation_resend": (
+        lambda w: f"/portal/teams/{w.team.pk}/invitations/"
+                  f"{w.team.invitations.get().pk}/resend/", "post", LEAD_ONLY_POST),
+    "members:invitation_revoke": (
+        lambda w: f"/portal/teams/{w.team.pk}/invitations/"
+                  f"{w.team.invitations.get().pk}/revoke/", "post", LEAD_ONLY_POST),
+    # The emailed link is meant to be opened before signing in; only the invitee can accept.
+    "members:invitation": (
+        lambda w: f"/invitations/{w.invitation_token}/", "get",
+        dict.fromkeys(PERSONAS, 200)),
+    "billing:invoice_pdf": (lambda w: f"/portal/billing/invoices/{w.invoice.pk}/pdf/", "get",
+                            BILLING),
+}
+# Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
+# tests/collaboratives/test_access.py, and counts here.
+COVERED_ELSEWHERE = {f"collaboratives:{name}" for name in collaboratives_access.MATRIX}
+
+
+def test_every_object_url_is_in_the_matrix():
+    covered = set(MATRIX) | COVERED_ELSEWHERE
+    missing = [f"{name} ({route})" for route, name in object_patterns() if name not in covered]
+    assert missing == [], "add these URL patterns to MATRIX in tests/test_access_matrix.py"
+    stale = set(MATRIX) - {name for _, name in object_patterns()}
+    assert stale == set()
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_access(client, world, name, persona):
+    build, method, expected = MATRIX[name]
+    url = build(world)
+    if persona != "anonymous":
+        client.force_login(getattr(world, persona))
+    response = getattr(client, method)(url)
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302 and "/accounts/login/" in response.url, url
+    else:
+        assert response.status_code == want, f"{persona} {method.upper()} {url}"
+
+
+def test_the_only_csrf_exempt_view_is_the_stripe_webhook():
+    exempt = sorted(name or route for route, name, callback in walk()
+                    if getattr(callback, "csrf_exempt", False))
+    assert exempt == ["billing:stripe_webhook"]
