@@ -9,6 +9,7 @@ admin.site.index_title = "Center administration"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("staff/", admin.site.urls),
     path("", include("members.urls")),

@@ -1,3 +1,4 @@
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from billing.models import FeeSchedule
@@ -14,3 +15,8 @@ def home(request):
         "covered_seats": covered,
         "partnership_seats": covered * 2 if covered else None,
     })
+
+
+def healthz(request):
+    """For load balancers (and the benchmark's baseline): the full middleware stack, no work."""
+    return HttpResponse("ok", content_type="text/plain")

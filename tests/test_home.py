@@ -36,3 +36,9 @@ def test_home_without_fees_or_tiers_says_so(client):
 def test_home_query_count_is_small(client, fees, tier1, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         client.get("/")
+
+
+def test_health_check_answers_without_the_database(client, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        response = client.get("/healthz")
+    assert (response.status_code, response.content) == (200, b"ok")
