@@ -137,8 +137,11 @@ class SmtpSink:
     def __init__(self):
         self.messages = []
         self.rcpt_reply = None  # e.g. "451 4.3.0 try again later"
-        self.data_delay = 0.0  # seconds to think before answering DATA
-        self.in_data = threading.Event()  # set while a DATA answer is pending
+        # Fault injection: arm ``hold`` and the next DATA waits, with ``in_data`` set, until the
+        # test sets ``release`` (after killing the client, say).
+        self.hold = threading.Event()
+        self.in_data = threading.Event()
+        self.release = threading.Event()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_reply:
@@ -150,9 +153,12 @@ class SmtpSink:
         import asyncio
         from email import message_from_bytes
 
-        if self.data_delay:
+        if self.hold.is_set():
+            self.hold.clear()
             self.in_data.set()
-            await asyncio.sleep(self.data_delay)
+            while not self.release.is_set():
+                await asyncio.sleep(0.01)
+            self.release.clear()
             self.in_data.clear()
             if server.transport is None or server.transport.is_closing():
                 # The client died before hearing "250": like a real MTA, accept nothing.

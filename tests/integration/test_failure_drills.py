@@ -39,16 +39,18 @@ def test_200_emails_survive_a_worker_killed_three_times(
     worker.stop()
     worker.env.update(DRILL_ENV)
     worker.start()
-    smtp_sink.data_delay = 0.02
-
     queue_emails(200)
     for kill in range(3):
         wait_for(lambda k=kill: len(smtp_sink.messages) >= 30 * (k + 1),
                  message=f"progress before kill {kill + 1}", timeout=60)
-        # Kill it in the middle of a send: the SMTP server is waiting to answer DATA.
-        assert smtp_sink.in_data.wait(10)
+        # Kill it in the middle of a send: the SMTP server holds its answer to DATA until the
+        # worker is dead, so the message was never accepted and must be sent again, once.
+        smtp_sink.hold.set()
+        assert smtp_sink.in_data.wait(30)
         os.kill(worker.process.pid, signal.SIGKILL)
         worker.process.wait(10)
+        time.sleep(0.3)  # let the server see the connection drop
+        smtp_sink.release.set()
         worker.start()
 
     def all_sent():
