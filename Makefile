@@ -3,12 +3,13 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
 # The first Python >= 3.12 found: on PATH, then in pyenv. Override with `make PYTHON=/path/to/python3.12`.
 PYTHON ?= $(shell for p in python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3) $(wildcard /usr/local/bin/python3.1[2-9]); do \
 	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$p; break; fi; done)
 
-.PHONY: run test venv migrate seed worker beat lint check-deploy clean
+.PHONY: run test venv migrate seed worker beat lint check-deploy clean bench
 
 $(STAMP): pyproject.toml
 	@if [ ! -x $(BIN)/python ]; then \
@@ -40,6 +41,15 @@ run: seed
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The benchmark, a separate command (README, "Benchmark"): seeds PostgreSQL, serves the portal
+# with gunicorn on loopback, drives locust at it and writes docs/benchmark.md.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	BIN=$(BIN) bash bench/run.sh
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -196,7 +196,11 @@ class Invoice(TimeStampedModel):
 
     class Meta:
         ordering = ["-issue_date", "-sequence", "-id"]
-        indexes = [models.Index(fields=["status", "due_date"])]
+        indexes = [
+            models.Index(fields=["status", "due_date"]),
+            # Staff's invoice list pages through every invoice in this order.
+            models.Index(fields=["-issue_date", "-sequence", "-id"], name="invoice_newest_first"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["number"], condition=~Q(number=""),
                                     name="invoice_number_unique"),

@@ -10,24 +10,31 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html
 
-from collaboratives import services
+from collaboratives import change_package, measures, services
 from collaboratives.forms import ReasonForm
 from collaboratives.models import (
     RSVP,
     ActionPeriod,
+    AstronomicalPoint,
     CalendarToken,
     ChangeIdea,
+    ChangePackage,
+    ChangePackageEntry,
     CoachingCall,
     Collaborative,
     Convening,
     CycleAttachment,
     CycleComment,
     Enrollment,
+    Measure,
+    MeasurePhase,
+    MeasureValue,
     PDSACycle,
     Phase,
     PrimaryDriver,
     ReminderLog,
     TeamAim,
+    TeamMeasure,
     phase_schedule_errors,
 )
 from core.admin import ReadOnlyAdmin
@@ -292,7 +299,7 @@ class EnrollmentForm(forms.ModelForm):
 
     class Meta:
         model = Enrollment
-        fields = ["collaborative", "team", "coach"]
+        fields = ["collaborative", "team", "coach", "grade_band", "locale"]
 
     def clean(self):
         data = super().clean()
@@ -319,8 +326,9 @@ class EnrollmentForm(forms.ModelForm):
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
     form = EnrollmentForm
-    list_display = ["team", "collaborative", "coach", "tier", "created_at"]
-    list_filter = ["collaborative", "coach"]
+    list_display = ["team", "collaborative", "coach", "tier", "grade_band", "locale",
+                    "created_at"]
+    list_filter = ["collaborative", "coach", "grade_band", "locale"]
     search_fields = ["team__name", "collaborative__name", "coach__email", "coach__last_name"]
     autocomplete_fields = ["collaborative", "team", "coach"]
     list_select_related = ["team__membership__tier", "collaborative", "coach"]
@@ -333,12 +341,15 @@ class EnrollmentAdmin(admin.ModelAdmin):
         return obj.team.membership.tier.name
 
     def save_model(self, request, obj, form, change):
+        setting = {"grade_band": obj.grade_band, "locale": obj.locale}
         if change:
             services.enrollment_coach_assign(enrollment=obj, coach=obj.coach,
                                              actor=request.user)
+            Enrollment.objects.filter(pk=obj.pk).update(**setting)
             return
         created = services.enrollment_create(collaborative=obj.collaborative, team=obj.team,
                                               coach=obj.coach, actor=request.user)
+        Enrollment.objects.filter(pk=created.pk).update(**setting)
         obj.pk, obj.enrolled_by = created.pk, created.enrolled_by
         obj.created_at, obj.updated_at = created.created_at, created.updated_at
         obj._state.adding, obj._state.db = False, created._state.db
@@ -454,13 +465,13 @@ class PDSACycleAdmin(admin.ModelAdmin):
                     "created_at"]
     list_filter = ["status", "decision", "action_period__collaborative"]
     search_fields = ["title", "team__name", "change_idea__title", "question", "learning"]
-    autocomplete_fields = ["team", "action_period", "change_idea", "created_by"]
+    autocomplete_fields = ["team", "action_period", "change_idea", "created_by", "measures"]
     readonly_fields = ["status", "in_progress_at", "completed_at", "created_by"]
     list_select_related = ["team", "change_idea", "action_period__collaborative"]
     inlines = [AttachmentInline, CommentInline]
     fieldsets = [
-        (None, {"fields": ["title", "team", "action_period", "change_idea", "status",
-                           "created_by", "in_progress_at", "completed_at"]}),
+        (None, {"fields": ["title", "team", "action_period", "change_idea", "measures",
+                           "status", "created_by", "in_progress_at", "completed_at"]}),
         ("Plan", {"fields": ["question", "prediction", "plan_who", "plan_what", "plan_when",
                              "plan_where", "data_to_collect"]}),
         ("Do", {"fields": ["what_happened", "surprises"]}),
@@ -507,3 +518,257 @@ class CycleCommentAdmin(admin.ModelAdmin):
     search_fields = ["body", "cycle__title", "author__email"]
     autocomplete_fields = ["cycle", "author"]
     list_select_related = ["cycle", "author"]
+
+
+# --- Measures -----------------------------------------------------------------------------------
+
+class MeasureAdminForm(forms.ModelForm):
+    """The service's rule, in its words: once teams entered values, unit and sampling stay."""
+
+    class Meta:
+        model = Measure
+        fields = ["collaborative", "name", "kind", "operational_definition", "unit",
+                  "rate_basis", "better", "sampling", "goal", "position"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and self.instance.values.exists():
+            for name in ("unit", "sampling"):
+                if name in self.changed_data:
+                    self.add_error(name, "Teams have entered values of this measure, so this "
+                                         "cannot change. Define a new measure instead.")
+        return data
+
+
+@admin.register(Measure)
+class MeasureAdmin(admin.ModelAdmin):
+    form = MeasureAdminForm
+    list_display = ["name", "collaborative", "kind", "unit", "better", "sampling", "goal",
+                    "value_count"]
+    list_filter = ["kind", "unit", "sampling", "collaborative"]
+    search_fields = ["name", "operational_definition", "collaborative__name"]
+    autocomplete_fields = ["collaborative"]
+    list_select_related = ["collaborative"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_values=Count("values"))
+
+    @admin.display(description="Values", ordering="n_values")
+    def value_count(self, obj):
+        return obj.n_values
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in measures.MEASURE_FIELDS}
+        if change:
+            measures.measure_update(measure=obj, actor=request.user, **data)
+            Measure.objects.filter(pk=obj.pk).update(position=obj.position)
+            return
+        created = measures.measure_define(collaborative=obj.collaborative, actor=request.user,
+                                          **data)
+        obj.pk, obj.created_by = created.pk, created.created_by
+        obj.created_at, obj.updated_at = created.created_at, created.updated_at
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def has_delete_permission(self, request, obj=None):
+        return bool(obj is None or not obj.values.exists())
+
+
+class AstronomicalInline(admin.StackedInline):
+    model = AstronomicalPoint
+    fields = readonly_fields = ["reason", "marked_by", "marked_at"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False  # the team's coach marks it on the chart, with the reason
+
+
+@admin.register(MeasureValue)
+class MeasureValueAdmin(admin.ModelAdmin):
+    """Teams enter values in the portal (one by one or by CSV); staff may correct or delete a
+    wrong one here."""
+
+    list_display = ["measure", "team", "period", "value", "source", "entered_by", "updated_at"]
+    list_filter = ["source", "measure__collaborative", "measure"]
+    search_fields = ["team__name", "measure__name", "note"]
+    autocomplete_fields = ["team", "measure", "entered_by"]
+    readonly_fields = ["team", "measure", "period", "source", "entered_by"]
+    list_select_related = ["measure", "team", "entered_by"]
+    date_hierarchy = "period"
+    inlines = [AstronomicalInline]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TeamMeasure)
+class TeamMeasureAdmin(admin.ModelAdmin):
+    list_display = ["team", "measure", "baseline_points", "baseline_median", "goal",
+                    "updated_by"]
+    list_filter = ["measure__collaborative", "measure"]
+    search_fields = ["team__name", "measure__name"]
+    autocomplete_fields = ["team", "measure", "updated_by"]
+    list_select_related = ["team", "measure", "updated_by"]
+
+
+@admin.register(MeasurePhase)
+class MeasurePhaseAdmin(admin.ModelAdmin):
+    list_display = ["label", "team", "measure", "starts_on", "added_by"]
+    list_filter = ["measure__collaborative", "measure"]
+    search_fields = ["label", "team__name", "measure__name"]
+    autocomplete_fields = ["team", "measure", "added_by"]
+    list_select_related = ["team", "measure", "added_by"]
+    date_hierarchy = "starts_on"
+
+
+@admin.register(AstronomicalPoint)
+class AstronomicalPointAdmin(admin.ModelAdmin):
+    list_display = ["value", "team", "reason", "marked_by", "marked_at"]
+    list_filter = ["value__measure__collaborative", "value__measure"]
+    search_fields = ["reason", "value__team__name", "value__measure__name"]
+    autocomplete_fields = ["value", "marked_by"]
+    readonly_fields = ["value", "marked_by", "marked_at"]
+    list_select_related = ["value__measure", "value__team", "marked_by"]
+
+    @admin.display(description="Team", ordering="value__team__name")
+    def team(self, obj):
+        return obj.value.team
+
+    def has_add_permission(self, request):
+        return False  # the team's coach marks it on the chart
+
+
+# --- The change package -----------------------------------------------------------------------
+
+class EntryInline(admin.TabularInline):
+    """Ideas are added in the portal (only adopted ones qualify); here staff reorder and edit the
+    notes of a draft. A published version's entries are frozen."""
+
+    model = ChangePackageEntry
+    fields = ["title_now", "position", "commentary", "frozen_at"]
+    readonly_fields = ["title_now", "frozen_at"]
+    extra = 0
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 2,
+                                                                             "cols": 50})}}
+
+    @admin.display(description="Change idea")
+    def title_now(self, obj):
+        return obj.title or obj.change_idea.title
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+def _publish(modeladmin, request, queryset):
+    for package in queryset.select_related("collaborative"):
+        try:
+            change_package.change_package_publish(package=package, actor=request.user)
+        except ValidationError as error:
+            modeladmin.message_user(request, f"{package}: {' '.join(error.messages)}",
+                                    messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{package} is published; its PDF is being "
+                                             "prepared.", messages.SUCCESS)
+
+
+class ChangePackageForm(forms.ModelForm):
+    class Meta:
+        model = ChangePackage
+        fields = ["collaborative", "title", "introduction"]
+
+    def clean(self):
+        data = super().clean()
+        collaborative = data.get("collaborative")
+        if not self.instance.pk and collaborative and collaborative.change_packages.filter(
+                status=ChangePackage.Status.DRAFT).exists():
+            self.add_error("collaborative", "The collaborative already has a draft change "
+                                            "package: continue that one.")
+        return data
+
+
+@admin.register(ChangePackage)
+class ChangePackageAdmin(admin.ModelAdmin):
+    form = ChangePackageForm
+    list_display = ["title", "collaborative", "version", "status", "published_at",
+                    "entry_count", "pdf_ready"]
+    list_filter = ["status", "collaborative"]
+    search_fields = ["title", "introduction", "collaborative__name"]
+    autocomplete_fields = ["collaborative"]
+    readonly_fields = ["version", "status", "published_at", "published_by", "created_by",
+                       "pdf_link"]
+    list_select_related = ["collaborative"]
+    inlines = [EntryInline]
+    actions = [admin.action(description="Publish selected drafts (frozen, PDF rendered)",
+                            permissions=["change"])(_publish)]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_entries=Count("entries"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(self.readonly_fields)
+        if obj is not None:
+            fields.append("collaborative")
+            if obj.is_published:
+                fields += ["title", "introduction"]
+        return fields
+
+    @admin.display(description="Change ideas", ordering="n_entries")
+    def entry_count(self, obj):
+        return obj.n_entries
+
+    @admin.display(description="PDF", boolean=True)
+    def pdf_ready(self, obj):
+        return bool(obj.pdf_path)
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pk or not obj.pdf_path:
+            return "—"
+        url = reverse("collaboratives:change_package_pdf",
+                      args=[obj.collaborative.slug, obj.version])
+        return format_html('<a href="{}">{}</a>', url, obj.pdf_filename)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            if not obj.is_published:  # a published version's texts are frozen (read-only)
+                change_package.change_package_update(package=obj, actor=request.user,
+                                                     title=obj.title,
+                                                     introduction=obj.introduction)
+            return
+        created = change_package.change_package_draft(collaborative=obj.collaborative,
+                                                      actor=request.user)
+        created = change_package.change_package_update(package=created, actor=request.user,
+                                                       title=obj.title,
+                                                       introduction=obj.introduction)
+        obj.pk, obj.version, obj.created_by = created.pk, created.version, created.created_by
+        obj.created_at, obj.updated_at = created.created_at, created.updated_at
+        obj._state.adding, obj._state.db = False, created._state.db
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.is_published
+
+
+@admin.register(ChangePackageEntry)
+class ChangePackageEntryAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "package", "position", "frozen_at"]
+    list_filter = ["package__collaborative", "package__status"]
+    search_fields = ["title", "change_idea__title", "commentary"]
+    autocomplete_fields = ["package", "change_idea"]
+    readonly_fields = ["package", "change_idea", "title", "description", "driver_title",
+                       "evidence", "frozen_at"]
+    list_select_related = ["package", "change_idea"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.package.is_published
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.package.is_published

@@ -1,9 +1,10 @@
 """Forms parse input; the services hold the rules and their errors land next to these fields."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from collaboratives.models import RSVP, PDSACycle, PrimaryDriver
+from collaboratives.models import RSVP, Measure, PDSACycle, PrimaryDriver
 
 TEXTAREA = {"rows": 3}
 
@@ -37,6 +38,15 @@ class ChangeIdeaChoiceField(forms.ChoiceField):
         return self.ideas.get(int(value)) if value else None
 
 
+def add_measures_field(form: forms.Form, measures) -> None:
+    """The measures a cycle should move: the cycle is marked on the team's run charts."""
+    if measures is not None and measures.exists():
+        form.fields["measures"] = forms.ModelMultipleChoiceField(
+            queryset=measures, required=False, widget=forms.CheckboxSelectMultiple,
+            label="Measures this change should move",
+            help_text="The cycle is marked on your run charts of these measures.")
+
+
 class PlanForm(forms.Form):
     """Plan: the question, the prediction and who/what/when/where, and the data to collect."""
 
@@ -55,12 +65,13 @@ class PlanForm(forms.Form):
     data_to_collect = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
                                       label="Data to collect")
 
-    def __init__(self, *args, ideas=None, starting=False, **kwargs):
+    def __init__(self, *args, ideas=None, starting=False, measures=None, **kwargs):
         super().__init__(*args, **kwargs)
         if ideas is not None:
             self.fields["change_idea"] = ChangeIdeaChoiceField(
                 list(ideas), label="Change idea being tested")
             self.order_fields(["title", "change_idea"])
+        add_measures_field(self, measures)
         if starting:
             # Starting the cycle needs the whole plan; shown as required, checked by the service.
             for name in ("plan_who", "plan_what", "plan_when", "plan_where", "data_to_collect"):
@@ -87,8 +98,9 @@ class DoStudyActForm(forms.Form):
     SECTIONS = [("Do", ["what_happened", "surprises"]), ("Study", ["results", "learning"]),
                 ("Act", ["decision", "next_step"])]
 
-    def __init__(self, *args, completing=False, **kwargs):
+    def __init__(self, *args, completing=False, measures=None, **kwargs):
         super().__init__(*args, **kwargs)
+        add_measures_field(self, measures)
         if completing:
             for name in ("what_happened", "results", "learning", "decision", "next_step"):
                 self.fields[name].conditional = True
@@ -154,3 +166,109 @@ class ChangeIdeaForm(forms.Form):
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), max_length=2000,
                              required=False, help_text="Included in the notice to members.")
+
+
+# --- Measures ------------------------------------------------------------------------------------
+
+DECIMAL = {"max_digits": 12, "decimal_places": 4}
+
+
+class MeasureForm(forms.Form):
+    name = forms.CharField(max_length=120, help_text=Measure._meta.get_field("name").help_text)
+    kind = forms.ChoiceField(choices=Measure.Kind.choices, widget=forms.RadioSelect,
+                             label="Type")
+    operational_definition = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}), label="Operational definition",
+        help_text=Measure._meta.get_field("operational_definition").help_text)
+    unit = forms.ChoiceField(choices=Measure.Unit.choices, widget=forms.RadioSelect)
+    rate_basis = forms.CharField(max_length=60, required=False, label="Rate per",
+                                 help_text="For a rate only, e.g. “per 100 students”.")
+    better = forms.ChoiceField(choices=Measure.Better.choices, widget=forms.RadioSelect,
+                               label="Which direction is better?")
+    sampling = forms.ChoiceField(choices=Measure.Sampling.choices, widget=forms.RadioSelect,
+                                 label="Sampling period",
+                                 help_text="Teams enter one value a week, or one a month.")
+    goal = forms.DecimalField(required=False, label="Goal", **DECIMAL,
+                              help_text="Optional: drawn as the goal line on every team's "
+                                        "chart, unless the team sets its own.")
+
+
+class ValueForm(forms.Form):
+    """One value. The value is read like a CSV cell (``12.5``, ``12.5%``), so the same value is
+    refused in the same words either way."""
+
+    day = forms.DateField(label="Week or month", widget=forms.DateInput(attrs={"type": "date"}),
+                          help_text="Any day in the week (or month) the value is for.")
+    value = forms.CharField(max_length=40, label="Value")
+    note = forms.CharField(max_length=500, required=False, label="Note",
+                           help_text="Anything unusual about this period.")
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label="CSV file", widget=forms.ClearableFileInput(
+        attrs={"accept": ".csv,text/csv"}))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        limit = settings.MEASURES_CSV_MAX_BYTES
+        if upload.size > limit:
+            raise ValidationError(f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; files "
+                                  f"can be at most {limit / 1024 / 1024:.0f} MB. Split it into "
+                                  "smaller files.")
+        return upload
+
+
+class ChartSettingsForm(forms.Form):
+    baseline_points = forms.IntegerField(
+        required=False, min_value=1, max_value=260, label="Freeze the baseline at the first",
+        help_text="Number of points. Their median is frozen and extended across the chart.")
+    baseline_median = forms.DecimalField(required=False, label="Or a frozen baseline median",
+                                         help_text="e.g. last year's median.", **DECIMAL)
+    goal = forms.DecimalField(required=False, label="Our goal", **DECIMAL,
+                              help_text="Leave empty to use the collaborative's goal.")
+
+
+class PhaseForm(forms.Form):
+    starts_on = forms.DateField(label="New phase from",
+                                widget=forms.DateInput(attrs={"type": "date"}),
+                                help_text="The first week (or month) after the change.")
+    label = forms.CharField(max_length=120, label="What changed",
+                            help_text="e.g. “Texts to families”.")
+
+
+class AstronomicalForm(forms.Form):
+    value = forms.ModelChoiceField(queryset=None, label="Point",
+                                   empty_label="Choose the period")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it "
+                             "astronomical?", max_length=2000,
+                             help_text="e.g. “A snow week: school closed three days.”")
+
+    def __init__(self, *args, values, measure, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].queryset = values
+        self.fields["value"].label_from_instance = (
+            lambda v: f"{measure.period_label(v.period)}: {v.value.normalize():f}")
+
+
+# --- Change package ------------------------------------------------------------------------------
+
+class ChangePackageForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                                   help_text="What the package is and how to read it.")
+
+
+class EntryAddForm(forms.Form):
+    change_idea = forms.ModelChoiceField(queryset=None, label="Adopted change idea",
+                                         empty_label="Choose a change idea")
+    commentary = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                 label="For whom and under what conditions")
+
+    def __init__(self, *args, ideas, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["change_idea"].queryset = ideas
+
+
+class EntryCommentaryForm(forms.Form):
+    commentary = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+                                 label="For whom and under what conditions")

@@ -546,8 +546,8 @@ COMPLETE_REQUIRED = {
     "next_step": "Say what you will do next.",
 }
 EDITABLE = {
-    PDSACycle.Status.PLANNED: ["title", "change_idea", *PDSACycle.PLAN_FIELDS],
-    PDSACycle.Status.IN_PROGRESS: PDSACycle.DO_STUDY_ACT_FIELDS,
+    PDSACycle.Status.PLANNED: ["title", "change_idea", *PDSACycle.PLAN_FIELDS, "measures"],
+    PDSACycle.Status.IN_PROGRESS: [*PDSACycle.DO_STUDY_ACT_FIELDS, "measures"],
     PDSACycle.Status.COMPLETED: [],
 }
 
@@ -570,6 +570,12 @@ def _check_change_idea(change_idea: ChangeIdea | None, collaborative: Collaborat
     return {}
 
 
+def _check_measures(measures, collaborative: Collaborative) -> dict:
+    if any(m.collaborative_id != collaborative.pk for m in measures):
+        return {"measures": ["Choose measures of this collaborative."]}
+    return {}
+
+
 def _clean_text(fields: dict) -> dict:
     return {name: value.strip() if isinstance(value, str) else value
             for name, value in fields.items()}
@@ -580,7 +586,7 @@ def pdsa_cycle_log(*, team: Team, collaborative: Collaborative, actor: User,
                    change_idea: ChangeIdea | None, title: str, question: str, prediction: str,
                    plan_who: str = "", plan_what: str = "", plan_when: str = "",
                    plan_where: str = "", data_to_collect: str = "",
-                   today: date | None = None) -> PDSACycle:
+                   measures=(), today: date | None = None) -> PDSACycle:
     """A team member plans a cycle against a change idea, in the current action period."""
     enrollment = Enrollment.objects.filter(collaborative=collaborative, team=team).first()
     if enrollment is None:
@@ -589,7 +595,8 @@ def pdsa_cycle_log(*, team: Team, collaborative: Collaborative, actor: User,
     fields = _clean_text({"title": title, "question": question, "prediction": prediction,
                           "plan_who": plan_who, "plan_what": plan_what, "plan_when": plan_when,
                           "plan_where": plan_where, "data_to_collect": data_to_collect})
-    errors = {**_missing(fields, PLAN_REQUIRED), **_check_change_idea(change_idea, collaborative)}
+    errors = {**_missing(fields, PLAN_REQUIRED), **_check_change_idea(change_idea, collaborative),
+              **_check_measures(measures, collaborative)}
     period = selectors.current_action_period(collaborative, today)
     if period is None:
         errors.setdefault("__all__", []).append(
@@ -601,6 +608,8 @@ def pdsa_cycle_log(*, team: Team, collaborative: Collaborative, actor: User,
                       created_by=actor, **fields)
     _full_clean(cycle)
     cycle.save()
+    if measures:
+        cycle.measures.set(measures)
     audit(cycle, action="pdsa:logged", actor=actor, to_status=cycle.status)
     return cycle
 
@@ -622,9 +631,10 @@ def pdsa_cycle_update(*, cycle: PDSACycle, actor: User, **fields) -> PDSACycle:
         raise ValidationError(f"These cannot be changed while the cycle is "
                               f"{locked.get_status_display()}: {', '.join(unexpected)}.")
     fields = _clean_text(fields)
-    errors = {}
+    measures = fields.pop("measures", None)
+    errors = _check_measures(measures, collaborative) if measures is not None else {}
     if locked.status == PDSACycle.Status.PLANNED:
-        merged = {name: getattr(locked, name) for name in allowed} | fields
+        merged = {name: getattr(locked, name) for name in allowed if name != "measures"} | fields
         errors.update(_missing(merged, PLAN_REQUIRED))
         if "change_idea" in fields:
             errors.update(_check_change_idea(fields["change_idea"], collaborative))
@@ -637,6 +647,8 @@ def pdsa_cycle_update(*, cycle: PDSACycle, actor: User, **fields) -> PDSACycle:
         setattr(locked, name, value)
     _full_clean(locked)
     locked.save()
+    if measures is not None:
+        locked.measures.set(measures)
     return locked
 
 

@@ -92,3 +92,27 @@ def action_period_nudges_send() -> int:
     return _each_locked(ending,
                         lambda period: services.action_period_nudge_send(period=period,
                                                                          today=today))
+
+
+@shared_task(bind=True, max_retries=5, acks_late=True)
+def change_package_pdf_render(self, package_id: int) -> str:
+    """After publication: render the version's PDF and store it (once; safe to run twice)."""
+    from collaboratives import change_package
+    from collaboratives.models import ChangePackage
+
+    package = (ChangePackage.objects.select_related("collaborative")
+               .filter(pk=package_id, status=ChangePackage.Status.PUBLISHED).first())
+    if package is None:
+        return ""
+    return change_package.change_package_pdf_store(package=package)
+
+
+@shared_task
+def change_package_pdfs_render_pending() -> int:
+    """Every 15 minutes: published versions whose PDF a dead worker did not finish."""
+    from collaboratives import change_package
+
+    pending = list(change_package.pdfs_pending().values_list("pk", flat=True)[:20])
+    for package_id in pending:
+        change_package_pdf_render.delay(package_id)
+    return len(pending)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from collaboratives import views
+from collaboratives import views, views_change_package, views_measures
 
 app_name = "collaboratives"
 
@@ -27,4 +27,34 @@ urlpatterns = [
     path("<slug:slug>/teams/<int:team_pk>/calls/new/", views.coaching_call_create,
          name="call_create"),
     path("<slug:slug>/teams/<int:team_pk>/cycles/new/", views.cycle_create, name="cycle_create"),
+    # Measures and run charts
+    path("<slug:slug>/measures/", views_measures.measure_list, name="measures"),
+    path("<slug:slug>/measures/new/", views_measures.measure_create, name="measure_create"),
+    path("<slug:slug>/measures/template.csv", views_measures.csv_template, name="csv_template"),
+    path("<slug:slug>/measures/<int:pk>/", views_measures.measure_teams, name="measure_teams"),
+    path("<slug:slug>/measures/<int:pk>/edit/", views_measures.measure_edit,
+         name="measure_edit"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/", views_measures.team_measures,
+         name="team_measures"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/upload/", views_measures.values_upload,
+         name="values_upload"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/values.csv", views_measures.values_export,
+         name="values_export"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/", views_measures.team_measure,
+         name="team_measure"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/values/", views_measures.value_add,
+         name="value_add"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/chart/",
+         views_measures.chart_settings, name="chart_settings"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/astronomical/",
+         views_measures.astronomical, name="astronomical"),
+    # The change package
+    path("<slug:slug>/change-package/", views_change_package.change_package_list,
+         name="change_packages"),
+    path("<slug:slug>/change-package/draft/", views_change_package.change_package_draft,
+         name="change_package_draft"),
+    path("<slug:slug>/change-package/v<int:version>/", views_change_package.change_package_detail,
+         name="change_package"),
+    path("<slug:slug>/change-package/v<int:version>/pdf/",
+         views_change_package.change_package_pdf, name="change_package_pdf"),
 ]

@@ -31,6 +31,7 @@ from collaboratives.models import (
     CalendarToken,
     CycleAttachment,
     Enrollment,
+    Measure,
     PDSACycle,
 )
 from members.models import TeamMember, User
@@ -50,6 +51,14 @@ def _collaborative(request, slug):
     if collaborative is None:
         raise Http404("No such collaborative.")
     return collaborative, selectors.viewer_for(request.user, collaborative)
+
+
+def posted_id(request, name: str) -> int:
+    """The id a button posted (``name=value``); anything but a number is a 404."""
+    value = request.POST.get(name, "").strip()
+    if not value.isdigit():
+        raise Http404
+    return int(value)
 
 
 def _context(collaborative, viewer, **extra):
@@ -98,6 +107,8 @@ def collaborative_home(request, slug):
         team_count=progress.paginator.count,
         learning=list(selectors.shared_cycles(request.user, collaborative, viewer)[:5]),
         own_enrollments=own_enrollments,
+        latest_package=collaborative.change_packages.filter(status="published")
+        .order_by("-version").first(),
     ))
 
 
@@ -314,7 +325,8 @@ def cycle_create(request, slug, team_pk):
                                                     lambda v, t: v.works_on(t))
     ideas = selectors.change_ideas_of(collaborative)
     period = selectors.current_action_period(collaborative)
-    form = PlanForm(request.POST or None, ideas=ideas)
+    form = PlanForm(request.POST or None, ideas=ideas,
+                    measures=Measure.objects.filter(collaborative=collaborative))
     if request.method == "POST" and form.is_valid():
         try:
             cycle = services.pdsa_cycle_log(team=enrollment.team, collaborative=collaborative,
@@ -330,13 +342,19 @@ def cycle_create(request, slug, team_pk):
 
 
 def _cycle_form(cycle, data=None, *, advancing=False):
+    collaborative = cycle.action_period.collaborative
+    measures = Measure.objects.filter(collaborative=collaborative)
+    linked = list(cycle.measures.values_list("pk", flat=True))
     if cycle.status == PDSACycle.Status.PLANNED:
         initial = {name: getattr(cycle, name) for name in ["title", *PDSACycle.PLAN_FIELDS]}
         initial["change_idea"] = cycle.change_idea_id
-        ideas = selectors.change_ideas_of(cycle.action_period.collaborative)
-        return PlanForm(data, initial=initial, ideas=ideas, starting=advancing)
+        initial["measures"] = linked
+        ideas = selectors.change_ideas_of(collaborative)
+        return PlanForm(data, initial=initial, ideas=ideas, starting=advancing,
+                        measures=measures)
     initial = {name: getattr(cycle, name) for name in PDSACycle.DO_STUDY_ACT_FIELDS}
-    return DoStudyActForm(data, initial=initial, completing=advancing)
+    initial["measures"] = linked
+    return DoStudyActForm(data, initial=initial, completing=advancing, measures=measures)
 
 
 def _editable_cycle(request, slug, pk):
@@ -396,7 +414,7 @@ def cycle_advance(request, slug, pk):
 def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None,
                   comment_form=None, status=200):
     return render(request, "collaboratives/pdsacycle_detail.html", _context(
-        collaborative, viewer, cycle=cycle,
+        collaborative, viewer, cycle=cycle, measures=list(cycle.measures.all()),
         attachments=list(cycle.attachments.select_related("uploaded_by")),
         comments=list(cycle.comments.select_related("author")),
         works_on=viewer.works_on(cycle.team_id),

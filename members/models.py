@@ -158,6 +158,8 @@ class MembershipApplication(TimeStampedModel):
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
+        # Staff's application list pages through every application in this order.
+        indexes = [models.Index(fields=["-submitted_at", "-id"], name="application_newest_first")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(commitment_accepted=True),

@@ -1,4 +1,4 @@
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 
 from members.models import (
     Invitation,
@@ -29,7 +29,13 @@ def memberships_visible_to(user: User) -> QuerySet[Membership]:
         return Membership.objects.none()
     on_team = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE).values(
         "team__membership_id")
-    return Membership.objects.filter(Q(application__applicant=user) | Q(pk__in=on_team))
+    return Membership.objects.filter(pk__in=_applied_by(user).union(on_team))
+
+
+def _applied_by(user: User) -> QuerySet:
+    """Ids of the memberships a person applied for. Combined with UNION, not OR: an OR across the
+    join to applications scans every membership; the union is two index lookups."""
+    return Membership.objects.filter(application__applicant=user).values("pk")
 
 
 BILLING_ROLES = (Role.LEAD, Role.SPONSOR)
@@ -44,7 +50,7 @@ def memberships_billed_to(user: User) -> QuerySet[Membership]:
         return Membership.objects.none()
     contacts = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
                                          role__in=BILLING_ROLES).values("team__membership_id")
-    return Membership.objects.filter(Q(application__applicant=user) | Q(pk__in=contacts))
+    return Membership.objects.filter(pk__in=_applied_by(user).union(contacts))
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:

@@ -247,6 +247,16 @@ COLLABORATIVE_ATTACHMENT_MAX_BYTES = env.int("COLLABORATIVE_ATTACHMENT_MAX_BYTES
 # Besides staff, members of this group may be assigned as a team's improvement coach.
 COLLABORATIVE_COACH_GROUP = "Improvement coaches"
 
+# --- Measures ---------------------------------------------------------------------------------
+# CSV uploads of a team's measure values: the largest file, in bytes, and the most rows in one.
+MEASURES_CSV_MAX_BYTES = env.int("MEASURES_CSV_MAX_BYTES", default=2 * 1024 * 1024)
+MEASURES_CSV_MAX_ROWS = env.int("MEASURES_CSV_MAX_ROWS", default=10_000)
+# A published change package's PDF is rendered after commit; this job renders any a dead worker
+# left undone (safe to run twice: the first stored PDF wins).
+CELERY_BEAT_SCHEDULE["collaboratives-change-package-pdfs"] = {
+    "task": "collaboratives.tasks.change_package_pdfs_render_pending",
+    "schedule": crontab(minute="*/15")}
+
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
@@ -294,4 +304,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # WeasyPrint and fontTools narrate every PDF at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

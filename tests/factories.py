@@ -384,3 +384,36 @@ class CoachingCallFactory(DjangoModelFactory):
     notes = "Reviewed the first cycle's data."
     next_steps = "Plan the second cycle with grade 7."
     logged_by = factory.LazyAttribute(lambda o: o.enrollment.coach)
+
+
+# --- Measures and the change package (issue 6) ------------------------------------------------
+class MeasureFactory(DjangoModelFactory):
+    """A weekly percentage where lower is better (chronic absenteeism)."""
+
+    class Meta:
+        model = "collaboratives.Measure"
+
+    collaborative = factory.SubFactory(CollaborativeFactory)
+    name = factory.Sequence(lambda n: f"Chronic absenteeism rate {n}")
+    kind = "outcome"
+    operational_definition = ("Students absent 10% or more of enrolled days to date, divided "
+                              "by students enrolled, from the district's attendance system.")
+    unit = "percent"
+    better = "down"
+    sampling = "weekly"
+
+    class Params:
+        monthly_count = factory.Trait(unit="count", sampling="monthly", better="up",
+                                      kind="process")
+
+
+class MeasureValueFactory(DjangoModelFactory):
+    class Meta:
+        model = "collaboratives.MeasureValue"
+
+    measure = factory.SubFactory(MeasureFactory)
+    team = factory.SubFactory(Tier2TeamFactory)
+    period = factory.LazyFunction(
+        lambda: _collab_today() - _collab_delta(days=_collab_today().weekday()))
+    value = Decimal("20")
+    entered_by = factory.SubFactory(UserFactory)

@@ -96,3 +96,8 @@ def test_every_environment_variable_is_documented():
     readme = (ROOT / "README.md").read_text()
     assert read - example == set(), "add to .env.example"
     assert {v for v in read if f"`{v}`" not in readme} == set(), "add to the README's table"
+
+
+def test_models_and_migrations_agree():
+    result = run(["manage.py", "makemigrations", "--check", "--dry-run"], DEBUG="true")
+    assert result.returncode == 0, result.stdout + result.stderr

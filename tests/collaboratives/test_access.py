@@ -1,11 +1,15 @@
 """Every collaboratives URL, requested by each kind of person. Team A owns the objects."""
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from collaboratives import services
+from collaboratives.models import ChangePackage
 from tests.collaboratives.util import url
-from tests.factories import PDSACycleFactory
+from tests.factories import MeasureFactory, MeasureValueFactory, PDSACycleFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +34,15 @@ def objects(world):
         cycle=cycle, actor=world.member_a,
         upload=SimpleUploadedFile("data.csv", b"week,absent\n1,4\n"))
     token = services.calendar_token_for(user=world.member_a).token
-    return {"cycle": cycle, "attachment": attachment, "token": token}
+    measure = MeasureFactory(collaborative=world.collaborative)
+    MeasureValueFactory(team=world.team_a, measure=measure)
+    package = ChangePackage.objects.create(  # a published version with its stored PDF
+        collaborative=world.collaborative, version=1, title="Change package",
+        status=ChangePackage.Status.PUBLISHED, published_at=timezone.now(),
+        pdf_path=default_storage.save("collaboratives/change-packages/test.pdf",
+                                      ContentFile(b"%PDF-1.4 test")))
+    return {"cycle": cycle, "attachment": attachment, "token": token, "measure": measure,
+            "package": package}
 
 
 def _matrix():
@@ -70,6 +82,40 @@ def _matrix():
         "calendar": (lambda w, o: url("calendar"), "get",
                      everyone_but_outsiders() | {"outsider": 200}),
         "coaching": (lambda w, o: url("coaching"), "get", only("coach_a", "coach_b", "staff")),
+        # Measures: every team's charts are shared learning (read-only for other teams); a
+        # team's members enter its values; its members and coach set up its charts; its coach
+        # marks astronomical points; staff and the coaches define measures and compare teams.
+        "measures": (lambda w, o: url("measures", s), "get", everyone_but_outsiders()),
+        "measure_create": (lambda w, o: url("measure_create", s), "get",
+                           only("coach_a", "coach_b", "staff")),
+        "measure_edit": (lambda w, o: url("measure_edit", s, o["measure"].pk), "get",
+                         only("coach_a", "coach_b", "staff")),
+        "measure_teams": (lambda w, o: url("measure_teams", s, o["measure"].pk), "get",
+                          only("coach_a", "coach_b", "staff")),
+        "csv_template": (lambda w, o: url("csv_template", s), "get", everyone_but_outsiders()),
+        "team_measures": (lambda w, o: url("team_measures", s, w.team_a.pk), "get",
+                          everyone_but_outsiders()),
+        "team_measure": (lambda w, o: url("team_measure", s, w.team_a.pk, o["measure"].pk),
+                         "get", everyone_but_outsiders()),
+        "values_export": (lambda w, o: url("values_export", s, w.team_a.pk), "get",
+                          everyone_but_outsiders()),
+        "values_upload": (lambda w, o: url("values_upload", s, w.team_a.pk), "get",
+                          only("member_a", "staff")),
+        "value_add": (lambda w, o: url("value_add", s, w.team_a.pk, o["measure"].pk), "post",
+                      only("member_a", "staff", ok=400)),  # 400: no value in the request
+        "chart_settings": (lambda w, o: url("chart_settings", s, w.team_a.pk, o["measure"].pk),
+                           "post", only("member_a", "coach_a", "staff", ok=302)),
+        "astronomical": (lambda w, o: url("astronomical", s, w.team_a.pk, o["measure"].pk),
+                         "post", only("coach_a", "staff", ok=400)),  # 400: no point chosen
+        # The change package: published versions for everyone in the collaborative.
+        "change_packages": (lambda w, o: url("change_packages", s), "get",
+                            everyone_but_outsiders()),
+        "change_package": (lambda w, o: url("change_package", s, o["package"].version), "get",
+                           everyone_but_outsiders()),
+        "change_package_pdf": (lambda w, o: url("change_package_pdf", s, o["package"].version),
+                               "get", everyone_but_outsiders()),
+        "change_package_draft": (lambda w, o: url("change_package_draft", s), "get",
+                                 only("coach_a", "coach_b", "staff")),
     }
 
 

@@ -26,7 +26,10 @@ def test_every_model_is_registered_with_lists_filters_and_search():
     assert names == {"Collaborative", "Phase", "Enrollment", "Convening", "RSVP",
                      "CalendarToken", "ActionPeriod", "TeamAim", "PrimaryDriver", "ChangeIdea",
                      "PDSACycle", "CycleAttachment", "CycleComment", "CoachingCall",
-                     "ReminderLog"}
+                     "ReminderLog",
+                     # measures and the change package (issue 6)
+                     "Measure", "MeasureValue", "TeamMeasure", "MeasurePhase",
+                     "AstronomicalPoint", "ChangePackage", "ChangePackageEntry"}
     for model in MODELS:
         model_admin = admin.site._registry[model]
         assert model_admin.list_display and model_admin.list_filter, model

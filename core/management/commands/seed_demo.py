@@ -8,6 +8,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from billing.models import FeeSchedule
+from collaboratives import demo as collaboratives_demo
 from members import services
 from members.models import Institution, MembershipApplication, Tier, User
 from members.services import InstitutionData
@@ -100,13 +101,19 @@ class Command(BaseCommand):
 
         if not MembershipApplication.objects.exists():
             self._applications(staff)
+        coach = collaboratives_demo.seed(staff=staff, password=STAFF_PASSWORD)
+        if coach:
+            self._verified(coach)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
             f"  Staff login:     {STAFF_EMAIL} / {STAFF_PASSWORD}  (admin at /staff/)"
         )
         self.stdout.write(
-            f"  Applicant login: oxford@demo.ncsup.example.org / {APPLICANT_PASSWORD}"
+            f"  Team lead login: oxford@demo.ncsup.example.org / {APPLICANT_PASSWORD}"
+        )
+        self.stdout.write(
+            f"  Coach login:     {collaboratives_demo.COACH_EMAIL} / {STAFF_PASSWORD}"
         )
 
     def _verified(self, user):

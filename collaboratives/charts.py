@@ -1,0 +1,339 @@
+"""Run charts of teams' measures, assembled from rows and drawn in Python.
+
+``charts_for(teams=..., measures=...)`` reads everything a grid of charts needs in four queries,
+however many teams and measures: the values (with their astronomical marks), the teams' chart
+settings, their phases, and the PDSA cycles linked to the measures. The rule engine
+(``runchart.analyse``) and the SVG (``runchart_svg.render_svg``) run on the result; signals are
+computed on the fly, never stored.
+
+``chart_from_snapshot`` draws the same chart from the frozen data a published change package
+keeps (``snapshot``), so a published version shows the data of the day it went out.
+"""
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+
+from collaboratives.models import (
+    Measure,
+    MeasurePhase,
+    MeasureValue,
+    PDSACycle,
+    TeamMeasure,
+)
+from collaboratives.runchart import Assessment, Rule, RunChartAnalysis, analyse
+from collaboratives.runchart_svg import DataTableRow, data_table_rows, render_svg
+from members.models import Team
+
+SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
+# The labels' white halo (``runchart_svg._halo_text``) relies on ``paint-order="stroke"``, which
+# WeasyPrint does not support: it paints the white stroke over the letters and the labels
+# vanish from the PDF. For print the halo is left off.
+_HALO = re.compile(r' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" '
+                   r'paint-order="stroke"')
+
+
+def print_safe(svg: str) -> str:
+    return _HALO.sub("", svg)
+
+
+@dataclass
+class Chart:
+    """One team's run chart of one measure, ready for a page."""
+
+    measure: Measure
+    team_name: str
+    team_id: int | None
+    points: list[tuple[date, Decimal]]
+    analysis: RunChartAnalysis
+    svg: SafeString
+    svg_narrow: SafeString  # the same chart drawn for a phone (full-size charts only)
+    goal: Decimal | None
+    phase_labels: list[str]
+    annotations: list[tuple[date, str]]
+    values: list[MeasureValue] = field(default_factory=list)
+    settings: TeamMeasure | None = None
+    phases: list[MeasurePhase] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def rows(self) -> list[DataTableRow]:
+        """The data table under the chart, built when a page shows it: the small multiples
+        leave it out, and sixty tables nobody sees cost about as much as their charts."""
+        return data_table_rows(points=self.points, analysis=self.analysis,
+                               annotations=self.annotations, unit=self.measure.chart_unit,
+                               phase_labels=self.phase_labels)
+
+    @property
+    def has_data(self) -> bool:
+        return bool(self.points)
+
+    @property
+    def latest(self) -> tuple[date, Decimal] | None:
+        return self.points[-1] if self.points else None
+
+    @property
+    def latest_display(self) -> str:
+        return self.measure.display(self.points[-1][1] if self.points else None)
+
+    @property
+    def median(self) -> Decimal | None:
+        """The median of the latest phase."""
+        return self.analysis.segments[-1].median if self.analysis.segments else None
+
+    @property
+    def baseline_median(self):
+        return self.analysis.segments[0].median if self.analysis.segments else None
+
+    @property
+    def median_display(self) -> str:
+        return self.measure.display(self.median)
+
+    @property
+    def baseline_display(self) -> str:
+        return self.measure.display(self.baseline_median)
+
+    @property
+    def goal_display(self) -> str:
+        return self.measure.display(self.goal)
+
+    @property
+    def signals(self):
+        return self.analysis.signals
+
+    @property
+    def signal_summary(self) -> list[tuple[str, str]]:
+        """(label, kind) of each distinct signal: kind is improvement, deterioration or
+        neutral, for the badge's colour (the label says it in words too)."""
+        seen, out = set(), []
+        for signal in self.analysis.signals:
+            kind = signal.assessment.value if signal.assessment else "neutral"
+            label = signal.rule.label
+            if signal.assessment is Assessment.IMPROVEMENT:
+                label += " (improvement)"
+            elif signal.assessment is Assessment.DETERIORATION:
+                label += " (deterioration)"
+            if (label, kind) not in seen:
+                seen.add((label, kind))
+                out.append((label, kind))
+        return out
+
+    @cached_property  # templates read it twice a chart; it looks at every value
+    def signal_items(self) -> list[dict]:
+        """Each signal in words, with dates rather than point numbers: {label, kind, text}."""
+        items = []
+        reasons = {i: v.astronomical.reason for i, v in enumerate(self.values)
+                   if is_astronomical(v)}
+        for signal in self.analysis.signals:
+            start, end = self.points[signal.start_index][0], self.points[signal.end_index][0]
+            span = (_day(start) if start == end else f"{_day(start)} to {_day(end)}")
+            way = signal.direction.value if signal.direction else ""
+            if signal.rule is Rule.SHIFT:
+                side = "above" if way == "up" else "below"
+                text = f"{signal.length} points in a row {side} the median, {span}"
+            elif signal.rule is Rule.TREND:
+                text = f"{signal.length} points in a row going {way}, {span}"
+            elif signal.rule is Rule.ASTRONOMICAL:
+                text = f"{span}: {reasons.get(signal.start_index, 'marked by the coach')}"
+            else:
+                text = signal.description
+            kind = signal.assessment.value if signal.assessment else "neutral"
+            label = signal.rule.label + {"improvement": " (improvement)",
+                                         "deterioration": " (deterioration)"}.get(kind, "")
+            items.append({"label": label, "kind": kind, "text": text})
+        return items
+
+    @property
+    def goal_progress(self) -> int | None:
+        """How far the latest value has come from the baseline median toward the goal, in
+        percent (0-100); None without a goal, data, or room to move."""
+        if self.goal is None or not self.points:
+            return None
+        start, latest = Decimal(self.baseline_median), self.points[-1][1]
+        if self.goal == start:
+            return None
+        share = (latest - start) / (self.goal - start)
+        return int(max(0, min(1, share)) * 100)
+
+
+def _day(value: date) -> str:
+    return f"{value:%-d %b %Y}"
+
+
+def is_astronomical(value: MeasureValue) -> bool:
+    try:
+        return value.astronomical is not None
+    except ObjectDoesNotExist:
+        return False
+
+
+def _segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
+              notes: list[str]) -> tuple[list[int], list[str]]:
+    """Each phase starts at the first point on or after its date. A phase with no point after
+    it yet, or one before the second point, waits (and says so)."""
+    starts, labels = [], ["Baseline"]
+    for phase in sorted(phases, key=lambda p: p.starts_on):
+        index = next((i for i, d in enumerate(periods) if d >= phase.starts_on), None)
+        if index is None:
+            notes.append(f"“{phase.label}” starts on {phase.starts_on:%-d %b %Y}; its phase "
+                         "appears once there is data from then.")
+        elif index == 0:
+            notes.append(f"“{phase.label}” starts before the first value; enter earlier values "
+                         "to see the change.")
+        elif index not in starts:
+            starts.append(index)
+            labels.append(phase.label)
+    return starts, labels
+
+
+def build(*, measure: Measure, team_name: str, team_id: int | None,
+          points: list[tuple[date, Decimal]], astronomical: Sequence[int] = (),
+          baseline_points: int | None = None, baseline_median: Decimal | None = None,
+          segments: Sequence[int] = (), phase_labels: Sequence[str] = ("Baseline",),
+          goal: Decimal | None = None, annotations: Sequence[tuple[date, str]] = (),
+          size: str = "full", chart_id: str | None = None, show_title: bool = True,
+          notes: list[str] | None = None) -> Chart:
+    notes = notes if notes is not None else []
+    first_len = (segments[0] if segments else len(points))
+    if baseline_points is not None and points and baseline_points > first_len:
+        notes.append(f"The baseline is set to its first {baseline_points} points, but there "
+                     f"are {first_len} before the first change; all {first_len} are used.")
+        baseline_points = first_len
+    if not points:
+        baseline_points = baseline_median = None
+    analysis = analyse([v for _, v in points], baseline_points=baseline_points,
+                       baseline_median=baseline_median, segments=list(segments),
+                       astronomical=astronomical, direction_better=measure.better)
+    width, height = SIZES[size]
+    title = f"{measure.name}: {team_name}" if show_title else measure.name
+    labels = list(phase_labels)
+    svg = render_svg(title=title, points=points, analysis=analysis, goal=goal,
+                     annotations=list(annotations), unit=measure.chart_unit, width=width,
+                     height=height, chart_id=chart_id, phase_labels=labels,
+                     show_title=show_title)
+    if size == "print":
+        svg = print_safe(svg)
+    narrow = ""
+    if size == "full" and points:  # phones get a chart drawn for their width
+        small_w, small_h = SIZES["small"]
+        narrow = render_svg(title=title, points=points, analysis=analysis, goal=goal,
+                            annotations=list(annotations), unit=measure.chart_unit,
+                            width=small_w, height=small_h + 30,
+                            chart_id=f"{chart_id}-narrow" if chart_id else None,
+                            phase_labels=labels, show_title=show_title)
+    return Chart(measure=measure, team_name=team_name, team_id=team_id, points=points,
+                 analysis=analysis, svg=mark_safe(svg),  # noqa: S308 - every text is escaped
+                 svg_narrow=mark_safe(narrow),  # noqa: S308 - every text is escaped
+                 goal=goal, phase_labels=labels, annotations=list(annotations),
+                 notes=notes)
+
+
+def cycle_day(cycle: PDSACycle) -> date:
+    """Where a cycle sits on a chart: the day its test started (planned: the day it was
+    logged)."""
+    return timezone.localdate(cycle.in_progress_at or cycle.created_at)
+
+
+def cycle_note(cycle: PDSACycle) -> str:
+    return f"{cycle.title} ({cycle.decision})" if cycle.decision else cycle.title
+
+
+def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: QuerySet,
+               size: str = "full", show_title: bool = False,
+               prefix: str = "chart") -> dict[tuple[int, int], Chart]:
+    """A chart for each team and measure, in four queries whatever their number. ``cycles`` is
+    what the viewer may see of the collaborative's cycles (``selectors.cycles_visible_to``): only
+    those are marked on the charts."""
+    team_ids = [t.pk for t in teams]
+    measure_ids = [m.pk for m in measures]
+    values = defaultdict(list)
+    rows = (MeasureValue.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids)
+            .select_related("astronomical__marked_by").order_by("team_id", "measure_id", "period"))
+    if size == "full":  # a team's own chart page lists who entered each note; a grid does not
+        rows = rows.select_related("entered_by")
+    for value in rows:
+        values[value.team_id, value.measure_id].append(value)
+    settings = {(s.team_id, s.measure_id): s for s in TeamMeasure.objects.filter(
+        team_id__in=team_ids, measure_id__in=measure_ids)}
+    phases = defaultdict(list)
+    for phase in MeasurePhase.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids):
+        phases[phase.team_id, phase.measure_id].append(phase)
+    marks = defaultdict(list)
+    links = (PDSACycle.measures.through.objects
+             .filter(measure_id__in=measure_ids,
+                     pdsacycle__in=cycles.filter(team_id__in=team_ids).values("pk"))
+             .select_related("pdsacycle").order_by("pdsacycle__created_at"))
+    for link in links:
+        cycle = link.pdsacycle
+        marks[cycle.team_id, link.measure_id].append((cycle_day(cycle), cycle_note(cycle)))
+    charts = {}
+    for team in teams:
+        for measure in measures:
+            key = (team.pk, measure.pk)
+            rows = values.get(key, [])
+            own = settings.get(key)
+            notes: list[str] = []
+            segments, labels = _segments([v.period for v in rows], phases.get(key, []), notes)
+            goal = own.goal if own and own.goal is not None else measure.goal
+            chart = build(
+                measure=measure, team_name=team.name, team_id=team.pk,
+                points=[(v.period, v.value) for v in rows],
+                astronomical=[i for i, v in enumerate(rows) if is_astronomical(v)],
+                baseline_points=own.baseline_points if own else None,
+                baseline_median=own.baseline_median if own else None,
+                segments=segments, phase_labels=labels, goal=goal,
+                annotations=marks.get(key, []), size=size, show_title=show_title,
+                chart_id=f"{prefix}-{team.pk}-{measure.pk}", notes=notes)
+            chart.values, chart.settings = rows, own
+            chart.phases = sorted(phases.get(key, []), key=lambda p: p.starts_on)
+            charts[key] = chart
+    return charts
+
+
+# --- Frozen charts (published change packages) ---------------------------------------------
+
+def snapshot(chart: Chart) -> dict:
+    """The data behind a chart, as JSON, to draw it again later exactly as it was."""
+    segments = [s.start_index for s in chart.analysis.segments[1:]]
+    first = chart.analysis.segments[0] if chart.analysis.segments else None
+    return {
+        "team": chart.team_name,
+        "measure": {"name": chart.measure.name, "unit": chart.measure.unit,
+                    "rate_basis": chart.measure.rate_basis, "better": chart.measure.better,
+                    "sampling": chart.measure.sampling, "kind": chart.measure.kind},
+        "points": [[d.isoformat(), str(v)] for d, v in chart.points],
+        "astronomical": list(chart.analysis.astronomical),
+        "baseline_points": (first.baseline_end_index + 1
+                            if first and first.baseline_end_index is not None else None),
+        "baseline_median": (str(first.median)
+                            if first and first.median_basis.value == "explicit" else None),
+        "segments": segments,
+        "phase_labels": chart.phase_labels[: len(segments) + 1],
+        "goal": None if chart.goal is None else str(chart.goal),
+        "annotations": [[d.isoformat(), text] for d, text in chart.annotations],
+    }
+
+
+def chart_from_snapshot(data: dict, *, size: str = "print",
+                        chart_id: str | None = None) -> Chart:
+    """Draw a frozen chart, the measure's name and unit included, as it was."""
+    def number(text):
+        return None if text is None else Decimal(text)
+
+    return build(
+        measure=Measure(**data["measure"]), team_name=data["team"], team_id=None,
+        points=[(date.fromisoformat(d), Decimal(v)) for d, v in data["points"]],
+        astronomical=data["astronomical"], baseline_points=data["baseline_points"],
+        baseline_median=number(data["baseline_median"]), segments=data["segments"],
+        phase_labels=data["phase_labels"], goal=number(data["goal"]),
+        annotations=[(date.fromisoformat(d), text) for d, text in data["annotations"]],
+        size=size, chart_id=chart_id, show_title=False)

@@ -1,0 +1,153 @@
+"""Demo data for `make run`: a current collaborative with two enrolled partnerships."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from collaboratives import services
+from collaboratives.models import Collaborative, PDSACycle
+from members.models import Team, User
+
+COACH_EMAIL = "coach@ncsup.example.org"
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour)))
+
+
+def seed(*, staff: User, password: str) -> User | None:
+    """Idempotent: does nothing when the demo collaborative exists. Returns the new coach."""
+    if Collaborative.objects.filter(slug="chronic-absenteeism-2026").exists():
+        return None
+    teams = list(
+        Team.objects.filter(
+            membership__tier__includes_collaborative=True,
+            membership__status__in=["pending", "active"],
+        )
+        .select_related("membership")
+        .order_by("pk")
+    )
+    if not teams:
+        return None
+    coach, created = User.objects.get_or_create(
+        email=COACH_EMAIL, defaults={"first_name": "Casey", "last_name": "Coach"}
+    )
+    if created:
+        coach.set_password(password)
+        coach.save()
+    group, _ = Group.objects.get_or_create(name="Improvement coaches")
+    coach.groups.add(group)
+
+    today = timezone.localdate()
+    start = date(today.year if today.month >= 9 else today.year - 1, 9, 1)
+    collaborative = Collaborative.objects.create(
+        name=f"Chronic Absenteeism Breakthrough Collaborative {start.year}-{start.year % 100 + 1}",
+        slug="chronic-absenteeism-2026",
+        problem_of_practice="Chronic absenteeism",
+        start=start,
+        end=start.replace(year=start.year + 1) - timedelta(days=1),
+        aim="Cut chronic absenteeism across member institutions by a quarter within one year.",
+    )
+    quarter = [
+        (start, 91),
+        (start + timedelta(91), 91),
+        (start + timedelta(182), 91),
+        (start + timedelta(273), 91),
+    ]
+    for kind, (begin, days) in zip(
+        ["learning", "testing", "spreading", "sustaining"], quarter, strict=True
+    ):
+        end = min(begin + timedelta(days=days - 1), collaborative.end)
+        services.phase_set(collaborative=collaborative, kind=kind, start=begin, end=end)
+    plan = [
+        (14, "Launch convening", "in_person", "The Inn at Ole Miss", "120 Alumni Dr, Oxford, MS"),
+        (70, "Convening 2: testing changes", "online", "", ""),
+        (140, "Convening 3: what the data say", "online", "", ""),
+        (
+            210,
+            "Convening 4: spreading what works",
+            "in_person",
+            "Fordham University",
+            "113 W 60th St, New York, NY",
+        ),
+        (300, "Convening 5: sustaining the gains", "online", "", ""),
+    ]
+    for offset, title, format, venue, address in plan:
+        day = start + timedelta(days=offset)
+        services.convening_schedule(
+            collaborative=collaborative,
+            title=title,
+            format=format,
+            starts_at=_at(day, 9),
+            ends_at=_at(day, 15),
+            venue=venue,
+            address=address,
+            meeting_link="https://meet.example.org/ncsup-demo" if format == "online" else "",
+            agenda="Team reports, PDSA cycle review, planning the next action period.",
+            actor=staff,
+        )
+    services.action_periods_create_between_convenings(collaborative=collaborative)
+    driver = services.primary_driver_add(
+        collaborative=collaborative, actor=staff, title="Families know attendance matters"
+    )
+    texts = services.change_idea_add(
+        primary_driver=driver, actor=staff, title="Text families after a first absence"
+    )
+    services.change_idea_add(
+        primary_driver=driver, actor=staff, title="Attendance nudges in report cards"
+    )
+    belonging = services.primary_driver_add(
+        collaborative=collaborative, actor=staff, title="Students feel they belong at school"
+    )
+    services.change_idea_add(
+        primary_driver=belonging, actor=staff, title="Check-in, check-out mentoring"
+    )
+
+    for n, team in enumerate(teams):
+        enrollment = services.enrollment_create(
+            collaborative=collaborative, team=team, coach=coach, actor=staff
+        )
+        lead = team.members.get(role="lead").user
+        services.aim_set(
+            enrollment=enrollment,
+            actor=lead,
+            what="Chronic absenteeism in grades 6-8",
+            how_much=f"from {24 - n}% to {18 - n}%",
+            by_when=collaborative.end - timedelta(days=60),
+        )
+        cycle = services.pdsa_cycle_log(
+            team=team,
+            collaborative=collaborative,
+            actor=lead,
+            change_idea=texts,
+            title="Texting families after a first absence",
+            question="Will a same-day text bring absent students back sooner?",
+            prediction="Half of the families texted reply within a day.",
+            plan_who="Attendance clerk",
+            plan_what="Text after the first absence",
+            plan_when="Two weeks",
+            plan_where="Grade 7",
+            data_to_collect="Replies; returns",
+        )
+        if n == 0:
+            services.pdsa_cycle_advance(cycle=cycle, actor=lead, to=PDSACycle.Status.IN_PROGRESS)
+            services.pdsa_cycle_advance(
+                cycle=cycle,
+                actor=lead,
+                to=PDSACycle.Status.COMPLETED,
+                what_happened="31 families texted; 19 replied the same day.",
+                results="61% replied within a day, more than the 50% predicted.",
+                learning="A personal tone works better than the template.",
+                decision="adopt",
+                next_step="Spread to grade 8.",
+            )
+            services.coaching_call_log(
+                enrollment=enrollment,
+                actor=coach,
+                held_on=today - timedelta(days=3),
+                attendees=[lead],
+                notes="Reviewed the texting cycle.",
+                next_steps="Plan the grade 8 cycle before the next convening.",
+            )
+    return coach

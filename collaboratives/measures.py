@@ -1,0 +1,336 @@
+"""Every write about measures that has a rule: defining a measure, recording a value, a team's
+chart settings (frozen baseline, phases, its own goal) and astronomical points.
+
+Who may do what (``selectors.Viewer``): staff and the collaborative's coaches define measures;
+a team's members (and staff) record its values; its members and its coach set up its charts;
+only its coach (and staff) mark a point astronomical. Errors are ``ValidationError``s keyed by
+the form field they belong to. The cell parsers here are shared with ``csv_import``, so a value
+typed in the form and one uploaded in a file are refused in the same words.
+"""
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from collaboratives import selectors
+from collaboratives.models import (
+    AstronomicalPoint,
+    Collaborative,
+    Enrollment,
+    Measure,
+    MeasurePhase,
+    MeasureValue,
+    TeamMeasure,
+)
+from core.statemachine import audit
+from members.models import Team, User
+
+FOUR_PLACES = Decimal("0.0001")
+EARLIEST_YEAR = 2000
+NOTE_MAX = 500
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+_US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})$")
+
+
+# --- Reading cells (form and CSV alike) ---------------------------------------------------------
+
+class CellProblem(ValueError):
+    """A cell that cannot be read; the message completes "Line 7: the value “…” …"."""
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def parse_value(text: str, measure: Measure) -> Decimal:
+    """A number as a team writes it: ``12``, ``12.5``, ``1,204`` or, for a percentage,
+    ``12.5%``. Rounded to four decimal places. Raises ``CellProblem``."""
+    raw = text.strip()
+    if not raw:
+        raise CellProblem("is missing")
+    cell = raw
+    if cell.endswith("%"):
+        if measure.unit != Measure.Unit.PERCENT:
+            raise CellProblem(f"“{raw}” has a % sign, but {measure.name} is not a percentage")
+        cell = cell[:-1].strip()
+    if _THOUSANDS.match(cell):
+        cell = cell.replace(",", "")
+    if not _NUMBER.match(cell):
+        if looks_like_formula(raw):
+            raise CellProblem(f"“{_clip(raw)}” looks like a spreadsheet formula; enter the "
+                              "number itself")
+        raise CellProblem(f"“{_clip(raw)}” is not a number")
+    try:
+        value = Decimal(cell).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    except InvalidOperation as error:  # pragma: no cover - the pattern admits only numbers
+        raise CellProblem(f"“{_clip(raw)}” is not a number") from error
+    problem = measure.value_problem(value)
+    if problem:
+        raise CellProblem(f"{_clip(raw)} {problem}")
+    return value
+
+
+def parse_day(text: str) -> date:
+    """A date as ISO (2026-09-07, or 2026-09 for a month) or US (9/7/2026). Raises
+    ``CellProblem``."""
+    raw = text.strip()
+    if not raw:
+        raise CellProblem("is missing")
+    parts = None
+    if match := _ISO.match(raw):
+        parts = int(match[1]), int(match[2]), int(match[3])
+    elif match := _ISO_MONTH.match(raw):
+        parts = int(match[1]), int(match[2]), 1
+    elif match := _US.match(raw):
+        if len(match[3]) != 4:
+            raise CellProblem(f"“{_clip(raw)}” has a two-digit year; write it in full, e.g. "
+                              "9/7/2026")
+        parts = int(match[3]), int(match[1]), int(match[2])
+    if parts is None:
+        raise CellProblem(f"“{_clip(raw)}” is not a date; write 2026-09-07 or 9/7/2026")
+    try:
+        day = date(*parts)
+    except ValueError as error:
+        raise CellProblem(f"“{_clip(raw)}” is not a real date") from error
+    if day.year < EARLIEST_YEAR:
+        raise CellProblem(f"“{_clip(raw)}” is before {EARLIEST_YEAR}; is the year mistyped?")
+    return day
+
+
+def period_problem(measure: Measure, day: date, today: date) -> str | None:
+    """A value is for a period that has begun."""
+    if measure.period_of(day) > today:
+        return f"{measure.period_label(measure.period_of(day))} has not begun yet"
+    return None
+
+
+def clean_note(text: str) -> str:
+    """A note is kept as the text it is: never evaluated, escaped on every page, and written
+    back out to CSV with a leading apostrophe when it looks like a formula (``csv_safe``)."""
+    note = "".join(ch for ch in text.strip() if ch >= " " or ch == "\t")
+    if len(note) > NOTE_MAX:
+        raise CellProblem(f"is {len(note)} characters long; notes are at most {NOTE_MAX}")
+    return note
+
+
+def csv_safe(text: str) -> str:
+    """A cell for a CSV file someone will open in a spreadsheet: text that starts like a
+    formula gets a leading apostrophe, so it shows as text instead of running (OWASP)."""
+    return f"'{text}" if looks_like_formula(text) else text
+
+
+def _clip(text: str, length: int = 40) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+# --- Defining measures ----------------------------------------------------------------------
+
+def _check_defines(actor: User, collaborative: Collaborative) -> None:
+    viewer = selectors.viewer_for(actor, collaborative)
+    if not (viewer.is_staff or viewer.is_coach):
+        raise ValidationError("Center staff and the collaborative's coaches define its "
+                              "measures.", code="forbidden")
+
+
+def _check_name_free(collaborative: Collaborative, name: str, exclude_pk=None) -> None:
+    taken = (Measure.objects.filter(collaborative=collaborative)
+             .annotate(lname=Lower("name")).filter(lname=name.lower()).exclude(pk=exclude_pk))
+    if taken.exists():
+        raise ValidationError({"name": ["The collaborative already has a measure of that "
+                                        "name."]})
+
+
+MEASURE_FIELDS = ["name", "kind", "operational_definition", "unit", "rate_basis", "better",
+                  "sampling", "goal"]
+
+
+@transaction.atomic
+def measure_define(*, collaborative: Collaborative, actor: User, name: str, kind: str,
+                   operational_definition: str, unit: str, better: str, sampling: str,
+                   rate_basis: str = "", goal: Decimal | None = None) -> Measure:
+    """Staff or a coach define a measure of the collaborative."""
+    _check_defines(actor, collaborative)
+    collaborative = Collaborative.objects.select_for_update().get(pk=collaborative.pk)
+    name = " ".join(name.split())
+    _check_name_free(collaborative, name)
+    measure = Measure(collaborative=collaborative, name=name, kind=kind,
+                      operational_definition=operational_definition.strip(), unit=unit,
+                      rate_basis=rate_basis.strip(), better=better, sampling=sampling, goal=goal,
+                      position=collaborative.measures.count() + 1, created_by=actor)
+    measure.full_clean(validate_unique=False, validate_constraints=False)
+    measure.save()
+    audit(measure, action="measure:defined", actor=actor)
+    return measure
+
+
+@transaction.atomic
+def measure_update(*, measure: Measure, actor: User, **fields) -> Measure:
+    """Edit a measure. Once teams have entered values, its unit and sampling period stay: the
+    values were entered in them."""
+    _check_defines(actor, measure.collaborative)
+    locked = Measure.objects.select_for_update().select_related("collaborative").get(
+        pk=measure.pk)
+    unexpected = set(fields) - set(MEASURE_FIELDS)
+    if unexpected:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unexpected))}.")
+    if "name" in fields:
+        fields["name"] = " ".join(fields["name"].split())
+        _check_name_free(locked.collaborative, fields["name"], exclude_pk=locked.pk)
+    has_values = MeasureValue.objects.filter(measure=locked).exists()
+    errors = {}
+    for name in ("unit", "sampling"):
+        if name in fields and fields[name] != getattr(locked, name) and has_values:
+            label = Measure._meta.get_field(name).verbose_name
+            errors[name] = [f"Teams have entered values of this measure, so its {label} cannot "
+                            "change. Define a new measure instead."]
+    if errors:
+        raise ValidationError(errors)
+    for name, value in fields.items():
+        setattr(locked, name, value.strip() if isinstance(value, str) else value)
+    locked.full_clean(validate_unique=False, validate_constraints=False)
+    locked.save()
+    audit(locked, action="measure:updated", actor=actor)
+    return locked
+
+
+# --- A team's values ------------------------------------------------------------------------
+
+def enrollment_of(team: Team, collaborative: Collaborative) -> Enrollment:
+    enrollment = Enrollment.objects.filter(collaborative=collaborative, team=team).first()
+    if enrollment is None:
+        raise ValidationError(f"{team.name} is not enrolled in {collaborative.name}.")
+    return enrollment
+
+
+def check_enters_values(actor: User, team: Team, collaborative: Collaborative) -> Enrollment:
+    enrollment = enrollment_of(team, collaborative)
+    if not selectors.viewer_for(actor, collaborative).works_on(team.pk):
+        raise ValidationError("Only members of the team enter its data.", code="forbidden")
+    return enrollment
+
+
+@transaction.atomic
+def measure_value_record(*, team: Team, measure: Measure, actor: User, day: date,
+                         value: str | Decimal, note: str = "",
+                         today: date | None = None) -> MeasureValue:
+    """Record one value: for the period ``day`` falls in. The same period again replaces it."""
+    check_enters_values(actor, team, measure.collaborative)
+    today = today or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    try:
+        number = parse_value(str(value), measure)
+    except CellProblem as problem:
+        errors["value"] = [f"The value {problem}."]
+    if day.year < EARLIEST_YEAR:
+        errors["day"] = [f"Is the year mistyped? Values start in {EARLIEST_YEAR}."]
+    elif problem := period_problem(measure, day, today):
+        errors["day"] = [f"The {problem}."]
+    try:
+        note = clean_note(note)
+    except CellProblem as problem:
+        errors["note"] = [f"The note {problem}."]
+    if errors:
+        raise ValidationError(errors)
+    row, _ = MeasureValue.objects.update_or_create(
+        team=team, measure=measure, period=measure.period_of(day),
+        defaults={"value": number, "note": note, "source": MeasureValue.Source.FORM,
+                  "entered_by": actor})
+    return row
+
+
+# --- A team's chart: baseline, goal, phases -------------------------------------------------
+
+def _check_sets_up_chart(actor: User, team: Team, measure: Measure) -> None:
+    enrollment_of(team, measure.collaborative)
+    viewer = selectors.viewer_for(actor, measure.collaborative)
+    if not (viewer.works_on(team.pk) or viewer.coaches_team(team.pk)):
+        raise ValidationError("Only the team and its coach set up its run charts.",
+                              code="forbidden")
+
+
+@transaction.atomic
+def team_measure_set(*, team: Team, measure: Measure, actor: User,
+                     baseline_points: int | None = None,
+                     baseline_median: Decimal | None = None,
+                     goal: Decimal | None = None) -> TeamMeasure:
+    """Freeze the baseline (by its first N points, or a given median) and set the team's own
+    goal; leave both baseline fields empty to let the median follow all points."""
+    _check_sets_up_chart(actor, team, measure)
+    errors = {}
+    if baseline_points is not None and baseline_median is not None:
+        errors["baseline_median"] = ["Freeze the baseline by its first points or by a median, "
+                                     "not both."]
+    for name, number in (("baseline_median", baseline_median), ("goal", goal)):
+        if number is not None and (problem := measure.value_problem(number)):
+            errors.setdefault(name, []).append(f"{number.normalize():f} {problem}.")
+    if errors:
+        raise ValidationError(errors)
+    settings, _ = TeamMeasure.objects.update_or_create(
+        team=team, measure=measure,
+        defaults={"baseline_points": baseline_points, "baseline_median": baseline_median,
+                  "goal": goal, "updated_by": actor})
+    return settings
+
+
+@transaction.atomic
+def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: date,
+                      label: str) -> MeasurePhase:
+    """After a change, the chart starts a new phase from ``starts_on``, with its own median."""
+    _check_sets_up_chart(actor, team, measure)
+    label = " ".join(label.split())
+    errors = {}
+    if not label:
+        errors["label"] = ["Name the change, e.g. “Texts to families”."]
+    if starts_on > timezone.localdate():
+        errors["starts_on"] = ["A new phase starts once the change is made."]
+    if MeasurePhase.objects.filter(team=team, measure=measure,
+                                   starts_on=measure.period_of(starts_on)).exists():
+        errors["starts_on"] = ["A phase already starts in that period."]
+    if errors:
+        raise ValidationError(errors)
+    return MeasurePhase.objects.create(team=team, measure=measure,
+                                       starts_on=measure.period_of(starts_on), label=label,
+                                       added_by=actor)
+
+
+@transaction.atomic
+def measure_phase_remove(*, phase: MeasurePhase, actor: User) -> None:
+    _check_sets_up_chart(actor, phase.team, phase.measure)
+    phase.delete()
+
+
+# --- Astronomical points --------------------------------------------------------------------
+
+def _check_coaches(actor: User, value: MeasureValue) -> None:
+    viewer = selectors.viewer_for(actor, value.measure.collaborative)
+    if not viewer.coaches_team(value.team_id):
+        raise ValidationError("Only the team's coach marks astronomical points.",
+                              code="forbidden")
+
+
+@transaction.atomic
+def astronomical_mark(*, value: MeasureValue, actor: User, reason: str) -> AstronomicalPoint:
+    """The coach marks a point as obviously, even grossly, different, and says why."""
+    _check_coaches(actor, value)
+    if not reason.strip():
+        raise ValidationError({"reason": ["Say why this point is astronomical."]})
+    point, _ = AstronomicalPoint.objects.update_or_create(
+        value=value, defaults={"reason": reason.strip(), "marked_by": actor})
+    audit(value, action="measure_value:astronomical", actor=actor, reason=reason.strip())
+    return point
+
+
+@transaction.atomic
+def astronomical_unmark(*, value: MeasureValue, actor: User) -> None:
+    _check_coaches(actor, value)
+    if AstronomicalPoint.objects.filter(value=value).delete()[0]:
+        audit(value, action="measure_value:not_astronomical", actor=actor)

@@ -1,0 +1,140 @@
+"""The change package: members of the collaborative read its published versions (page and PDF);
+staff and the collaborative's coaches compile the draft and publish it. Anyone else gets 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+
+from collaboratives import change_package
+from collaboratives.forms import (
+    ChangePackageForm,
+    EntryAddForm,
+    EntryCommentaryForm,
+    show_service_errors,
+)
+from collaboratives.models import ChangeIdea, ChangePackage
+from collaboratives.views import _collaborative, _context, posted_id
+
+
+@login_required
+def change_package_list(request, slug):
+    """The latest published version first, then the earlier ones (and the draft, for those who
+    compile it)."""
+    collaborative, viewer = _collaborative(request, slug)
+    packages = list(change_package.packages_visible_to(request.user, collaborative)
+                    .order_by("-version"))
+    published = [p for p in packages if p.is_published]
+    return render(request, "collaboratives/changepackage_list.html", _context(
+        collaborative, viewer, published=published,
+        draft=next((p for p in packages if not p.is_published), None),
+        may_compile=change_package.may_compile(request.user, collaborative)))
+
+
+@login_required
+def change_package_detail(request, slug, version):
+    collaborative, viewer = _collaborative(request, slug)
+    package = get_object_or_404(change_package.packages_visible_to(request.user, collaborative),
+                                version=version)
+    return render(request, "collaboratives/changepackage_detail.html", _context(
+        collaborative, viewer, package=package,
+        entries=change_package.entries_for_page(package, size="small"),
+        may_compile=change_package.may_compile(request.user, collaborative)))
+
+
+@login_required
+def change_package_pdf(request, slug, version):
+    """The stored PDF of a published version, for people who may read the collaborative."""
+    collaborative, _ = _collaborative(request, slug)
+    package = get_object_or_404(change_package.published_of(collaborative), version=version)
+    if not package.pdf_path or not default_storage.exists(package.pdf_path):
+        raise Http404("The PDF of this version is being prepared.")
+    response = FileResponse(default_storage.open(package.pdf_path, "rb"), as_attachment=True,
+                            filename=package.pdf_filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _draft_page(request, collaborative, viewer, draft, *, forms=None, status=200):
+    forms = forms or {}
+    candidates = change_package.candidates(collaborative)
+    entries = change_package.entries_for_page(draft, with_charts=False) if draft else []
+    included = {item["entry"].change_idea_id for item in entries}
+    open_ideas = [(idea, evidence) for idea, evidence in candidates if idea.pk not in included]
+    context = {"draft": draft, "entries": entries, "candidates": open_ideas}
+    if draft:
+        context["package_form"] = forms.get("package") or ChangePackageForm(
+            initial={"title": draft.title, "introduction": draft.introduction})
+        context["add_form"] = forms.get("add") or EntryAddForm(
+            ideas=ChangeIdea.objects.filter(pk__in=[i.pk for i, _ in open_ideas]))
+        for item in entries:
+            item["form"] = EntryCommentaryForm(
+                initial={"commentary": item["entry"].commentary},
+                prefix=f"entry-{item['entry'].pk}")
+    latest = change_package.published_of(collaborative).first()
+    return render(request, "collaboratives/changepackage_draft.html", _context(
+        collaborative, viewer, latest=latest, **context), status=status)
+
+
+@login_required
+def change_package_draft(request, slug):
+    """Staff and coaches compile the next version: the adopted ideas, each with what the
+    evidence says about for whom and under what conditions; then publish it."""
+    collaborative, viewer = _collaborative(request, slug)
+    if not change_package.may_compile(request.user, collaborative):
+        raise Http404
+    draft = collaborative.change_packages.filter(status=ChangePackage.Status.DRAFT).first()
+    if request.method != "POST":
+        return _draft_page(request, collaborative, viewer, draft)
+    if "start" in request.POST:
+        draft = change_package.change_package_draft(collaborative=collaborative,
+                                                    actor=request.user)
+        messages.success(request, f"Version {draft.version} is started.")
+        return redirect("collaboratives:change_package_draft", slug)
+    if draft is None:
+        raise Http404("No draft to change: start a new version first.")
+    form, forms = None, {}
+    try:
+        if "publish" in request.POST:
+            package = change_package.change_package_publish(package=draft, actor=request.user)
+            messages.success(request, f"Version {package.version} is published to the "
+                                      "collaborative. Its PDF is being prepared.")
+            return redirect(package.get_absolute_url())
+        if "remove" in request.POST:
+            entry = get_object_or_404(draft.entries, pk=posted_id(request, "remove"))
+            change_package.change_package_entry_remove(entry=entry, actor=request.user)
+            messages.success(request, f"“{entry.change_idea}” is out of the draft.")
+            return redirect("collaboratives:change_package_draft", slug)
+        if "save_entry" in request.POST:
+            entry = get_object_or_404(draft.entries, pk=posted_id(request, "save_entry"))
+            form = EntryCommentaryForm(request.POST, prefix=f"entry-{entry.pk}")
+            if form.is_valid():
+                change_package.change_package_entry_update(
+                    entry=entry, actor=request.user, commentary=form.cleaned_data["commentary"])
+                messages.success(request, f"Saved the notes on “{entry.change_idea}”.")
+                return redirect("collaboratives:change_package_draft", slug)
+        elif "add" in request.POST:
+            candidates = [idea.pk for idea, _ in change_package.candidates(collaborative)]
+            forms["add"] = form = EntryAddForm(
+                request.POST, ideas=ChangeIdea.objects.filter(
+                    primary_driver__collaborative=collaborative, pk__in=candidates))
+            if form.is_valid():
+                entry = change_package.change_package_entry_add(
+                    package=draft, actor=request.user, **form.cleaned_data)
+                messages.success(request, f"“{entry.change_idea}” is in the draft.")
+                return redirect("collaboratives:change_package_draft", slug)
+        else:
+            forms["package"] = form = ChangePackageForm(request.POST)
+            if form.is_valid():
+                change_package.change_package_update(package=draft, actor=request.user,
+                                                     **form.cleaned_data)
+                messages.success(request, "The title and introduction are saved.")
+                return redirect("collaboratives:change_package_draft", slug)
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+            return redirect("collaboratives:change_package_draft", slug)
+        show_service_errors(error, form)
+    return _draft_page(request, collaborative, viewer, draft, forms=forms, status=400)

@@ -1,0 +1,360 @@
+"""Pages of the measures: the collaborative's measures, each team's run charts, the values a
+team enters (one by one or by CSV) and the staff-and-coach view of one measure across teams.
+
+Anyone in the collaborative reads every team's charts (learning is shared); a team's members
+enter its values; its members and coach set up its charts; its coach marks astronomical points;
+staff and the collaborative's coaches define measures. Anyone else gets a 404.
+"""
+
+import csv
+import io
+from pathlib import PurePath
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from collaboratives import charts, csv_import, measures, selectors
+from collaboratives.forms import (
+    AstronomicalForm,
+    ChartSettingsForm,
+    MeasureForm,
+    PhaseForm,
+    UploadForm,
+    ValueForm,
+    show_service_errors,
+)
+from collaboratives.models import Enrollment, Measure, MeasurePhase, MeasureValue
+from collaboratives.views import _collaborative, _context, _enrollment, posted_id
+
+
+def _defines(viewer) -> bool:
+    return viewer.is_staff or viewer.is_coach
+
+
+def _measures(collaborative):
+    return Measure.objects.filter(collaborative=collaborative).select_related("collaborative")
+
+
+def _sees(viewer, team_id) -> bool:
+    return viewer.sees_collaborative
+
+
+# --- The collaborative's measures ---------------------------------------------------------------
+
+@login_required
+def measure_list(request, slug):
+    """The measures with their operational definitions, and every team's charts to open."""
+    collaborative, viewer = _collaborative(request, slug)
+    enrollments = (Enrollment.objects.filter(collaborative=collaborative)
+                   .select_related("team", "collaborative").order_by("team__name"))
+    return render(request, "collaboratives/measure_list.html", _context(
+        collaborative, viewer, measures=list(_measures(collaborative)),
+        enrollments=list(enrollments), may_define=_defines(viewer)))
+
+
+def _measure_form_page(request, collaborative, viewer, form, measure=None):
+    if request.method == "POST" and form.is_valid():
+        try:
+            if measure is None:
+                measure = measures.measure_define(collaborative=collaborative,
+                                                  actor=request.user, **form.cleaned_data)
+                messages.success(request, f"“{measure.name}” is defined. Teams can enter its "
+                                          "values now.")
+            else:
+                measures.measure_update(measure=measure, actor=request.user,
+                                        **form.cleaned_data)
+                messages.success(request, f"“{measure.name}” is saved.")
+        except ValidationError as error:
+            show_service_errors(error, form)
+        else:
+            return redirect("collaboratives:measures", collaborative.slug)
+    return render(request, "collaboratives/measure_form.html", _context(
+        collaborative, viewer, form=form, measure=measure,
+        has_values=measure is not None and measure.values.exists()))
+
+
+@login_required
+def measure_create(request, slug):
+    collaborative, viewer = _collaborative(request, slug)
+    if not _defines(viewer):
+        raise Http404
+    return _measure_form_page(request, collaborative, viewer, MeasureForm(request.POST or None))
+
+
+@login_required
+def measure_edit(request, slug, pk):
+    collaborative, viewer = _collaborative(request, slug)
+    if not _defines(viewer):
+        raise Http404
+    measure = get_object_or_404(_measures(collaborative), pk=pk)
+    initial = {name: getattr(measure, name) for name in measures.MEASURE_FIELDS}
+    return _measure_form_page(request, collaborative, viewer,
+                              MeasureForm(request.POST or None, initial=initial), measure)
+
+
+@login_required
+def measure_teams(request, slug, pk):
+    """One measure across teams, small multiples: staff see every enrolled team, a coach the
+    teams they coach. The number of queries does not grow with the number of teams: every
+    value is read in one query and the charts are drawn in Python."""
+    collaborative, viewer = _collaborative(request, slug)
+    if not _defines(viewer):
+        raise Http404
+    measure = get_object_or_404(_measures(collaborative), pk=pk)
+    enrollments = (Enrollment.objects.filter(collaborative=collaborative)
+                   .select_related("team", "coach").order_by("team__name", "pk"))
+    if not viewer.is_staff:
+        enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
+    enrollments = list(enrollments)
+    drawn = charts.charts_for(
+        teams=[e.team for e in enrollments], measures=[measure],
+        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
+        size="small", prefix="team")
+    rows = [(e, drawn[e.team_id, measure.pk]) for e in enrollments]
+    return render(request, "collaboratives/measure_teams.html", _context(
+        collaborative, viewer, measure=measure, rows=rows,
+        signalled=[(e, chart) for e, chart in rows if chart.signals],
+        without_data=[e for e, chart in rows if not chart.has_data]))
+
+
+# --- A team's measures --------------------------------------------------------------------------
+
+@login_required
+def team_measures(request, slug, team_pk):
+    """The team's dashboard: its aim and a run chart of each measure."""
+    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk, _sees)
+    all_measures = list(_measures(collaborative))
+    drawn = charts.charts_for(
+        teams=[enrollment.team], measures=all_measures,
+        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
+        size="small", prefix="measure")
+    aim = enrollment.team_aim
+    today = timezone.localdate()
+    elapsed = None
+    if aim and aim.by_when > collaborative.start:
+        total = (aim.by_when - collaborative.start).days
+        elapsed = max(0, min(100, (today - collaborative.start).days * 100 // total))
+    return render(request, "collaboratives/team_measures.html", _context(
+        collaborative, viewer, enrollment=enrollment, team=enrollment.team, aim=aim,
+        elapsed=elapsed, charts=[drawn[team_pk, m.pk] for m in all_measures],
+        works_on=viewer.works_on(team_pk), may_define=_defines(viewer)))
+
+
+def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, forms=None,
+                       status=200):
+    team_pk = enrollment.team_id
+    chart = charts.charts_for(
+        teams=[enrollment.team], measures=[measure],
+        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
+        size="full", prefix="measure")[team_pk, measure.pk]
+    own = chart.settings
+    forms = forms or {}
+    works_on, coaches = viewer.works_on(team_pk), viewer.coaches_team(team_pk)
+    values = MeasureValue.objects.filter(team_id=team_pk, measure=measure).order_by("-period")
+    context = {
+        "enrollment": enrollment, "team": enrollment.team, "measure": measure, "chart": chart,
+        "works_on": works_on, "coaches": coaches, "sets_up": works_on or coaches,
+        "astronomical": [{"value": v, "mark": v.astronomical,
+                          "label": f"{measure.period_label(v.period)}: "
+                                   f"{measure.display(v.value)}"}
+                         for v in chart.values if charts.is_astronomical(v)],
+        "notes": [{"value": v, "label": measure.period_label(v.period)}
+                  for v in reversed(chart.values) if v.note],
+    }
+    if works_on:
+        context["value_form"] = forms.get("value") or ValueForm(
+            initial={"day": timezone.localdate()})
+    if works_on or coaches:
+        context["settings_form"] = forms.get("settings") or ChartSettingsForm(initial={
+            "baseline_points": own.baseline_points if own else None,
+            "baseline_median": own.baseline_median if own else None,
+            "goal": own.goal if own else None})
+        context["phase_form"] = forms.get("phase") or PhaseForm()
+    if coaches and chart.values:
+        context["astro_form"] = forms.get("astro") or AstronomicalForm(values=values,
+                                                                      measure=measure)
+    return render(request, "collaboratives/team_measure.html",
+                  _context(collaborative, viewer, **context), status=status)
+
+
+def _team_and_measure(request, slug, team_pk, pk, allowed):
+    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk, allowed)
+    measure = get_object_or_404(_measures(collaborative), pk=pk)
+    return collaborative, viewer, enrollment, measure
+
+
+@login_required
+def team_measure(request, slug, team_pk, pk):
+    """One run chart, its data table, and the team's and coach's tools for it."""
+    collaborative, viewer, enrollment, measure = _team_and_measure(request, slug, team_pk, pk,
+                                                                   _sees)
+    return _team_measure_page(request, collaborative, viewer, enrollment, measure)
+
+
+def _back(enrollment, measure, anchor=""):
+    return redirect(reverse("collaboratives:team_measure",
+                            args=[enrollment.collaborative.slug, enrollment.team_id,
+                                  measure.pk]) + anchor)
+
+
+@login_required
+@require_POST
+def value_add(request, slug, team_pk, pk):
+    collaborative, viewer, enrollment, measure = _team_and_measure(
+        request, slug, team_pk, pk, lambda v, t: v.works_on(t))
+    form = ValueForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            row = measures.measure_value_record(team=enrollment.team, measure=measure,
+                                                actor=request.user, day=data["day"],
+                                                value=data["value"], note=data["note"])
+        except ValidationError as error:
+            show_service_errors(error, form)
+        else:
+            messages.success(request, f"Saved {measure.period_label(row.period)}: "
+                                      f"{measure.display(row.value)}.")
+            return _back(enrollment, measure)
+    return _team_measure_page(request, collaborative, viewer, enrollment, measure,
+                              forms={"value": form}, status=400)
+
+
+@login_required
+@require_POST
+def chart_settings(request, slug, team_pk, pk):
+    """The team's frozen baseline and goal, and its phases (a change made, a new median)."""
+    collaborative, viewer, enrollment, measure = _team_and_measure(
+        request, slug, team_pk, pk, lambda v, t: v.works_on(t) or v.coaches_team(t))
+    team, forms, form = enrollment.team, {}, None
+    try:
+        if "remove_phase" in request.POST:
+            phase = get_object_or_404(MeasurePhase, team=team, measure=measure,
+                                      pk=posted_id(request, "remove_phase"))
+            measures.measure_phase_remove(phase=phase, actor=request.user)
+            messages.success(request, f"The phase “{phase.label}” is removed.")
+            return _back(enrollment, measure, "#chart-setup")
+        if "add_phase" in request.POST:
+            forms["phase"] = form = PhaseForm(request.POST)
+            if form.is_valid():
+                measures.measure_phase_add(team=team, measure=measure, actor=request.user,
+                                           **form.cleaned_data)
+                messages.success(request, "The new phase is on the chart, with its own median.")
+                return _back(enrollment, measure, "#chart-setup")
+        else:
+            forms["settings"] = form = ChartSettingsForm(request.POST)
+            if form.is_valid():
+                measures.team_measure_set(team=team, measure=measure, actor=request.user,
+                                          **form.cleaned_data)
+                messages.success(request, "The chart's baseline and goal are saved.")
+                return _back(enrollment, measure, "#chart-setup")
+    except ValidationError as error:
+        if form is None:
+            messages.error(request, " ".join(error.messages))
+            return _back(enrollment, measure, "#chart-setup")
+        show_service_errors(error, form)
+    return _team_measure_page(request, collaborative, viewer, enrollment, measure, forms=forms,
+                              status=400)
+
+
+@login_required
+@require_POST
+def astronomical(request, slug, team_pk, pk):
+    """The team's coach marks a point astronomical (with the reason), or takes the mark off."""
+    collaborative, viewer, enrollment, measure = _team_and_measure(
+        request, slug, team_pk, pk, lambda v, t: v.coaches_team(t))
+    values = MeasureValue.objects.filter(team_id=team_pk, measure=measure)
+    if "unmark" in request.POST:
+        value = get_object_or_404(values, pk=posted_id(request, "unmark"))
+        measures.astronomical_unmark(value=value, actor=request.user)
+        messages.success(request, f"{measure.period_label(value.period)} is no longer marked "
+                                  "astronomical.")
+        return _back(enrollment, measure, "#astronomical")
+    form = AstronomicalForm(request.POST, values=values.order_by("-period"), measure=measure)
+    if form.is_valid():
+        try:
+            measures.astronomical_mark(value=form.cleaned_data["value"], actor=request.user,
+                                       reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            show_service_errors(error, form)
+        else:
+            messages.success(request, "The point is marked astronomical on the chart.")
+            return _back(enrollment, measure, "#astronomical")
+    return _team_measure_page(request, collaborative, viewer, enrollment, measure,
+                              forms={"astro": form}, status=400)
+
+
+# --- CSV in and out -----------------------------------------------------------------------------
+
+@login_required
+def values_upload(request, slug, team_pk):
+    """Upload a CSV of values: all of it, or nothing with every bad row listed."""
+    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk,
+                                                    lambda v, t: v.works_on(t))
+    form = UploadForm(request.POST or None, request.FILES or None)
+    all_measures = list(_measures(collaborative))
+    rejected = None
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                result = csv_import.values_import(
+                    team=enrollment.team, collaborative=collaborative, actor=request.user,
+                    raw=upload.read(), filename=PurePath(upload.name or "").name)
+            except csv_import.CsvRejected as error:
+                rejected = error
+            except ValidationError as error:
+                show_service_errors(error, form)
+            else:
+                text = (f"Imported {result.rows:,} value{'s' if result.rows != 1 else ''} "
+                        f"({result.created:,} new, {result.updated:,} updated) for "
+                        f"{', '.join(result.measures)}.")
+                if result.ignored_columns:
+                    text += f" Columns not used: {', '.join(result.ignored_columns)}."
+                messages.success(request, text)
+                return redirect("collaboratives:team_measures", slug, team_pk)
+    return render(request, "collaboratives/measurevalue_upload.html", _context(
+        collaborative, viewer, enrollment=enrollment, team=enrollment.team, form=form,
+        rejected=rejected, measures=all_measures,
+        example=csv_import.example_csv(all_measures),
+        max_mb=settings.MEASURES_CSV_MAX_BYTES // (1024 * 1024),
+        max_rows=settings.MEASURES_CSV_MAX_ROWS), status=status)
+
+
+def _csv_response(body: str, filename: str) -> HttpResponse:
+    response = HttpResponse("\ufeff" + body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+def csv_template(request, slug):
+    collaborative, _ = _collaborative(request, slug)
+    return _csv_response(csv_import.template_csv(collaborative),
+                         f"{collaborative.slug}-measures-template.csv")
+
+
+@login_required
+def values_export(request, slug, team_pk):
+    """The team's values as CSV, in the upload format (so a file can go out and come back).
+    Text that looks like a formula leaves with a leading apostrophe."""
+    collaborative, _, _ = _enrollment(request, slug, team_pk, _sees)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["measure", "period", "value", "note"])
+    for value in (MeasureValue.objects.filter(team_id=team_pk,
+                                              measure__collaborative=collaborative)
+                  .select_related("measure").order_by("measure__position", "measure__name",
+                                                      "period")):
+        writer.writerow([measures.csv_safe(value.measure.name), value.period.isoformat(),
+                         f"{value.value.normalize():f}", measures.csv_safe(value.note)])
+    return _csv_response(out.getvalue(), f"{collaborative.slug}-team-{team_pk}-measures.csv")

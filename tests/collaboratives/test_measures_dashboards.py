@@ -1,0 +1,134 @@
+"""The staff-and-coach view of one measure across teams (small multiples, in a fixed number of
+queries) and the time it takes to draw a long run chart in its page."""
+
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from collaboratives import charts, measures, selectors
+from collaboratives.models import MeasurePhase, MeasureValue
+from tests.collaboratives.util import url
+from tests.factories import (
+    EnrollmentFactory,
+    MeasureFactory,
+    PDSACycleFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+FLAT = [20, 21, 19, 20, 22, 18, 20, 21, 19, 20, 21, 19]
+SHIFTED = [*FLAT[:6], 15, 14, 15, 13, 14, 15, 16]
+
+
+def monday(weeks_ago):
+    today = timezone.localdate()
+    return today - timedelta(days=today.weekday(), weeks=weeks_ago)
+
+
+@pytest.fixture
+def rate(world):
+    return MeasureFactory(collaborative=world.collaborative, name="Chronic absenteeism rate",
+                          goal=Decimal("12"))
+
+
+def give_values(team, measure, values, by):
+    MeasureValue.objects.bulk_create([
+        MeasureValue(team=team, measure=measure, period=monday(len(values) - i),
+                     value=Decimal(v), entered_by=by) for i, v in enumerate(values)])
+
+
+def add_team(world, measure, *, shifted, coach=None):
+    """An enrolled team with values, a phase, a frozen baseline, a cycle on its chart and an
+    astronomical point: every kind of row the page reads."""
+    enrollment = EnrollmentFactory(collaborative=world.collaborative,
+                                   coach=coach or world.coach_a)
+    give_values(enrollment.team, measure, SHIFTED if shifted else FLAT, world.staff)
+    MeasurePhase.objects.create(team=enrollment.team, measure=measure, starts_on=monday(1),
+                                label="Texts", added_by=world.staff)
+    measures.team_measure_set(team=enrollment.team, measure=measure, actor=world.staff,
+                              baseline_points=6)
+    PDSACycleFactory(team=enrollment.team, action_period=world.period, change_idea=world.idea,
+                     completed=True).measures.add(measure)
+    value = MeasureValue.objects.filter(team=enrollment.team).first()
+    measures.astronomical_mark(value=value, actor=world.staff, reason="Snow")
+    return enrollment
+
+
+def test_coaches_see_the_teams_they_coach_and_staff_every_team(client, world, rate, staff):
+    give_values(world.team_a, rate, SHIFTED, world.member_a)
+    give_values(world.team_b, rate, FLAT, world.member_b)
+    path = url("measure_teams", "attendance-works", rate.pk)
+    client.force_login(world.coach_a)
+    response = client.get(path)
+    names = [e.team.name for e, _ in response.context["rows"]]
+    assert names == [world.team_a.name]
+    assert [e.team.name for e, _ in response.context["signalled"]] == [world.team_a.name]
+    html = response.content.decode()
+    assert world.team_b.name not in html
+    assert '<span class="signal signal-improvement">Shift (improvement)</span>' in html
+    client.force_login(staff)
+    response = client.get(path)
+    assert [e.team.name for e, _ in response.context["rows"]] == sorted(
+        [world.team_a.name, world.team_b.name])
+    assert response.content.decode().count('role="img"') == 2
+    for person in (world.member_a, world.member_b, world.outsider):
+        client.force_login(person)
+        assert client.get(path).status_code == 404
+
+
+def test_the_cross_team_page_makes_the_same_queries_at_3_and_60_teams(
+        client, world, rate, staff, django_assert_max_num_queries):
+    world.staff = staff
+    path = url("measure_teams", "attendance-works", rate.pk)
+
+    def measure(user, teams):
+        client.force_login(user)
+        with django_assert_max_num_queries(20) as queries:
+            response = client.get(path)
+        assert len(response.context["rows"]) == teams
+        html = response.content.decode()
+        assert html.count('role="img"') == teams  # a chart per team
+        return len(queries.captured_queries), html
+
+    # teams A and B come with the world (coached by coach_a and coach_b); one more makes 3
+    add_team(world, rate, shifted=True)
+    staff_at_3, _ = measure(staff, 3)
+    coach_at_3, _ = measure(world.coach_a, 2)
+    for n in range(57):
+        add_team(world, rate, shifted=n % 2 == 0)
+    began = time.perf_counter()
+    staff_at_60, html = measure(staff, 60)
+    elapsed = time.perf_counter() - began
+    coach_at_60, _ = measure(world.coach_a, 59)
+    assert html.count("Shift (improvement)") >= 29
+    print(f"\ncross-team page: {staff_at_3} queries at 3 teams, {staff_at_60} at 60 (staff); "
+          f"{coach_at_3} and {coach_at_60} (coach); 60 charts served in {elapsed:.2f} s")
+    assert staff_at_3 == staff_at_60
+    assert coach_at_3 == coach_at_60
+
+
+def test_a_260_point_run_chart_renders_quickly_in_its_page(client, world, rate):
+    values = [20 + (i % 7) - 3 + (-4 if i >= 200 else 0) for i in range(260)]
+    give_values(world.team_a, rate, values, world.member_a)
+    PDSACycleFactory(team=world.team_a, action_period=world.period, change_idea=world.idea,
+                     completed=True).measures.add(rate)
+    client.force_login(world.member_a)
+    path = url("team_measure", "attendance-works", world.team_a.pk, rate.pk)
+    client.get(path)  # warm the template cache
+    began = time.perf_counter()
+    response = client.get(path)
+    page = time.perf_counter() - began
+    assert response.status_code == 200
+    assert len(response.context["chart"].rows) == 260
+    cycles = selectors.cycles_visible_to(world.member_a, world.collaborative)
+    began = time.perf_counter()
+    chart = charts.charts_for(teams=[world.team_a], measures=[rate], cycles=cycles)[
+        world.team_a.pk, rate.pk]
+    build = time.perf_counter() - began
+    assert len(chart.points) == 260 and "260 weekly points" in chart.svg
+    print(f"\n260-point run chart: {build * 1000:.0f} ms to read, analyse and draw; whole page "
+          f"{page * 1000:.0f} ms ({len(response.content) / 1024:.0f} KB)")
+    assert build < 1 and page < 3
