@@ -276,6 +276,13 @@ def published_of(collaborative: Collaborative):
             .select_related("collaborative", "published_by").order_by("-version"))
 
 
+def published_everywhere():
+    """Every published version of every collaborative, newest first (the members' library)."""
+    return (ChangePackage.objects.filter(status=ChangePackage.Status.PUBLISHED)
+            .select_related("collaborative", "published_by")
+            .order_by("collaborative__name", "collaborative_id", "-version"))
+
+
 def packages_visible_to(user: User, collaborative: Collaborative):
     """Published versions for everyone in the collaborative; the draft too for staff and its
     coaches."""

@@ -1,6 +1,7 @@
 """Demo data for `make run`: a current collaborative with two enrolled partnerships."""
 
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 
 from django.contrib.auth.models import Group
 from django.utils import timezone
@@ -150,4 +151,39 @@ def seed(*, staff: User, password: str) -> User | None:
                 notes="Reviewed the texting cycle.",
                 next_steps="Plan the grade 8 cycle before the next convening.",
             )
+    _measures(collaborative, staff, teams)
     return coach
+
+
+# Weekly chronic-absenteeism rates: a steady baseline, then a drop once the texting took hold.
+BASELINE = [23.9, 24.6, 23.1, 24.8, 24.2, 23.5, 24.9, 23.8, 24.4, 23.6]
+AFTER = [22.1, 21.4, 21.9, 20.8, 21.2, 20.5]
+
+
+def _measures(collaborative, staff, teams):
+    from collaboratives import measures
+
+    measure = measures.measure_define(
+        collaborative=collaborative, actor=staff, name="Chronic absenteeism rate",
+        kind="outcome", unit="percent", better="down", sampling="weekly",
+        operational_definition="Students in grades 6-8 who have missed 10% or more of the "
+                               "school days so far, as a percentage of enrolled students, "
+                               "counted each Friday.", goal=Decimal("18"))
+    measures.measure_define(
+        collaborative=collaborative, actor=staff, name="Families reached after a first absence",
+        kind="process", unit="percent", better="up", sampling="weekly",
+        operational_definition="Families contacted the same day, as a percentage of first "
+                               "absences that week.")
+    today = timezone.localdate()
+    monday = today - timedelta(days=today.weekday())
+    series = BASELINE + AFTER
+    for n, team in enumerate(teams):
+        lead = team.members.get(role="lead").user
+        for weeks_ago, value in enumerate(reversed(series), start=1):
+            day = monday - timedelta(weeks=weeks_ago)
+            if day < collaborative.start:
+                continue
+            measures.measure_value_record(team=team, measure=measure, actor=lead, day=day,
+                                          value=Decimal(str(value)) - n)
+        # The first five weeks were the baseline, before the texting began.
+        measures.team_measure_set(team=team, measure=measure, actor=lead, baseline_points=5)

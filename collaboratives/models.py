@@ -21,7 +21,7 @@ from django.utils import timezone
 from core.models import TimeStampedModel
 
 # Paths under /collaboratives/ that a collaborative's slug may not take.
-RESERVED_SLUGS = {"calendar", "coaching", "new"}
+RESERVED_SLUGS = {"calendar", "coaching", "new", "change-packages"}
 
 
 def validate_slug_not_reserved(value: str) -> None:

@@ -16,7 +16,10 @@ from collaboratives.forms import (
     show_service_errors,
 )
 from collaboratives.models import ChangeIdea, ChangePackage
+from collaboratives.selectors import is_coach
 from collaboratives.views import _collaborative, _context, posted_id
+from members.models import Membership
+from members.selectors import memberships_visible_to
 
 
 @login_required
@@ -138,3 +141,52 @@ def change_package_draft(request, slug):
             return redirect("collaboratives:change_package_draft", slug)
         show_service_errors(error, form)
     return _draft_page(request, collaborative, viewer, draft, forms=forms, status=400)
+
+
+# --- The network's library: every member reads published change packages ----------------------
+# Change packages go to the whole membership (Tier 1 included), not only to a collaborative's
+# teams; the pages below show published versions without the collaborative's own pages.
+
+def _may_read_library(user) -> bool:
+    """Staff, the Center's coaches, and anyone on a current membership of any tier."""
+    return user.is_staff or is_coach(user) or memberships_visible_to(user).filter(
+        status__in=Membership.CURRENT).exists()
+
+
+@login_required
+def library(request):
+    allowed = _may_read_library(request.user)
+    packages = []
+    if allowed:
+        latest = {}
+        for package in change_package.published_everywhere():
+            latest.setdefault(package.collaborative_id, package)
+        packages = list(latest.values())
+    return render(request, "collaboratives/library.html",
+                  {"packages": packages, "allowed": allowed})
+
+
+def _library_package(request, pk):
+    if not _may_read_library(request.user):
+        raise Http404
+    return get_object_or_404(change_package.published_everywhere(), pk=pk)
+
+
+@login_required
+def library_package(request, pk):
+    package = _library_package(request, pk)
+    return render(request, "collaboratives/library_package.html", {
+        "package": package, "collaborative": package.collaborative,
+        "entries": change_package.entries_for_page(package, size="small"),
+    })
+
+
+@login_required
+def library_pdf(request, pk):
+    package = _library_package(request, pk)
+    if not package.pdf_path or not default_storage.exists(package.pdf_path):
+        raise Http404("The PDF of this version is being prepared.")
+    response = FileResponse(default_storage.open(package.pdf_path, "rb"), as_attachment=True,
+                            filename=package.pdf_filename, content_type="application/pdf")
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -108,6 +108,13 @@ def _matrix():
         "astronomical": (lambda w, o: url("astronomical", s, w.team_a.pk, o["measure"].pk),
                          "post", only("coach_a", "staff", ok=400)),  # 400: no point chosen
         # The change package: published versions for everyone in the collaborative.
+        # The network's library of published packages: every current member, any tier.
+        "library": (lambda w, o: url("library"), "get", dict.fromkeys(PERSONAS[1:], 200)
+                    | {"anonymous": LOGIN}),
+        "library_package": (lambda w, o: url("library_package", o["package"].pk), "get",
+                            dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": LOGIN}),
+        "library_pdf": (lambda w, o: url("library_pdf", o["package"].pk), "get",
+                        dict.fromkeys(PERSONAS[1:], 200) | {"anonymous": LOGIN}),
         "change_packages": (lambda w, o: url("change_packages", s), "get",
                             everyone_but_outsiders()),
         "change_package": (lambda w, o: url("change_package", s, o["package"].version), "get",
