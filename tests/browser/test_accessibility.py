@@ -5,6 +5,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from members import services
+from members.models import Team, User
 from tests.factories import ApplicationFactory, TeamFactory, TeamMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -63,3 +64,27 @@ def test_member_pages(page, live_server, sign_in, tier1):
 def test_the_checker_itself_catches_a_real_violation(page):
     page.set_content('<html lang="en"><body><main><input type="text"></main></body></html>')
     assert any("label" in line for line in violations(page))
+
+
+def test_billing_collaborative_and_coach_pages(page, live_server, sign_in):
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    slug = "chronic-absenteeism-2026"
+    problems = []
+    sign_in(User.objects.get(email="oxford@demo.ncsup.example.org"),
+            password="ncsup-demo-member")
+    team = Team.objects.get(members__user__email="oxford@demo.ncsup.example.org")
+    for path in ["/portal/billing/", "/collaboratives/", f"/collaboratives/{slug}/",
+                 f"/collaboratives/{slug}/cycles/", f"/collaboratives/{slug}/drivers/",
+                 f"/collaboratives/{slug}/teams/{team.pk}/",
+                 f"/collaboratives/{slug}/teams/{team.pk}/measures/",
+                 f"/collaboratives/{slug}/measures/", "/collaboratives/change-packages/",
+                 "/collaboratives/calendar/"]:
+        for width in (1280, 390):
+            check(page, live_server.url + path, problems, width)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(User.objects.get(email="coach@ncsup.example.org"), password="ncsup-demo-staff")
+    for path in ["/collaboratives/coaching/", f"/collaboratives/{slug}/measures/"]:
+        check(page, live_server.url + path, problems)
+    assert problems == []
