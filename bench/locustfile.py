@@ -1,0 +1,79 @@
+"""A fixed request rate at the portal's key pages and at /healthz, interleaved, for `make bench`.
+
+Each simulated user visits the pages of the plan (bench/prepare.py) in turn, starting at a
+different page, at ``BENCH_RATE / BENCH_USERS`` requests a second (``constant_throughput``), so the
+total rate is fixed whatever the response times. Users start at random moments within one
+period, so requests do not arrive in bursts. Statistics are reset after ``BENCH_WARMUP`` seconds;
+every measured request is also written, with its exact time, to ``BENCH_SAMPLES`` (locust's own
+percentiles are rounded to whole milliseconds, too coarse next to a 2 ms baseline).
+
+An answer counts as a failure unless it is a 200 (redirects are not followed: a login redirect
+fails) and contains the page's expected text.
+"""
+
+import csv
+import json
+import os
+import random
+from pathlib import Path
+
+import gevent
+from locust import constant_throughput, events, task
+from locust.contrib.fasthttp import FastHttpUser
+
+PLAN = json.loads(Path(os.environ["BENCH_PLAN"]).read_text())
+RATE = float(os.environ.get("BENCH_RATE", "40"))
+USERS = int(os.environ.get("BENCH_USERS", "20"))
+WARMUP = float(os.environ.get("BENCH_WARMUP", "10"))
+SAMPLES = os.environ.get("BENCH_SAMPLES", "")
+
+state = {"measuring": False, "file": None, "writer": None}
+
+
+@events.test_start.add_listener
+def _start(environment, **kwargs):
+    if SAMPLES:
+        state["file"] = open(SAMPLES, "w", newline="")  # noqa: SIM115 - closed at test_stop
+        state["writer"] = csv.writer(state["file"])
+        state["writer"].writerow(["name", "response_time_ms", "ok"])
+
+    def warm_up_then_measure():
+        gevent.sleep(WARMUP)
+        environment.stats.reset_all()
+        state["measuring"] = True
+
+    gevent.spawn(warm_up_then_measure)
+
+
+@events.request.add_listener
+def _sample(name, response_time, exception, **kwargs):
+    if state["measuring"] and state["writer"] is not None:
+        state["writer"].writerow([name, f"{response_time:.3f}", int(exception is None)])
+
+
+@events.test_stop.add_listener
+def _stop(environment, **kwargs):
+    if state["file"] is not None:
+        state["file"].close()
+        state["file"] = None
+
+
+class Visitor(FastHttpUser):
+    wait_time = constant_throughput(RATE / USERS)
+
+    def on_start(self):
+        self.turn = random.randrange(len(PLAN["pages"]))
+        gevent.sleep(random.uniform(0, USERS / RATE))
+
+    @task
+    def visit(self):
+        page = PLAN["pages"][self.turn % len(PLAN["pages"])]
+        self.turn += 1
+        self.client.cookiejar.clear()
+        headers = {"Cookie": f"sessionid={PLAN['sessions'][page['persona']]}"}
+        with self.client.get(page["path"], name=page["name"], headers=headers,
+                             allow_redirects=False, catch_response=True) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code}")
+            elif page["expect"] not in (response.text or ""):
+                response.failure(f"answer lacks {page['expect']!r}")

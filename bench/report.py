@@ -1,0 +1,257 @@
+"""Turn a locust run (its --csv files and the exact samples the locustfile wrote) into Markdown.
+
+    python bench/report.py --csv DIR/locust --samples DIR/samples.csv --plan DIR/plan.json \
+        --run DIR/run.json [--seed-log FILE] --out docs/benchmark.md
+
+Counts, failures and throughput come from locust's ``*_stats.csv``; p50 / p95 / p99 are computed
+here from every measured request (nearest rank, 0.1 ms), because locust rounds response times to
+whole milliseconds. Each page's p95 is divided by the trivial view's; the target is at most
+3x with zero failures.
+"""
+
+import argparse
+import csv
+import json
+import math
+import os
+import platform
+import sys
+from collections import defaultdict
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+TARGET_RATIO = 3.0
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def machine() -> list[tuple[str, str]]:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = "unknown"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
+            break
+    cores = len(os.sched_getaffinity(0))
+    versions = ", ".join(f"{name} {metadata.version(name)}"
+                         for name in ("Django", "gunicorn", "locust", "psycopg"))
+    return [("cores (nproc)", str(cores)), ("CPU", cpu), ("memory", memory),
+            ("OS", f"{platform.system()} {platform.release()}"),
+            ("Python", platform.python_version()), ("packages", versions)]
+
+
+def read_stats(prefix: str) -> dict[str, dict]:
+    with open(f"{prefix}_stats.csv", newline="") as f:
+        return {row["Name"]: row for row in csv.DictReader(f) if row["Name"] != "Aggregated"}
+
+
+def read_failures(prefix: str) -> list[dict]:
+    path = Path(f"{prefix}_failures.csv")
+    if not path.exists():
+        return []
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_samples(path: str) -> dict[str, list[float]]:
+    samples = defaultdict(list)
+    with open(path, newline="") as f:
+        for row in csv.DictReader(f):
+            samples[row["name"]].append(float(row["response_time_ms"]))
+    return samples
+
+
+def fmt(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.1f}"
+
+
+def results(plan, stats, samples, alone) -> tuple[list[dict], dict]:
+    rows = []
+    for page in plan["pages"]:
+        stat = stats.get(page["name"], {})
+        times = samples.get(page["name"], [])
+        rows.append({
+            "page": page, "alone": alone.get(page["name"], math.nan),
+            "requests": int(stat.get("Request Count", 0) or 0),
+            "failures": int(stat.get("Failure Count", 0) or 0),
+            "rps": float(stat.get("Requests/s", 0) or 0),
+            "p50": percentile(times, 50), "p95": percentile(times, 95),
+            "p99": percentile(times, 99),
+        })
+    baseline = next(r for r in rows if r["page"].get("baseline"))
+    for row in rows:
+        row["ratio"] = row["p95"] / baseline["p95"] if baseline["p95"] else math.nan
+        row["passes"] = (row["requests"] > 0 and row["failures"] == 0
+                         and (row["page"].get("baseline") or row["ratio"] <= TARGET_RATIO))
+    return rows, baseline
+
+
+def table(headers: list[str], rows: list[list]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |",
+             "| " + " | ".join("---" if i == 0 else "---:" for i in range(len(headers))) + " |"]
+    lines += ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def render(plan, run, rows, baseline, failures, seed_log, findings="") -> str:
+    key = [r for r in rows if not r["page"].get("baseline")]
+    passed = [r for r in key if r["passes"]]
+    errors = sum(r["failures"] for r in rows)
+    now = datetime.now(UTC).astimezone()
+    out = [
+        "# Benchmark",
+        "",
+        f"`make bench`, run on {now:%d %B %Y at %H:%M %Z}. It seeds a national network on "
+        "PostgreSQL, serves the portal with gunicorn on loopback with production settings and "
+        "drives a fixed request rate with locust at the key pages and at a trivial view with the "
+        "same middleware (`/healthz`), interleaved in one run. How to run it and its knobs: "
+        "README, section *Benchmark*.",
+        "",
+        "## Result",
+        "",
+        f"**{len(passed)} of {len(key)} key pages meet the target** (p95 at most "
+        f"{TARGET_RATIO:g}x the trivial view's p95, no failures); {errors} failed request"
+        f"{'s' if errors != 1 else ''} in all. The trivial view's p95 was "
+        f"{fmt(baseline['p95'])} ms.",
+        "",
+    ]
+    out += table(
+        ["page", "as", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s",
+         "alone ms", "p95 ÷ trivial", "target"],
+        [[f"{r['page']['name']} `{r['page']['path']}`", r["page"]["persona"], r["requests"],
+          r["failures"], fmt(r["p50"]), fmt(r["p95"]), fmt(r["p99"]), f"{r['rps']:.2f}",
+          fmt(r["alone"]),
+          "1.00" if r["page"].get("baseline") else f"{r['ratio']:.2f}",
+          "baseline" if r["page"].get("baseline") else ("pass" if r["passes"] else "**fail**")]
+         for r in rows])
+    if failures:
+        out += ["", "Failures:", ""]
+        out += table(["page", "error", "occurrences"],
+                     [[f["Name"], f["Error"].replace("|", "/"), f["Occurrences"]]
+                      for f in failures])
+    out += [
+        "",
+        "Latencies are measured by locust from sending the request to reading the whole answer, "
+        "over a new loopback connection each time (gunicorn's sync workers do not keep "
+        "connections alive). Percentiles are computed from every measured request (nearest "
+        "rank); counts and throughput are locust's. *Alone* is the median of 15 requests sent "
+        "one at a time before the load (no other request competing): the page's own cost, its "
+        "floor under load.",
+        "",
+        "## Machine",
+        "",
+    ]
+    out += table(["", ""], [*machine(), ("PostgreSQL", plan["postgres"]),
+                            ("Redis", run.get("redis_version", "?"))])
+    cpu = run["cpu"]
+    clean = run.get("idle_busy", 0) <= 15 and cpu["other"] <= 10
+    out += ["", "The database, Redis, gunicorn and locust all run on this one machine. Over the "
+            f"run its CPU was {cpu['busy']}% busy: {cpu['ours']}% the benchmark's own processes "
+            f"(gunicorn, locust, the bench database's PostgreSQL backends) and {cpu['other']}% "
+            "other work"
+            + (". **Other work was running: these latencies are not clean; run it again on a "
+               "quiet machine.**" if not clean else "."), "",
+            "## Data", "",
+            f"Seeded by `manage.py bench_seed --scale {run['scale']}` and counted from the "
+            f"database after the run. The roster page shows the largest team, "
+            f"“{plan['team']['name']}” ({plan['team']['active']} active members, 25 a page); the "
+            f"collaborative pages show “{plan['collaborative']}”.", ""]
+    out += table(["what", "rows"], [[label, f"{n:,}"] for label, n in plan["sizes"]])
+    used = {page["persona"] for page in plan["pages"]}
+    idle = [name for name in plan["personas"] if name not in used]
+    out += ["", "Personas (sessions created directly in the session store, sent as "
+            "`Cookie: sessionid=…`): " + "; ".join(
+                f"**{name}** {info['email']}" for name, info in plan["personas"].items())
+            + ". The lead leads the largest team and is its membership's billing contact; the "
+            "member is on another team enrolled in the collaborative; the coach coaches teams "
+            "in it; staff is a superuser (staff see every team's chart on the cross-team page, "
+            "a coach only the teams they coach)."
+            + (f" Created but not sent by this run's pages: {', '.join(idle)}." if idle else ""),
+            ""]
+    if seed_log:
+        out += ["### Seeding", "", f"The last seed ({seed_log['when']}), time per table "
+                "(COPY of rows generated in Python; the whole seed in one transaction, then "
+                "`VACUUM ANALYZE`):", "", "```", *seed_log["lines"], "```", ""]
+    out += ["## Settings", "", *[f"- {line}" for line in run["settings"]], f"- {why(run, rows)}",
+            ""]
+    if findings:
+        out += [findings.rstrip(), ""]
+    return "\n".join(out)
+
+
+def why(run: dict, rows: list[dict]) -> str:
+    """Why this rate: what the pages cost alone, against the machine's cores."""
+    rate, cores = run["rate"], run["cores"]
+    per_round = sum(r["alone"] for r in rows if not math.isnan(r["alone"]))
+    share = rate / len(rows) * per_round / 1000 / cores * 100
+    served = sum(r["rps"] for r in rows)
+    heaviest = max(rows, key=lambda r: 0 if math.isnan(r["alone"]) else r["alone"])
+    return (f"Why {rate:g} requests/s: one request to each of the {len(rows)} pages costs "
+            f"{per_round:.0f} ms of work alone, so at {rate:g} requests/s the pages alone need "
+            f"{share:.0f}% of the {cores} cores; with PostgreSQL and locust the benchmark kept "
+            f"the CPU {run['cpu']['ours']}% busy, and locust measured {served:.1f} requests/s "
+            "answered in all. The machine sustains that with room to spare, yet it is busy "
+            "enough that requests share the cores as they would in production: one that "
+            f"arrives while the {heaviest['page']['name']} page (about "
+            f"{heaviest['alone']:.0f} ms of work) is being built waits for a core, which is why "
+            "the trivial view's p95 lies far above its time alone. At twice the rate the pages "
+            f"alone would need {2 * share:.0f}% of the cores and waiting would make up most of "
+            "every p95.")
+
+
+def read_seed_log(path: str | None) -> dict | None:
+    if not path or not Path(path).exists():
+        return None
+    lines, keep = [], False
+    for line in Path(path).read_text().splitlines():
+        keep = keep or line.startswith(("Migrated", "Seeding"))
+        if keep:
+            lines.append(line.rstrip())
+        if line.startswith("Seeded in"):
+            break
+    when = datetime.fromtimestamp(Path(path).stat().st_mtime, UTC).astimezone()
+    return {"when": f"{when:%d %B %Y %H:%M %Z}", "lines": lines}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", required=True, help="locust's --csv prefix")
+    parser.add_argument("--samples", required=True)
+    parser.add_argument("--plan", required=True)
+    parser.add_argument("--run", required=True, help="JSON: scale, settings lines")
+    parser.add_argument("--alone", help="JSON: each page's median latency alone")
+    parser.add_argument("--seed-log")
+    parser.add_argument("--findings", help="Markdown written by hand, appended as it is")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    plan = json.loads(Path(args.plan).read_text())
+    run = json.loads(Path(args.run).read_text())
+    alone = json.loads(Path(args.alone).read_text()) if args.alone else {}
+    rows, baseline = results(plan, read_stats(args.csv), read_samples(args.samples), alone)
+    findings = (Path(args.findings).read_text()
+                if args.findings and Path(args.findings).exists() else "")
+    text = render(plan, run, rows, baseline, read_failures(args.csv),
+                  read_seed_log(args.seed_log), findings)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(text)
+    key = [r for r in rows if not r["page"].get("baseline")]
+    print(f"{sum(r['passes'] for r in key)} of {len(key)} key pages meet the target; "
+          f"report in {args.out}")
+    for r in rows:
+        print(f"  {r['page']['name']:<30} p95 {fmt(r['p95']):>7} ms  x{r['ratio']:.2f}  "
+              f"failures {r['failures']}")
+    return 0 if all(r["passes"] for r in key) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
