@@ -114,6 +114,7 @@ mark_uncollectible = form_action(
 
 @admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
+    list_per_page = 50  # a screenful; the admin renders each row in Python
     list_display = ["number", "membership", "bill_to_institutions", "status", "total_usd",
                     "balance_usd", "issue_date", "due_date"]
     list_filter = ["status", "fiscal_year", OverdueFilter, "kind"]

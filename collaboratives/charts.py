@@ -10,6 +10,7 @@ computed on the fly, never stored.
 keeps (``snapshot``), so a published version shows the data of the day it went out.
 """
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -18,6 +19,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cached_property
 
+from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -201,7 +203,14 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
           segments: Sequence[int] = (), phase_labels: Sequence[str] = ("Baseline",),
           goal: Decimal | None = None, annotations: Sequence[tuple[date, str]] = (),
           size: str = "full", chart_id: str | None = None, show_title: bool = True,
-          notes: list[str] | None = None) -> Chart:
+          notes: list[str] | None = None, drawn: dict | None = None) -> Chart:
+    """``drawn`` maps render keys to SVG already drawn (see ``charts_for``): drawing is the
+    costly part, and a chart whose inputs have not changed is drawn the same."""
+    key = render_key(measure=measure, team_name=team_name, points=points,
+                     astronomical=astronomical, baseline_points=baseline_points,
+                     baseline_median=baseline_median, segments=segments,
+                     phase_labels=phase_labels, goal=goal, annotations=annotations, size=size,
+                     chart_id=chart_id, show_title=show_title)
     notes = notes if notes is not None else []
     first_len = (segments[0] if segments else len(points))
     if baseline_points is not None and points and baseline_points > first_len:
@@ -216,10 +225,16 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
     width, height = SIZES[size]
     title = f"{measure.name}: {team_name}" if show_title else measure.name
     labels = list(phase_labels)
-    svg = render_svg(title=title, points=points, analysis=analysis, goal=goal,
-                     annotations=list(annotations), unit=measure.chart_unit, width=width,
-                     height=height, chart_id=chart_id, phase_labels=labels,
-                     show_title=show_title)
+    if drawn is not None and key in drawn:
+        svg = drawn[key]
+    else:
+        svg = render_svg(title=title, points=points, analysis=analysis, goal=goal,
+                         annotations=list(annotations), unit=measure.chart_unit, width=width,
+                         height=height, chart_id=chart_id, phase_labels=labels,
+                         show_title=show_title)
+        if drawn is not None:
+            drawn[key] = svg
+            drawn.setdefault(NEW_KEYS, []).append(key)
     if size == "print":
         svg = print_safe(svg)
     narrow = ""
@@ -235,6 +250,19 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
                  svg_narrow=mark_safe(narrow),  # noqa: S308 - every text is escaped
                  goal=goal, phase_labels=labels, annotations=list(annotations),
                  notes=notes)
+
+
+NEW_KEYS = "__new__"
+RENDER_CACHE_SECONDS = 60 * 60 * 24
+
+
+def render_key(*, measure: Measure, **inputs) -> str:
+    """A cache key that changes whenever anything drawn on the chart changes."""
+    drawn_from = {**inputs, "measure": (measure.pk, measure.name, measure.better,
+                                        measure.chart_unit)}
+    digest = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in drawn_from.items()))
+                            .encode()).hexdigest()
+    return f"runchart-svg:v1:{digest}"
 
 
 def cycle_day(cycle: PDSACycle) -> date:
@@ -275,7 +303,7 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
     for link in links:
         cycle = link.pdsacycle
         marks[cycle.team_id, link.measure_id].append((cycle_day(cycle), cycle_note(cycle)))
-    charts = {}
+    specs = []
     for team in teams:
         for measure in measures:
             key = (team.pk, measure.pk)
@@ -284,7 +312,7 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
             notes: list[str] = []
             segments, labels = _segments([v.period for v in rows], phases.get(key, []), notes)
             goal = own.goal if own and own.goal is not None else measure.goal
-            chart = build(
+            specs.append((key, rows, own, dict(
                 measure=measure, team_name=team.name, team_id=team.pk,
                 points=[(v.period, v.value) for v in rows],
                 astronomical=[i for i, v in enumerate(rows) if is_astronomical(v)],
@@ -292,10 +320,20 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
                 baseline_median=own.baseline_median if own else None,
                 segments=segments, phase_labels=labels, goal=goal,
                 annotations=marks.get(key, []), size=size, show_title=show_title,
-                chart_id=f"{prefix}-{team.pk}-{measure.pk}", notes=notes)
-            chart.values, chart.settings = rows, own
-            chart.phases = sorted(phases.get(key, []), key=lambda p: p.starts_on)
-            charts[key] = chart
+                chart_id=f"{prefix}-{team.pk}-{measure.pk}", notes=notes)))
+    # Drawings of charts whose data have not changed come from the cache, in one round trip.
+    drawn = cache.get_many([render_key(**{k: v for k, v in spec.items()
+                                          if k not in ("team_id", "notes")})
+                            for _, _, _, spec in specs])
+    charts = {}
+    for key, rows, own, spec in specs:
+        chart = build(**spec, drawn=drawn)
+        chart.values, chart.settings = rows, own
+        chart.phases = sorted(phases.get(key, []), key=lambda p: p.starts_on)
+        charts[key] = chart
+    new = {k: drawn[k] for k in drawn.pop(NEW_KEYS, [])}
+    if new:
+        cache.set_many(new, RENDER_CACHE_SECONDS)
     return charts
 
 

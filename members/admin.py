@@ -120,6 +120,7 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
                      "billing_email", "po_number"]
     list_select_related = ["requested_tier", "applicant"]
     date_hierarchy = "submitted_at"
+    list_per_page = 50  # a screenful to decide on; the admin renders each row in Python
     actions = [approve_selected, reject_selected, waitlist_selected]
     autocomplete_fields = ["institutions", "applicant"]
     readonly_fields = ["status", "submitted_at", "approved_at", "rejected_at", "waitlisted_at",

@@ -1,6 +1,7 @@
 """The staff-and-coach view of one measure across teams (small multiples, in a fixed number of
 queries) and the time it takes to draw a long run chart in its page."""
 
+import re
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -132,3 +133,28 @@ def test_a_260_point_run_chart_renders_quickly_in_its_page(client, world, rate):
     print(f"\n260-point run chart: {build * 1000:.0f} ms to read, analyse and draw; whole page "
           f"{page * 1000:.0f} ms ({len(response.content) / 1024:.0f} KB)")
     assert build < 1 and page < 3
+
+
+def test_unchanged_charts_are_drawn_once_and_a_new_value_redraws_its_chart(
+    client, world, rate, staff, monkeypatch
+):
+    from collaboratives import charts
+
+    give_values(world.team_a, rate, SHIFTED, world.member_a)
+    give_values(world.team_b, rate, FLAT, world.member_b)
+    drawings = []
+    real = charts.render_svg
+    monkeypatch.setattr(charts, "render_svg",
+                        lambda **kw: drawings.append(kw["title"]) or real(**kw))
+    path = url("measure_teams", "attendance-works", rate.pk)
+    client.force_login(staff)
+    first = client.get(path).content.decode()
+    assert len(drawings) == 2
+    second = client.get(path).content.decode()
+    assert len(drawings) == 2  # both from the cache
+    svg = re.compile(r"<svg.*?</svg>", re.S)
+    assert svg.findall(second) == svg.findall(first)
+    measures.measure_value_record(team=world.team_b, measure=rate, actor=staff,
+                                  day=monday(0), value="31")
+    client.get(path)
+    assert len(drawings) == 3  # only team B's chart changed
