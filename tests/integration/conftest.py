@@ -68,6 +68,8 @@ def celery_worker_process(postgres, redis_url, settings, smtp_sink):
         "REDIS_URL": redis_url,
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_sink.port}",
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # Tasks the worker itself enqueues (the outbox job's sends) stay on this test's queue.
+        "CELERY_QUEUE": queue,
     }
     saved = (app.conf.task_always_eager, app.conf.task_default_queue, app.conf.broker_url)
     app.conf.task_always_eager = False
