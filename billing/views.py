@@ -3,14 +3,14 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing import selectors, services, stripe_gateway
+from core.files import stored_pdf_response
 from members.selectors import memberships_of
 
 logger = logging.getLogger(__name__)
@@ -37,12 +37,8 @@ def invoice_list(request):
 def invoice_pdf(request, pk):
     """The stored PDF, for the membership's own people and staff; 404 for anyone else."""
     invoice = get_object_or_404(selectors.invoices_visible_to(request.user), pk=pk)
-    if not invoice.pdf_path or not default_storage.exists(invoice.pdf_path):
-        raise Http404("The PDF of this invoice is being prepared.")
-    response = FileResponse(default_storage.open(invoice.pdf_path, "rb"), as_attachment=True,
-                            filename=invoice.pdf_filename, content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_pdf_response(invoice.pdf_path, invoice.pdf_filename,
+                               missing="The PDF of this invoice is being prepared.")
 
 
 @csrf_exempt  # Stripe cannot send a CSRF token; the signature on the raw body stands in for it.

@@ -4,8 +4,7 @@ staff and the collaborative's coaches compile the draft and publish it. Anyone e
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
 from collaboratives import change_package
@@ -18,6 +17,7 @@ from collaboratives.forms import (
 from collaboratives.models import ChangeIdea, ChangePackage
 from collaboratives.selectors import is_coach
 from collaboratives.views import _collaborative, _context, posted_id
+from core.files import stored_pdf_response
 from members.models import Membership
 from members.selectors import memberships_visible_to
 
@@ -52,12 +52,8 @@ def change_package_pdf(request, slug, version):
     """The stored PDF of a published version, for people who may read the collaborative."""
     collaborative, _ = _collaborative(request, slug)
     package = get_object_or_404(change_package.published_of(collaborative), version=version)
-    if not package.pdf_path or not default_storage.exists(package.pdf_path):
-        raise Http404("The PDF of this version is being prepared.")
-    response = FileResponse(default_storage.open(package.pdf_path, "rb"), as_attachment=True,
-                            filename=package.pdf_filename, content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_pdf_response(package.pdf_path, package.pdf_filename,
+                               missing="The PDF of this version is being prepared.")
 
 
 def _draft_page(request, collaborative, viewer, draft, *, forms=None, status=200):
@@ -184,9 +180,5 @@ def library_package(request, pk):
 @login_required
 def library_pdf(request, pk):
     package = _library_package(request, pk)
-    if not package.pdf_path or not default_storage.exists(package.pdf_path):
-        raise Http404("The PDF of this version is being prepared.")
-    response = FileResponse(default_storage.open(package.pdf_path, "rb"), as_attachment=True,
-                            filename=package.pdf_filename, content_type="application/pdf")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return stored_pdf_response(package.pdf_path, package.pdf_filename,
+                               missing="The PDF of this version is being prepared.")
