@@ -29,6 +29,7 @@ from billing.models import (
     StripeEvent,
     fiscal_year_of,
 )
+from core.dates import add_years
 from core.emails import email_queue
 from core.money import format_usd, money
 from core.statemachine import audit, transition
@@ -56,13 +57,6 @@ def _enqueue(task_name: str, *args) -> None:
     current_app.tasks[task_name].delay_on_commit(*args)
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
-
-
 def _fees_on(day: date) -> FeeSchedule:
     fees = FeeSchedule.objects.in_force(on=day)
     if fees is None:
@@ -79,7 +73,7 @@ def _lock_membership(membership: Membership) -> Membership:
 # --- Commitment years ---------------------------------------------------------------------------
 
 def commitment_year_start(membership: Membership, year: int) -> date:
-    return _add_years(membership.term_start, year - 1)
+    return add_years(membership.term_start, year - 1)
 
 
 def commitment_years_in_term(membership: Membership) -> int:

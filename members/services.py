@@ -13,6 +13,7 @@ from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from core.dates import add_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
 from members.models import (
@@ -186,7 +187,7 @@ def application_approve(
         application=locked,
         tier=locked.requested_tier,
         term_start=start,
-        term_end=_add_years(start, COMMITMENT_YEARS),
+        term_end=add_years(start, COMMITMENT_YEARS),
     )
     membership.institutions.set(locked.institutions.all())
     # The team starts with the applicant as its lead; they invite the rest.
@@ -253,13 +254,6 @@ def membership_leave_early(*, membership: Membership, actor: User, reason: str) 
         raise ValidationError({"reason": ["Record why the member is leaving early."]})
     locked, _ = transition(membership, Membership.Status.LEFT_EARLY, actor=actor, reason=reason)
     return locked
-
-
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 # --- Improvement teams ---------------------------------------------------------------------------
