@@ -66,6 +66,7 @@ class Chart:
     settings: TeamMeasure | None = None
     phases: list[MeasurePhase] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reasons: dict[int, str] = field(default_factory=dict)  # point index -> why astronomical
 
     @cached_property
     def rows(self) -> list[DataTableRow]:
@@ -133,8 +134,7 @@ class Chart:
     def signal_items(self) -> list[dict]:
         """Each signal in words, with dates rather than point numbers: {label, kind, text}."""
         items = []
-        reasons = {i: v.astronomical.reason for i, v in enumerate(self.values)
-                   if is_astronomical(v)}
+        reasons = self.reasons
         for signal in self.analysis.signals:
             start, end = self.points[signal.start_index][0], self.points[signal.end_index][0]
             span = (_day(start) if start == end else f"{_day(start)} to {_day(end)}")
@@ -178,7 +178,7 @@ def is_astronomical(value: MeasureValue) -> bool:
         return False
 
 
-def _segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
+def phase_segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
               notes: list[str]) -> tuple[list[int], list[str]]:
     """Each phase starts at the first point on or after its date. A phase with no point after
     it yet, or one before the second point, waits (and says so)."""
@@ -310,7 +310,7 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
             rows = values.get(key, [])
             own = settings.get(key)
             notes: list[str] = []
-            segments, labels = _segments([v.period for v in rows], phases.get(key, []), notes)
+            segments, labels = phase_segments([v.period for v in rows], phases.get(key, []), notes)
             goal = own.goal if own and own.goal is not None else measure.goal
             specs.append((key, rows, own, dict(
                 measure=measure, team_name=team.name, team_id=team.pk,
@@ -329,6 +329,8 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
     for key, rows, own, spec in specs:
         chart = build(**spec, drawn=drawn)
         chart.values, chart.settings = rows, own
+        chart.reasons = {i: v.astronomical.reason for i, v in enumerate(rows)
+                         if is_astronomical(v)}
         chart.phases = sorted(phases.get(key, []), key=lambda p: p.starts_on)
         charts[key] = chart
     new = {k: drawn[k] for k in drawn.pop(NEW_KEYS, [])}

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from collaboratives import charts, csv_import, measures, selectors
+from collaboratives import chart_cards, charts, csv_import, measures, selectors
 from collaboratives.forms import (
     AstronomicalForm,
     ChartSettingsForm,
@@ -102,8 +102,9 @@ def measure_edit(request, slug, pk):
 @login_required
 def measure_teams(request, slug, pk):
     """One measure across teams, small multiples: staff see every enrolled team, a coach the
-    teams they coach. The number of queries does not grow with the number of teams: every
-    value is read in one query and the charts are drawn in Python."""
+    teams they coach. The number of queries does not grow with the number of teams, and a
+    team's card comes from the cache until something drawn on it changes
+    (``chart_cards``)."""
     collaborative, viewer = _collaborative(request, slug)
     if not _defines(viewer):
         raise Http404
@@ -113,15 +114,14 @@ def measure_teams(request, slug, pk):
     if not viewer.is_staff:
         enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
     enrollments = list(enrollments)
-    drawn = charts.charts_for(
-        teams=[e.team for e in enrollments], measures=[measure],
-        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
-        size="small", prefix="team")
-    rows = [(e, drawn[e.team_id, measure.pk]) for e in enrollments]
+    cards = chart_cards.cards_for(
+        teams=[e.team for e in enrollments], measure=measure,
+        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer))
+    rows = [(e, cards[e.team_id]) for e in enrollments]
     return render(request, "collaboratives/measure_teams.html", _context(
         collaborative, viewer, measure=measure, rows=rows,
-        signalled=[(e, chart) for e, chart in rows if chart.signals],
-        without_data=[e for e, chart in rows if not chart.has_data]))
+        signalled=[(e, card) for e, card in rows if card.has_signal],
+        without_data=[e for e, card in rows if not card.has_data]))
 
 
 # --- A team's measures --------------------------------------------------------------------------

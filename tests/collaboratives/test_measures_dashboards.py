@@ -135,26 +135,86 @@ def test_a_260_point_run_chart_renders_quickly_in_its_page(client, world, rate):
     assert build < 1 and page < 3
 
 
-def test_unchanged_charts_are_drawn_once_and_a_new_value_redraws_its_chart(
-    client, world, rate, staff, monkeypatch
-):
-    from collaboratives import charts
-
-    give_values(world.team_a, rate, SHIFTED, world.member_a)
-    give_values(world.team_b, rate, FLAT, world.member_b)
-    drawings = []
+@pytest.fixture
+def drawings(monkeypatch):
+    """The chart ids drawn, in order: a card served from the cache draws nothing."""
+    drawn = []
     real = charts.render_svg
     monkeypatch.setattr(charts, "render_svg",
-                        lambda **kw: drawings.append(kw["title"]) or real(**kw))
-    path = url("measure_teams", "attendance-works", rate.pk)
+                        lambda **kw: drawn.append(kw["chart_id"]) or real(**kw))
+    return drawn
+
+
+@pytest.fixture
+def two_teams(world, rate):
+    give_values(world.team_a, rate, SHIFTED, world.member_a)
+    give_values(world.team_b, rate, FLAT, world.member_b)
+    return url("measure_teams", "attendance-works", rate.pk)
+
+
+def test_unchanged_charts_are_drawn_once_and_a_new_value_redraws_its_chart(
+    client, world, rate, staff, drawings, two_teams
+):
     client.force_login(staff)
-    first = client.get(path).content.decode()
+    first = client.get(two_teams).content.decode()
     assert len(drawings) == 2
-    second = client.get(path).content.decode()
+    second = client.get(two_teams).content.decode()
     assert len(drawings) == 2  # both from the cache
     svg = re.compile(r"<svg.*?</svg>", re.S)
     assert svg.findall(second) == svg.findall(first)
     measures.measure_value_record(team=world.team_b, measure=rate, actor=staff,
                                   day=monday(0), value="31")
-    client.get(path)
-    assert len(drawings) == 3  # only team B's chart changed
+    client.get(two_teams)
+    assert drawings[2:] == [f"team-{world.team_b.pk}-{rate.pk}"]  # only team B's changed
+
+
+def _rename_cycle(world, rate, staff):
+    cycle = PDSACycleFactory(team=world.team_b, action_period=world.period,
+                             change_idea=world.idea, completed=True, title="Morning calls")
+    cycle.measures.add(rate)
+    return "Morning calls"
+
+
+CARD_CHANGES = {
+    # what changes -> a function that changes it for team B and returns a text the page then shows
+    "a value replaced": lambda world, rate, staff: measures.measure_value_record(
+        team=world.team_b, measure=rate, actor=staff, day=monday(1), value="47.5") and "47.5",
+    "a value deleted": lambda world, rate, staff: MeasureValue.objects.filter(
+        team=world.team_b, measure=rate).order_by("-period").first().delete() and None,
+    "an astronomical point marked": lambda world, rate, staff: measures.astronomical_mark(
+        value=MeasureValue.objects.filter(team=world.team_b).first(), actor=staff,
+        reason="Snow day") and "Snow day",
+    "the goal of the team's chart": lambda world, rate, staff: measures.team_measure_set(
+        team=world.team_b, measure=rate, actor=staff, goal=Decimal("7")) and "7%",
+    "a phase added": lambda world, rate, staff: measures.measure_phase_add(
+        team=world.team_b, measure=rate, actor=staff, starts_on=monday(3),
+        label="Texts home") and "Texts home",
+    "a cycle marked on the chart": _rename_cycle,
+    "the team renamed": lambda world, rate, staff: world.team_b.__class__.objects.filter(
+        pk=world.team_b.pk).update(name="Denver Public Schools (renamed)") and None,
+}
+
+
+@pytest.mark.parametrize("change", CARD_CHANGES)
+def test_a_change_to_what_a_card_shows_draws_that_card_again(client, world, rate, staff,
+                                                             drawings, two_teams, change):
+    """A team's card comes from the cache until something drawn on it changes: then that card,
+    and only it, is drawn again, and the page shows the change."""
+    client.force_login(staff)
+    before = client.get(two_teams).content.decode()
+    client.get(two_teams)
+    assert len(drawings) == 2
+    shows = CARD_CHANGES[change](world, rate, staff)
+    after = client.get(two_teams).content.decode()
+    assert drawings[2:] == [f"team-{world.team_b.pk}-{rate.pk}"]
+    assert after != before
+    if shows:
+        assert shows in after and shows not in before
+
+
+def test_changing_the_measure_draws_every_card_again(client, rate, staff, drawings, two_teams):
+    client.force_login(staff)
+    client.get(two_teams)
+    measures.measure_update(measure=rate, actor=staff, goal=Decimal("9.5"))
+    assert "9.5%" in client.get(two_teams).content.decode()
+    assert len(drawings) == 4
