@@ -7,6 +7,9 @@ period, so requests do not arrive in bursts. Statistics are reset after ``BENCH_
 every measured request is also written, with its exact time, to ``BENCH_SAMPLES`` (locust's own
 percentiles are rounded to whole milliseconds, too coarse next to a 2 ms baseline).
 
+Each request says in an ``X-Bench-Phase`` header whether it is measured; gunicorn's access log
+records that with the time the request took inside the server.
+
 An answer counts as a failure unless it is a 200 (redirects are not followed: a login redirect
 fails) and contains the page's expected text.
 """
@@ -70,7 +73,10 @@ class Visitor(FastHttpUser):
         page = PLAN["pages"][self.turn % len(PLAN["pages"])]
         self.turn += 1
         self.client.cookiejar.clear()
-        headers = {"Cookie": f"sessionid={PLAN['sessions'][page['persona']]}"}
+        # The phase goes to gunicorn's access log, which times each measured request inside
+        # the server (bench/report.py: "server" columns).
+        headers = {"Cookie": f"sessionid={PLAN['sessions'][page['persona']]}",
+                   "X-Bench-Phase": "measure" if state["measuring"] else "warm-up"}
         with self.client.get(page["path"], name=page["name"], headers=headers,
                              allow_redirects=False, catch_response=True) as response:
             if response.status_code != 200:

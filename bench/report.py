@@ -71,16 +71,33 @@ def read_samples(path: str) -> dict[str, list[float]]:
     return samples
 
 
+def read_access_log(path: str | None) -> dict[str, list[float]]:
+    """Path -> milliseconds each measured request spent inside gunicorn (from the worker reading
+    the request to writing the answer), from the access log run.sh asks for:
+    ``phase path microseconds status``."""
+    times = defaultdict(list)
+    if not path or not Path(path).exists():
+        return times
+    for line in Path(path).read_text().splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[0] == "measure":
+            times[parts[1]].append(int(parts[2]) / 1000)
+    return times
+
+
 def fmt(value: float) -> str:
     return "n/a" if math.isnan(value) else f"{value:.1f}"
 
 
-def results(plan, stats, samples, alone) -> tuple[list[dict], dict]:
+def results(plan, stats, samples, alone, server=None) -> tuple[list[dict], dict]:
     rows = []
+    server = server or {}
     for page in plan["pages"]:
         stat = stats.get(page["name"], {})
         times = samples.get(page["name"], [])
+        inside = server.get(page["path"].split("?")[0], [])
         rows.append({
+            "server_p50": percentile(inside, 50), "server_p95": percentile(inside, 95),
             "page": page, "alone": alone.get(page["name"], math.nan),
             "requests": int(stat.get("Request Count", 0) or 0),
             "failures": int(stat.get("Failure Count", 0) or 0),
@@ -127,10 +144,10 @@ def render(plan, run, rows, baseline, failures, seed_log, findings="") -> str:
     ]
     out += table(
         ["page", "as", "requests", "failures", "p50 ms", "p95 ms", "p99 ms", "req/s",
-         "alone ms", "p95 ÷ trivial", "target"],
+         "server p50 ms", "server p95 ms", "alone ms", "p95 ÷ trivial", "target"],
         [[f"{r['page']['name']} `{r['page']['path']}`", r["page"]["persona"], r["requests"],
           r["failures"], fmt(r["p50"]), fmt(r["p95"]), fmt(r["p99"]), f"{r['rps']:.2f}",
-          fmt(r["alone"]),
+          fmt(r["server_p50"]), fmt(r["server_p95"]), fmt(r["alone"]),
           "1.00" if r["page"].get("baseline") else f"{r['ratio']:.2f}",
           "baseline" if r["page"].get("baseline") else ("pass" if r["passes"] else "**fail**")]
          for r in rows])
@@ -144,7 +161,10 @@ def render(plan, run, rows, baseline, failures, seed_log, findings="") -> str:
         "Latencies are measured by locust from sending the request to reading the whole answer, "
         "over a new loopback connection each time (gunicorn's sync workers do not keep "
         "connections alive). Percentiles are computed from every measured request (nearest "
-        "rank); counts and throughput are locust's. *Alone* is the median of 15 requests sent "
+        "rank); counts and throughput are locust's. *Server* p50 / p95 are the same requests "
+        "timed inside gunicorn (its access log, from the worker reading the request to writing "
+        "the answer): what the client measured beyond them is waiting for a worker or a core "
+        "and the loopback round trip. *Alone* is the median of 15 requests sent "
         "one at a time before the load (no other request competing): the page's own cost, its "
         "floor under load.",
         "",
@@ -200,13 +220,12 @@ def why(run: dict, rows: list[dict]) -> str:
             f"{per_round:.0f} ms of work alone, so at {rate:g} requests/s the pages alone need "
             f"{share:.0f}% of the {cores} cores; with PostgreSQL and locust the benchmark kept "
             f"the CPU {run['cpu']['ours']}% busy, and locust measured {served:.1f} requests/s "
-            "answered in all. The machine sustains that with room to spare, yet it is busy "
-            "enough that requests share the cores as they would in production: one that "
-            f"arrives while the {heaviest['page']['name']} page (about "
-            f"{heaviest['alone']:.0f} ms of work) is being built waits for a core, which is why "
-            "the trivial view's p95 lies far above its time alone. At twice the rate the pages "
-            f"alone would need {2 * share:.0f}% of the cores and waiting would make up most of "
-            "every p95.")
+            "answered in all. The machine sustains that with room to spare, and requests still "
+            "overlap and share the two cores (and the database's) as they would in production: "
+            "the server columns show each page's own time under that sharing, the difference to "
+            f"the client's columns the waiting around it. The heaviest page, the "
+            f"{heaviest['page']['name']}, costs about {heaviest['alone']:.0f} ms alone. At twice "
+            f"the rate the pages alone would need {2 * share:.0f}% of the cores.")
 
 
 def read_seed_log(path: str | None) -> dict | None:
@@ -230,6 +249,7 @@ def main(argv=None) -> int:
     parser.add_argument("--plan", required=True)
     parser.add_argument("--run", required=True, help="JSON: scale, settings lines")
     parser.add_argument("--alone", help="JSON: each page's median latency alone")
+    parser.add_argument("--access-log", help="gunicorn's access log: phase path usec status")
     parser.add_argument("--seed-log")
     parser.add_argument("--findings", help="Markdown written by hand, appended as it is")
     parser.add_argument("--out", required=True)
@@ -237,7 +257,8 @@ def main(argv=None) -> int:
     plan = json.loads(Path(args.plan).read_text())
     run = json.loads(Path(args.run).read_text())
     alone = json.loads(Path(args.alone).read_text()) if args.alone else {}
-    rows, baseline = results(plan, read_stats(args.csv), read_samples(args.samples), alone)
+    rows, baseline = results(plan, read_stats(args.csv), read_samples(args.samples), alone,
+                             read_access_log(args.access_log))
     findings = (Path(args.findings).read_text()
                 if args.findings and Path(args.findings).exists() else "")
     text = render(plan, run, rows, baseline, read_failures(args.csv),

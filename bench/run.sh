@@ -90,7 +90,8 @@ echo "bench 3/5: gunicorn, $BENCH_WORKERS sync workers on 127.0.0.1"
 port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
 "$BIN/gunicorn" ncsup.wsgi:application --bind "127.0.0.1:$port" --workers "$BENCH_WORKERS" \
     --worker-class sync --timeout 30 --graceful-timeout 5 --log-level warning \
-    --error-logfile "$work/gunicorn.log" &
+    --error-logfile "$work/gunicorn.log" --access-logfile "$work/access.log" \
+    --access-logformat '%({x-bench-phase}i)s %(U)s %(D)s %(s)s' &
 gunicorn_pid=$!
 "$BIN/python" - "$port" <<'EOF'
 import sys, time, urllib.request
@@ -160,4 +161,5 @@ json.dump({"scale": "$BENCH_SCALE", "settings": settings, "redis_version": "$red
 EOF
 "$BIN/python" bench/report.py --csv "$work/locust" --samples "$work/samples.csv" \
     --plan "$work/plan.json" --run "$work/run.json" --alone "$work/alone.json" \
+    --access-log "$work/access.log" \
     --seed-log "$BENCH_SEED_LOG" --findings bench/findings.md --out "$BENCH_REPORT"

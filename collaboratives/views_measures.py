@@ -101,10 +101,10 @@ def measure_edit(request, slug, pk):
 
 @login_required
 def measure_teams(request, slug, pk):
-    """One measure across teams, small multiples: staff see every enrolled team, a coach the
-    teams they coach. The number of queries does not grow with the number of teams, and a
-    team's card comes from the cache until something drawn on it changes
-    (``chart_cards``)."""
+    """One measure across teams, small multiples, teams with a signal first: staff see every
+    enrolled team, a coach the teams they coach. The number of queries does not grow with the
+    number of teams, and a team's card comes from the cache until something drawn on it
+    changes (``chart_cards``)."""
     collaborative, viewer = _collaborative(request, slug)
     if not _defines(viewer):
         raise Http404
@@ -117,7 +117,9 @@ def measure_teams(request, slug, pk):
     cards = chart_cards.cards_for(
         teams=[e.team for e in enrollments], measure=measure,
         cycles=selectors.cycles_visible_to(request.user, collaborative, viewer))
-    rows = [(e, cards[e.team_id]) for e in enrollments]
+    # Teams with a signal first (what a coach looks at), each group by name.
+    rows = sorted(((e, cards[e.team_id]) for e in enrollments),
+                  key=lambda row: not row[1].has_signal)
     return render(request, "collaboratives/measure_teams.html", _context(
         collaborative, viewer, measure=measure, rows=rows,
         signalled=[(e, card) for e, card in rows if card.has_signal],

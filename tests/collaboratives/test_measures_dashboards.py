@@ -72,8 +72,10 @@ def test_coaches_see_the_teams_they_coach_and_staff_every_team(client, world, ra
     assert '<span class="signal signal-improvement">Shift (improvement)</span>' in html
     client.force_login(staff)
     response = client.get(path)
-    assert [e.team.name for e, _ in response.context["rows"]] == sorted(
-        [world.team_a.name, world.team_b.name])
+    # team A shows a shift and comes first, although team B's name sorts before it
+    assert world.team_b.name < world.team_a.name
+    assert [e.team.name for e, _ in response.context["rows"]] == [world.team_a.name,
+                                                                 world.team_b.name]
     assert response.content.decode().count('role="img"') == 2
     for person in (world.member_a, world.member_b, world.outsider):
         client.force_login(person)
@@ -90,6 +92,8 @@ def test_the_cross_team_page_makes_the_same_queries_at_3_and_60_teams(
         with django_assert_max_num_queries(20) as queries:
             response = client.get(path)
         assert len(response.context["rows"]) == teams
+        flags = [card.has_signal for _, card in response.context["rows"]]
+        assert flags == sorted(flags, reverse=True)  # teams with a signal first
         html = response.content.decode()
         assert html.count('role="img"') == teams  # a chart per team
         return len(queries.captured_queries), html
