@@ -1,9 +1,14 @@
 """A fixed request rate at the portal's key pages and at /healthz, interleaved, for `make bench`.
 
 Each simulated user visits the pages of the plan (bench/prepare.py) in turn, starting at a
-different page, at ``BENCH_RATE / BENCH_USERS`` requests a second (``constant_throughput``), so the
-total rate is fixed whatever the response times. Users start at random moments within one
-period, so requests do not arrive in bursts. Statistics are reset after ``BENCH_WARMUP`` seconds;
+random page. Its requests start at the moments of a Poisson process of ``BENCH_RATE /
+BENCH_USERS`` a second, scheduled ahead of the answers (a slow answer delays the next start,
+never the schedule), so the whole run is a Poisson stream at ``BENCH_RATE`` a second whatever
+the response times: requests meet as independent visitors' do. (Until 1 December 2026 each user
+ran at ``constant_throughput``, one request a fixed period after the last: every user kept the
+phase it started with, so the same requests collided every second for the whole run, and every
+latency, the trivial view's most of all, measured those collisions.) Statistics are reset after
+``BENCH_WARMUP`` seconds;
 every measured request is also written, with its exact time, to ``BENCH_SAMPLES`` (locust's own
 percentiles are rounded to whole milliseconds, too coarse next to a 2 ms baseline).
 
@@ -18,10 +23,11 @@ import csv
 import json
 import os
 import random
+import time
 from pathlib import Path
 
 import gevent
-from locust import constant_throughput, events, task
+from locust import events, task
 from locust.contrib.fasthttp import FastHttpUser
 
 PLAN = json.loads(Path(os.environ["BENCH_PLAN"]).read_text())
@@ -62,11 +68,15 @@ def _stop(environment, **kwargs):
 
 
 class Visitor(FastHttpUser):
-    wait_time = constant_throughput(RATE / USERS)
-
     def on_start(self):
         self.turn = random.randrange(len(PLAN["pages"]))
-        gevent.sleep(random.uniform(0, USERS / RATE))
+        self.next_start = time.monotonic() + random.expovariate(RATE / USERS)
+        gevent.sleep(self.next_start - time.monotonic())
+
+    def wait_time(self):
+        """Until the next start of this user's Poisson schedule (at once when it is late)."""
+        self.next_start += random.expovariate(RATE / USERS)
+        return max(0.0, self.next_start - time.monotonic())
 
     @task
     def visit(self):

@@ -149,10 +149,10 @@ settings = [
     " Secure), EMAIL_URL=dummymail://, REDIS_URL=$BENCH_REDIS_URL (the cache; no Celery worker"
     " runs and the pages enqueue nothing), CONN_MAX_AGE=60, sessions in the database.",
     "locust (headless, FastHttpUser, at nice -10 when run as root, so that the load tool is"
-    " not the one waiting): $BENCH_USERS users, each at constant_throughput($per_user),"
-    " so $BENCH_RATE requests/s in total whatever the response times; each user takes the pages"
-    " in turn from a random first page and starts at a random moment, so the pages are"
-    " interleaved and requests do not come in bursts. $BENCH_WARMUP s of warm-up (statistics"
+    " not the one waiting): $BENCH_USERS users, each starting its requests at the moments of"
+    " a Poisson process of $per_user a second scheduled ahead of the answers, so the run is a"
+    " Poisson stream of $BENCH_RATE requests/s whatever the response times; each user takes the"
+    " pages in turn from a random first page. $BENCH_WARMUP s of warm-up (statistics"
     " reset after it), then $BENCH_DURATION s measured.",
 ]
 json.dump({"scale": "$BENCH_SCALE", "settings": settings, "redis_version": "$redis_version",
