@@ -106,6 +106,9 @@ def pages(facts) -> list[dict]:
          "persona": "staff", "expect": "Select invoice to change"},
         {"name": "trivial view (/healthz)", "path": reverse("healthz"), "persona": "member",
          "expect": "ok", "baseline": True},
+        # Served only by the benchmark (bench/urls.py): the session and the user read, no work.
+        {"name": "signed-in trivial view", "path": "/bench/signed-in", "persona": "member",
+         "expect": "ok", "reference": True},
     ]
     return plan
 

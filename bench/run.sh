@@ -88,7 +88,8 @@ echo "  the machine was ${idle_busy}% busy with other work before the run"
 
 echo "bench 3/5: gunicorn, $BENCH_WORKERS sync workers on 127.0.0.1"
 port=$("$BIN/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-"$BIN/gunicorn" ncsup.wsgi:application --bind "127.0.0.1:$port" --workers "$BENCH_WORKERS" \
+# bench.settings: the production settings plus /bench/signed-in (bench/urls.py).
+DJANGO_SETTINGS_MODULE=bench.settings "$BIN/gunicorn" ncsup.wsgi:application --bind "127.0.0.1:$port" --workers "$BENCH_WORKERS" \
     --worker-class sync --timeout 30 --graceful-timeout 5 --log-level warning \
     --error-logfile "$work/gunicorn.log" --access-logfile "$work/access.log" \
     --access-logformat '%({x-bench-phase}i)s %(U)s %(D)s %(s)s' &
@@ -147,7 +148,8 @@ settings = [
     "Django settings from the environment, as in production: DEBUG=false, a random SECRET_KEY,"
     " ALLOWED_HOSTS=127.0.0.1, SECURE_SSL_REDIRECT=false (plain HTTP on loopback; cookies stay"
     " Secure), EMAIL_URL=dummymail://, REDIS_URL=$BENCH_REDIS_URL (the cache; no Celery worker"
-    " runs and the pages enqueue nothing), CONN_MAX_AGE=60, sessions in the database.",
+    " runs and the pages enqueue nothing), CONN_MAX_AGE=60, sessions in the database;"
+    " gunicorn loads bench.settings, which is ncsup.settings plus the one URL /bench/signed-in.",
     "locust (headless, FastHttpUser, at nice -10 when run as root, so that the load tool is"
     " not the one waiting): $BENCH_USERS users, each starting its requests at the moments of"
     " a Poisson process of $per_user a second scheduled ahead of the answers, so the run is a"
