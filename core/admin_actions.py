@@ -1,9 +1,9 @@
 """Admin actions that ask for a short form (a reason, a payment) and then call a service.
 
-Generalises the reason-form pattern of ``members.admin``: the first POST shows the form for the
-selected rows, the second (with ``apply``) validates it and calls the service once per row. A
-service's ``ValidationError`` is shown next to the form field it names when one row is selected,
-and as a message per refused row otherwise; the other rows proceed.
+The first POST shows the form for the selected rows, the second (with ``apply``) validates it
+and calls the service once per row. A service's ``ValidationError`` is shown next to the form
+field it names when one row is selected, and as a message per refused row otherwise; the other
+rows proceed. Used for every such action: applications, invoices, collaboratives.
 """
 
 from collections.abc import Callable
@@ -24,9 +24,11 @@ def form_action(
     single: bool = False,
     permissions: tuple[str, ...] = ("change",),
     intro: str = "",
+    describe: Callable = str,
 ):
     """Build an admin action. ``perform(obj=..., data=form.cleaned_data, actor=request.user)``
-    calls the service for one selected row. ``single`` refuses a selection of more than one."""
+    calls the service for one selected row. ``single`` refuses a selection of more than one.
+    ``describe(obj)`` is how the confirmation page lists a selected row."""
 
     def action(modeladmin, request, queryset):
         opts = modeladmin.model._meta
@@ -59,7 +61,7 @@ def form_action(
             "title": description,
             "verb": verb,
             "intro": intro,
-            "objects": list(queryset),
+            "objects": [describe(obj) for obj in queryset],
             "form": form,
             "action_name": request.POST.get("action"),
             "opts": opts,

@@ -1,15 +1,14 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin_actions import form_action
 from core.statemachine import history
 from members import services
-from members.forms import ReasonForm
+from members.forms import DecisionForm, RejectionForm
 from members.models import (
     Institution,
     Invitation,
@@ -55,59 +54,31 @@ class InstitutionAdmin(admin.ModelAdmin):
     search_fields = ["name", "city", "nces_id"]
 
 
-def _decision_action(service, verb, reason_required):
-    def action(modeladmin, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                reason = form.cleaned_data["reason"]
-                if reason_required and not reason.strip():
-                    form.add_error("reason", "Say why, for the applicant and the record.")
-                else:
-                    done, refused = 0, []
-                    for application in queryset:
-                        try:
-                            service(application=application, actor=request.user, reason=reason)
-                            done += 1
-                        except ValidationError as error:
-                            refused.append(f"#{application.pk}: {' '.join(error.messages)}")
-                    if done:
-                        modeladmin.message_user(request, f"{verb.capitalize()}: {done} "
-                                                f"application(s).", messages.SUCCESS)
-                    for line in refused:
-                        modeladmin.message_user(request, line, messages.ERROR)
-                    return None
-        else:
-            form = ReasonForm()
-        return TemplateResponse(request, "admin/members/application_decision.html", {
-            **modeladmin.admin_site.each_context(request),
-            "title": f"{verb.capitalize()} applications",
-            "verb": verb,
-            "applications": queryset.prefetch_related("institutions"),
-            "form": form,
-            "reason_required": reason_required,
-            "action_name": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        })
-
-    action.__name__ = f"{verb}_selected"
-    return action
+def _decided(service):
+    def perform(*, obj, data, actor):
+        return service(application=obj, actor=actor, reason=data["reason"])
+    return perform
 
 
-def _approve(*, application, actor, reason):
-    return services.application_approve(application=application, actor=actor, reason=reason)
+def _describe(application):
+    return (f"#{application.pk} {application.display_name()} "
+            f"({application.get_status_display()})")
 
 
-approve_selected = admin.action(description="Approve selected applications",
-                                permissions=["change"])(
-    _decision_action(_approve, "approve", reason_required=False))
-reject_selected = admin.action(description="Reject selected applications (with a reason)",
-                               permissions=["change"])(
-    _decision_action(services.application_reject, "reject", reason_required=True))
-waitlist_selected = admin.action(description="Waitlist selected applications",
-                                 permissions=["change"])(
-    _decision_action(services.application_waitlist, "waitlist", reason_required=False))
+approve_selected = form_action(
+    form_class=DecisionForm, perform=_decided(services.application_approve), verb="approve",
+    description="Approve selected applications", describe=_describe,
+    intro="Approval creates the membership (a two-year commitment) and its improvement team, "
+          "emails the applicant and issues the year-1 invoice. Approving twice does nothing.")
+reject_selected = form_action(
+    form_class=RejectionForm, perform=_decided(services.application_reject), verb="reject",
+    description="Reject selected applications (with a reason)", describe=_describe,
+    intro="The reason goes to the applicant and to the audit log.")
+waitlist_selected = form_action(
+    form_class=DecisionForm, perform=_decided(services.application_waitlist), verb="waitlist",
+    description="Waitlist selected applications", describe=_describe,
+    intro="The applicant is told they are on the waitlist for the tier they asked for, with "
+          "your note.")
 
 
 @admin.register(MembershipApplication)

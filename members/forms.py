@@ -116,9 +116,18 @@ class ApplicationForm(forms.Form):
         return self.cleaned_data.get("closed_tier_choice") == self.WAITLIST
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False,
-                             max_length=2000)
+class DecisionForm(forms.Form):
+    """The note staff send with an approval or a waitlisting (optional)."""
+
+    reason = forms.CharField(label="Reason (optional, sent to the applicant)", required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(label="Reason (required, sent to the applicant)",
+                             widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             error_messages={"required": "Say why, for the applicant and the "
+                                                         "record."})
 
 
 class InviteForm(forms.Form):

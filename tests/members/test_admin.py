@@ -22,10 +22,13 @@ def test_approve_asks_for_a_note_then_creates_the_membership(staff_client, staff
     confirm = act(staff_client, "approve_selected", [application])
     assert confirm.status_code == 200
     assert "You are about to <strong>approve</strong>" in confirm.content.decode()
+    # the selection is listed by number, institutions and status
+    assert (f"#{application.pk} {application.display_name()} (submitted)"
+            in confirm.content.decode())
     assert not Membership.objects.exists()
 
     done = act(staff_client, "approve_selected", [application], reason="Welcome aboard")
-    assert "Approve: 1 application(s)." in done.content.decode()
+    assert "Approve: 1 membership application(s)." in done.content.decode()
     membership = Membership.objects.get()
     assert membership.application == application
     assert membership.institutions.count() == 2
@@ -45,8 +48,9 @@ def test_second_approval_does_nothing(staff_client):
 
 def test_reject_without_reason_is_refused_next_to_the_field(staff_client):
     application = ApplicationFactory()
-    response = act(staff_client, "reject_selected", [application], reason="")
-    assert "Say why, for the applicant and the record." in response.content.decode()
+    for blank in ("", "   "):
+        response = act(staff_client, "reject_selected", [application], reason=blank)
+        assert "Say why, for the applicant and the record." in response.content.decode()
     application.refresh_from_db()
     assert application.status == "submitted"
 
@@ -60,7 +64,7 @@ def test_illegal_move_in_a_batch_is_reported_and_the_rest_proceed(staff_client):
     withdrawn = ApplicationFactory(status="withdrawn")
     response = act(staff_client, "waitlist_selected", [open_one, withdrawn], reason="Full")
     html = response.content.decode()
-    assert "Waitlist: 1 application(s)." in html
+    assert "Waitlist: 1 membership application(s)." in html
     assert f"#{withdrawn.pk}: " in html and "cannot become waitlisted" in html
     open_one.refresh_from_db()
     withdrawn.refresh_from_db()
