@@ -1,0 +1,99 @@
+"""The benchmark's report (bench/report.py) turns a run's files into the verdict `make bench`
+exits with: these tests feed it a small run whose numbers are known and read what it says."""
+
+import csv
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def report():
+    spec = importlib.util.spec_from_file_location("bench_report", ROOT / "bench" / "report.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PAGES = [
+    {"name": "dashboard", "path": "/portal/", "persona": "lead", "expect": "My portal"},
+    {"name": "heavy page", "path": "/heavy/", "persona": "staff", "expect": "x"},
+    {"name": "trivial view", "path": "/healthz", "persona": "member", "expect": "ok",
+     "baseline": True},
+    {"name": "signed-in", "path": "/bench/signed-in", "persona": "member", "expect": "ok",
+     "reference": True},
+]
+# p95 of 20 samples (nearest rank) is the 19th smallest
+TIMES = {"dashboard": [5.0] * 18 + [9.0, 30.0], "heavy page": [20.0] * 18 + [31.0, 90.0],
+         "trivial view": [1.0] * 18 + [3.0, 50.0], "signed-in": [2.0] * 18 + [6.0, 7.0]}
+
+
+def write_run(tmp_path: Path, *, failures: dict | None = None) -> list[str]:
+    failures = failures or {}
+    with (tmp_path / "locust_stats.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["Name", "Request Count", "Failure Count", "Requests/s"])
+        for name in TIMES:
+            writer.writerow([name, 20, failures.get(name, 0), 1.0])
+        writer.writerow(["Aggregated", 80, sum(failures.values()), 4.0])
+    with (tmp_path / "samples.csv").open("w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["name", "response_time_ms", "ok"])
+        for name, times in TIMES.items():
+            writer.writerows([name, t, 1] for t in times)
+    paths = {p["name"]: p["path"] for p in PAGES}
+    lines = ["warm-up /portal/ 900000 200"]  # not measured: left out
+    for name, times in TIMES.items():
+        lines += [f"measure {paths[name]} {int(t * 1000 * 0.9)} 200" for t in times]
+    (tmp_path / "access.log").write_text("\n".join(lines) + "\n")
+    (tmp_path / "plan.json").write_text(json.dumps({
+        "pages": PAGES, "sessions": {}, "personas": {}, "team": {"name": "T", "active": 5},
+        "collaborative": "C", "sizes": [["institutions", 10]], "postgres": "15"}))
+    (tmp_path / "run.json").write_text(json.dumps({
+        "scale": "1", "settings": ["one setting"], "redis_version": "7",
+        "cpu": {"busy": 10, "ours": 9, "other": 1}, "idle_busy": 0, "rate": 4, "cores": 2}))
+    (tmp_path / "alone.json").write_text(json.dumps({name: t[0] for name, t in TIMES.items()}))
+    return ["--csv", str(tmp_path / "locust"), "--samples", str(tmp_path / "samples.csv"),
+            "--plan", str(tmp_path / "plan.json"), "--run", str(tmp_path / "run.json"),
+            "--alone", str(tmp_path / "alone.json"), "--access-log",
+            str(tmp_path / "access.log"), "--out", str(tmp_path / "report.md")]
+
+
+def rows_of(markdown: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in markdown.splitlines():
+        if line.startswith("| ") and "`" in line:
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows[cells[0].split(" `")[0]] = cells
+    return rows
+
+
+def test_a_page_within_3x_passes_and_one_past_it_fails(report, tmp_path):
+    # trivial p95 3.0: the dashboard's 9.0 is exactly 3x (passes), the heavy page's 31.0 is not
+    assert report.main(write_run(tmp_path)) == 1
+    text = (tmp_path / "report.md").read_text()
+    rows = rows_of(text)
+    assert "**1 of 2 key pages meet the target**" in text
+    assert rows["dashboard"][-3:] == ["3.00", "1.50", "pass"]
+    assert rows["heavy page"][-3:] == ["10.33", "5.17", "**fail**"]
+    assert rows["trivial view"][-1] == "baseline"
+    assert rows["signed-in"][-1] == "reference"
+    # p50 / p95 / p99 from the samples, and the server's own times from the access log only
+    assert rows["heavy page"][4:7] == ["20.0", "31.0", "90.0"]
+    assert rows["heavy page"][8:10] == ["18.0", "27.9"]
+
+
+def test_a_failed_request_fails_its_page_whatever_its_speed(report, tmp_path):
+    assert report.main(write_run(tmp_path, failures={"dashboard": 1})) == 1
+    rows = rows_of((tmp_path / "report.md").read_text())
+    assert rows["dashboard"][-1] == "**fail**"
+
+
+def test_every_page_within_target_exits_0(report, tmp_path, monkeypatch):
+    monkeypatch.setitem(TIMES, "heavy page", [2.0] * 20)
+    assert report.main(write_run(tmp_path)) == 0
+    assert "**2 of 2 key pages meet the target**" in (tmp_path / "report.md").read_text()
