@@ -138,7 +138,8 @@ class SmtpSink:
         self.messages = []
         self.rcpt_reply = None  # e.g. "451 4.3.0 try again later"
         # Fault injection: arm ``hold`` and the next DATA waits, with ``in_data`` set, until the
-        # test sets ``release`` (after killing the client, say).
+        # test sets ``release`` or the client's connection drops (after killing it, say);
+        # ``in_data`` is cleared either way.
         self.hold = threading.Event()
         self.in_data = threading.Event()
         self.release = threading.Event()
@@ -155,11 +156,16 @@ class SmtpSink:
 
         if self.hold.is_set():
             self.hold.clear()
-            self.in_data.set()
-            while not self.release.is_set():
-                await asyncio.sleep(0.01)
             self.release.clear()
-            self.in_data.clear()
+            self.in_data.set()
+            try:
+                while not self.release.is_set():
+                    await asyncio.sleep(0.01)
+            finally:
+                # Also when the client's death cancels this handler (aiosmtpd does, on EOF):
+                # a stale in_data would let the next drill round kill the client at a random
+                # moment, perhaps just after a "250", and the message would go out twice.
+                self.in_data.clear()
             if server.transport is None or server.transport.is_closing():
                 # The client died before hearing "250": like a real MTA, accept nothing.
                 return "421 connection lost"
