@@ -132,11 +132,11 @@ def table(headers: list[str], rows: list[list]) -> list[str]:
     return lines
 
 
-def render(plan, run, rows, baseline, failures, seed_log, findings="") -> str:
+def render(plan, run, rows, baseline, failures, seed_log, findings="", ran_at=None) -> str:
     key = [r for r in rows if is_key(r)]
     passed = [r for r in key if r["passes"]]
     errors = sum(r["failures"] for r in rows)
-    now = datetime.now(UTC).astimezone()
+    now = (ran_at or datetime.now(UTC)).astimezone()
     out = [
         "# Benchmark",
         "",
@@ -279,7 +279,8 @@ def main(argv=None) -> int:
     findings = (Path(args.findings).read_text()
                 if args.findings and Path(args.findings).exists() else "")
     text = render(plan, run, rows, baseline, read_failures(args.csv),
-                  read_seed_log(args.seed_log), findings)
+                  read_seed_log(args.seed_log), findings,
+                  ran_at=datetime.fromtimestamp(Path(args.samples).stat().st_mtime, UTC))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(text)
     key = [r for r in rows if is_key(r)]
