@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -52,11 +53,16 @@ class _Phase(NamedTuple):
     label: str
 
 
+class _Settings(NamedTuple):  # the fields of TeamMeasure a chart is drawn from
+    baseline_points: int | None = None
+    baseline_median: Decimal | None = None
+    goal: Decimal | None = None
+
+
 @dataclass(frozen=True)
 class Card:
     """What the cross-team page shows of one team: a row of its table and its chart card."""
 
-    team_id: int
     has_data: bool
     has_signal: bool
     latest_display: str
@@ -76,7 +82,7 @@ class _Inputs:
 
     values: tuple = (0, None)  # (how many, when one last changed)
     marks: dict[int, str] = field(default_factory=dict)  # value id -> reason
-    settings: tuple = (None, None, None)  # baseline points, baseline median, goal
+    settings: _Settings = field(default_factory=_Settings)
     phases: list[_Phase] = field(default_factory=list)
     cycles: tuple = (0, None, None)  # cycles marked: how many, last change, sum of their ids
 
@@ -102,7 +108,7 @@ def _inputs(team_ids: list[int], measure: Measure, cycles: QuerySet) -> dict[int
     for team_id, points, median, goal in (TeamMeasure.objects.filter(**mine)
                                           .values_list("team_id", "baseline_points",
                                                        "baseline_median", "goal")):
-        found[team_id].settings = (points, median, goal)
+        found[team_id].settings = _Settings(points, median, goal)
     for team_id, starts_on, label in (MeasurePhase.objects.filter(**mine)
                                       .order_by("starts_on", "pk")
                                       .values_list("team_id", "starts_on", "label")):
@@ -146,20 +152,14 @@ def _draw(teams: Sequence[Team], measure: Measure, cycles: QuerySet,
     cards = {}
     for team in teams:
         given, own = inputs[team.pk], points[team.pk]
-        notes: list[str] = []
-        segments, labels = charts.phase_segments([d for d, _ in own], given.phases, notes)
-        baseline_points, baseline_median, goal = given.settings
         astronomical = [i for i, value_id in enumerate(ids[team.pk]) if value_id in given.marks]
-        chart = charts.build(
-            measure=measure, team_name=team.name, team_id=team.pk, points=own,
-            astronomical=astronomical, baseline_points=baseline_points,
-            baseline_median=baseline_median, segments=segments, phase_labels=labels,
-            goal=goal if goal is not None else measure.goal, annotations=annotations[team.pk],
-            size="small", chart_id=f"{prefix}-{team.pk}-{measure.pk}", show_title=False,
-            notes=notes)
+        chart = charts.build(**charts.chart_spec(
+            measure=measure, team=team, points=own, astronomical=astronomical,
+            settings=given.settings, phases=given.phases, annotations=annotations[team.pk],
+            size="small", show_title=False, prefix=prefix))
         chart.reasons = {i: given.marks[ids[team.pk][i]] for i in astronomical}
         cards[team.pk] = Card(
-            team_id=team.pk, has_data=chart.has_data, has_signal=bool(chart.signals),
+            has_data=chart.has_data, has_signal=bool(chart.signals),
             latest_display=chart.latest_display,
             latest_period=chart.latest[0] if chart.latest else None,
             median_display=chart.median_display,

@@ -134,7 +134,6 @@ class Chart:
     def signal_items(self) -> list[dict]:
         """Each signal in words, with dates rather than point numbers: {label, kind, text}."""
         items = []
-        reasons = self.reasons
         for signal in self.analysis.signals:
             start, end = self.points[signal.start_index][0], self.points[signal.end_index][0]
             span = (_day(start) if start == end else f"{_day(start)} to {_day(end)}")
@@ -145,7 +144,7 @@ class Chart:
             elif signal.rule is Rule.TREND:
                 text = f"{signal.length} points in a row going {way}, {span}"
             elif signal.rule is Rule.ASTRONOMICAL:
-                text = f"{span}: {reasons.get(signal.start_index, 'marked by the coach')}"
+                text = f"{span}: {self.reasons.get(signal.start_index, 'marked by the coach')}"
             else:
                 text = signal.description
             kind = signal.assessment.value if signal.assessment else "neutral"
@@ -179,7 +178,7 @@ def is_astronomical(value: MeasureValue) -> bool:
 
 
 def phase_segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
-              notes: list[str]) -> tuple[list[int], list[str]]:
+                   notes: list[str]) -> tuple[list[int], list[str]]:
     """Each phase starts at the first point on or after its date. A phase with no point after
     it yet, or one before the second point, waits (and says so)."""
     starts, labels = [], ["Baseline"]
@@ -275,6 +274,23 @@ def cycle_note(cycle: PDSACycle) -> str:
     return f"{cycle.title} ({cycle.decision})" if cycle.decision else cycle.title
 
 
+def chart_spec(*, measure: Measure, team: Team, points: list[tuple[date, Decimal]],
+               astronomical: list[int], settings, phases: Iterable, annotations: list,
+               size: str, show_title: bool, prefix: str) -> dict:
+    """The arguments of ``build`` for one team's chart of one measure. ``settings`` is the
+    team's ``TeamMeasure`` (or anything with its baseline and goal fields), or None."""
+    notes: list[str] = []
+    segments, labels = phase_segments([d for d, _ in points], phases, notes)
+    goal = getattr(settings, "goal", None)
+    return dict(
+        measure=measure, team_name=team.name, team_id=team.pk, points=points,
+        astronomical=astronomical, baseline_points=getattr(settings, "baseline_points", None),
+        baseline_median=getattr(settings, "baseline_median", None), segments=segments,
+        phase_labels=labels, goal=goal if goal is not None else measure.goal,
+        annotations=annotations, size=size, show_title=show_title,
+        chart_id=f"{prefix}-{team.pk}-{measure.pk}", notes=notes)
+
+
 def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: QuerySet,
                size: str = "full", show_title: bool = False,
                prefix: str = "chart") -> dict[tuple[int, int], Chart]:
@@ -309,18 +325,11 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
             key = (team.pk, measure.pk)
             rows = values.get(key, [])
             own = settings.get(key)
-            notes: list[str] = []
-            segments, labels = phase_segments([v.period for v in rows], phases.get(key, []), notes)
-            goal = own.goal if own and own.goal is not None else measure.goal
-            specs.append((key, rows, own, dict(
-                measure=measure, team_name=team.name, team_id=team.pk,
-                points=[(v.period, v.value) for v in rows],
+            specs.append((key, rows, own, chart_spec(
+                measure=measure, team=team, points=[(v.period, v.value) for v in rows],
                 astronomical=[i for i, v in enumerate(rows) if is_astronomical(v)],
-                baseline_points=own.baseline_points if own else None,
-                baseline_median=own.baseline_median if own else None,
-                segments=segments, phase_labels=labels, goal=goal,
-                annotations=marks.get(key, []), size=size, show_title=show_title,
-                chart_id=f"{prefix}-{team.pk}-{measure.pk}", notes=notes)))
+                settings=own, phases=phases.get(key, []), annotations=marks.get(key, []),
+                size=size, show_title=show_title, prefix=prefix)))
     # Drawings of charts whose data have not changed come from the cache, in one round trip.
     drawn = cache.get_many([render_key(**{k: v for k, v in spec.items()
                                           if k not in ("team_id", "notes")})
