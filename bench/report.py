@@ -85,12 +85,8 @@ def read_access_log(path: str | None) -> dict[str, list[float]]:
     return times
 
 
-def fmt(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.1f}"
-
-
-def fmt2(value: float) -> str:
-    return "n/a" if math.isnan(value) else f"{value:.2f}"
+def fmt(value: float, places: int = 1) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.{places}f}"
 
 
 def results(plan, stats, samples, alone, server=None) -> tuple[list[dict], dict]:
@@ -164,7 +160,7 @@ def render(plan, run, rows, baseline, failures, seed_log, findings="", ran_at=No
         [[f"{r['page']['name']} `{r['page']['path']}`", r["page"]["persona"], r["requests"],
           r["failures"], fmt(r["p50"]), fmt(r["p95"]), fmt(r["p99"]), f"{r['rps']:.2f}",
           fmt(r["server_p50"]), fmt(r["server_p95"]), fmt(r["alone"]),
-          f"{r['ratio']:.2f}", fmt2(r["ratio_signed_in"]),
+          f"{r['ratio']:.2f}", fmt(r["ratio_signed_in"], 2),
           "baseline" if r["page"].get("baseline") else "reference" if not is_key(r)
           else ("pass" if r["passes"] else "**fail**")]
          for r in rows])

@@ -172,7 +172,7 @@ def test_unchanged_charts_are_drawn_once_and_a_new_value_redraws_its_chart(
     assert drawings[2:] == [f"team-{world.team_b.pk}-{rate.pk}"]  # only team B's changed
 
 
-def _rename_cycle(world, rate, staff):
+def _mark_cycle(world, rate, staff):
     cycle = PDSACycleFactory(team=world.team_b, action_period=world.period,
                              change_idea=world.idea, completed=True, title="Morning calls")
     cycle.measures.add(rate)
@@ -193,7 +193,7 @@ CARD_CHANGES = {
     "a phase added": lambda world, rate, staff: measures.measure_phase_add(
         team=world.team_b, measure=rate, actor=staff, starts_on=monday(3),
         label="Texts home") and "Texts home",
-    "a cycle marked on the chart": _rename_cycle,
+    "a cycle marked on the chart": _mark_cycle,
     "the team renamed": lambda world, rate, staff: world.team_b.__class__.objects.filter(
         pk=world.team_b.pk).update(name="Denver Public Schools (renamed)") and None,
 }
