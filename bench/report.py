@@ -31,6 +31,14 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
+def installed_version(name: str) -> str:
+    """The package's version; the report is also rendered (in tests) where the load tool isn't."""
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
 def machine() -> list[tuple[str, str]]:
     cpu = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -43,7 +51,7 @@ def machine() -> list[tuple[str, str]]:
             memory = f"{int(line.split()[1]) / 2**20:.1f} GiB"
             break
     cores = len(os.sched_getaffinity(0))
-    versions = ", ".join(f"{name} {metadata.version(name)}"
+    versions = ", ".join(f"{name} {installed_version(name)}"
                          for name in ("Django", "gunicorn", "locust", "psycopg"))
     return [("cores (nproc)", str(cores)), ("CPU", cpu), ("memory", memory),
             ("OS", f"{platform.system()} {platform.release()}"),

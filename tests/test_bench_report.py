@@ -97,3 +97,17 @@ def test_every_page_within_target_exits_0(report, tmp_path, monkeypatch):
     monkeypatch.setitem(TIMES, "heavy page", [2.0] * 20)
     assert report.main(write_run(tmp_path)) == 0
     assert "**2 of 2 key pages meet the target**" in (tmp_path / "report.md").read_text()
+
+
+def test_the_report_names_a_package_that_is_not_installed(report, tmp_path, monkeypatch):
+    # CI renders reports without the load tool: `make test` doesn't install `.[bench]`
+    real = report.metadata.version
+
+    def version(name):
+        if name == "locust":
+            raise report.metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(report.metadata, "version", version)
+    report.main(write_run(tmp_path))
+    assert "locust not installed" in (tmp_path / "report.md").read_text()
