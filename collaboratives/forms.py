@@ -236,18 +236,30 @@ class PhaseForm(forms.Form):
                             help_text="e.g. “Texts to families”.")
 
 
-class AstronomicalForm(forms.Form):
+class _ChooseValueForm(forms.Form):
+    """One of the team's values, offered as "week of Mon 12 Oct 2026: 18.5%"."""
+
     value = forms.ModelChoiceField(queryset=None, label="Point",
                                    empty_label="Choose the period")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it "
-                             "astronomical?", max_length=2000,
-                             help_text="e.g. “A snow week: school closed three days.”")
 
     def __init__(self, *args, values, measure, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["value"].queryset = values
-        self.fields["value"].label_from_instance = (
-            lambda v: f"{measure.period_label(v.period)}: {v.value.normalize():f}")
+        self.fields["value"].label_from_instance = measure.point_label
+
+
+class AstronomicalForm(_ChooseValueForm):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it "
+                             "astronomical?", max_length=2000,
+                             help_text="e.g. “A snow week: school closed three days.”")
+
+
+class ValueRemoveForm(_ChooseValueForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["value"].label = "Value to remove"
+        self.fields["value"].help_text = ("A value in the wrong period or entered by mistake. "
+                                          "To correct a number, enter it again for its period.")
 
 
 # --- Change package ------------------------------------------------------------------------------

@@ -247,6 +247,19 @@ def measure_value_record(*, team: Team, measure: Measure, actor: User, day: date
     return row
 
 
+@transaction.atomic
+def measure_value_remove(*, value: MeasureValue, actor: User) -> None:
+    """Take a wrong value off the chart (and the coach's mark with it). The audit log keeps
+    what it was, so nothing entered is lost without a trace."""
+    check_enters_values(actor, value.team, value.measure.collaborative)
+    measure = value.measure
+    kept = measure.point_label(value)
+    if value.note:
+        kept += f" (note: {value.note})"
+    audit(value, action="measure_value:removed", actor=actor, reason=kept)
+    value.delete()
+
+
 # --- A team's chart: baseline, goal, phases -------------------------------------------------
 
 def _check_sets_up_chart(actor: User, team: Team, measure: Measure) -> None:

@@ -751,6 +751,10 @@ class Measure(TimeStampedModel):
             return f"week of {period:%a %-d %b %Y}"
         return f"{period:%B %Y}"
 
+    def point_label(self, point: "MeasureValue") -> str:
+        """One of this measure's values as the pages name it: "week of Mon 16 Nov 2026: 21.2%"."""
+        return f"{self.period_label(point.period)}: {self.display(point.value)}"
+
     def clean(self):
         errors = {}
         if self.unit == self.Unit.PERCENT and self.goal is not None and not (

@@ -48,6 +48,8 @@ urlpatterns = [
          name="team_measure"),
     path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/values/", views_measures.value_add,
          name="value_add"),
+    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/values/remove/",
+         views_measures.value_remove, name="value_remove"),
     path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/chart/",
          views_measures.chart_settings, name="chart_settings"),
     path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/astronomical/",

@@ -28,6 +28,7 @@ from collaboratives.forms import (
     PhaseForm,
     UploadForm,
     ValueForm,
+    ValueRemoveForm,
     show_service_errors,
 )
 from collaboratives.models import Enrollment, Measure, MeasurePhase, MeasureValue
@@ -159,13 +160,12 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
     own = chart.settings
     forms = forms or {}
     works_on, coaches = viewer.works_on(team_pk), viewer.coaches_team(team_pk)
-    values = MeasureValue.objects.filter(team_id=team_pk, measure=measure).order_by("-period")
+    values = _points(team_pk, measure)
     context = {
         "enrollment": enrollment, "team": enrollment.team, "measure": measure, "chart": chart,
         "works_on": works_on, "coaches": coaches, "sets_up": works_on or coaches,
         "astronomical": [{"value": v, "mark": v.astronomical,
-                          "label": f"{measure.period_label(v.period)}: "
-                                   f"{measure.display(v.value)}"}
+                          "label": measure.point_label(v)}
                          for v in chart.values if charts.is_astronomical(v)],
         "notes": [{"value": v, "label": measure.period_label(v.period)}
                   for v in reversed(chart.values) if v.note],
@@ -173,6 +173,9 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
     if works_on:
         context["value_form"] = forms.get("value") or ValueForm(
             initial={"day": timezone.localdate()})
+        if chart.values:
+            context["remove_form"] = forms.get("remove") or ValueRemoveForm(values=values,
+                                                                            measure=measure)
     if works_on or coaches:
         context["settings_form"] = forms.get("settings") or ChartSettingsForm(initial={
             "baseline_points": own.baseline_points if own else None,
@@ -184,6 +187,11 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
                                                                       measure=measure)
     return render(request, "collaboratives/team_measure.html",
                   _context(collaborative, viewer, **context), status=status)
+
+
+def _points(team_pk, measure):
+    """The team's values of the measure, newest first, as the forms offer them."""
+    return MeasureValue.objects.filter(team_id=team_pk, measure=measure).order_by("-period")
 
 
 def _team_and_measure(request, slug, team_pk, pk, allowed):
@@ -221,11 +229,31 @@ def value_add(request, slug, team_pk, pk):
         except ValidationError as error:
             show_service_errors(error, form)
         else:
-            messages.success(request, f"Saved {measure.period_label(row.period)}: "
-                                      f"{measure.display(row.value)}.")
+            messages.success(request, f"Saved {measure.point_label(row)}.")
             return _back(enrollment, measure)
     return _team_measure_page(request, collaborative, viewer, enrollment, measure,
                               forms={"value": form}, status=400)
+
+
+@login_required
+@require_POST
+def value_remove(request, slug, team_pk, pk):
+    """A team member takes a wrong value off the chart."""
+    collaborative, viewer, enrollment, measure = _team_and_measure(
+        request, slug, team_pk, pk, lambda v, t: v.works_on(t))
+    form = ValueRemoveForm(request.POST, values=_points(team_pk, measure), measure=measure)
+    if form.is_valid():
+        value = form.cleaned_data["value"]
+        removed = measure.point_label(value)
+        try:
+            measures.measure_value_remove(value=value, actor=request.user)
+        except ValidationError as error:
+            show_service_errors(error, form)
+        else:
+            messages.success(request, f"Removed {removed}. To put it back, enter it again.")
+            return _back(enrollment, measure)
+    return _team_measure_page(request, collaborative, viewer, enrollment, measure,
+                              forms={"remove": form}, status=400)
 
 
 @login_required
@@ -271,14 +299,14 @@ def astronomical(request, slug, team_pk, pk):
     """The team's coach marks a point astronomical (with the reason), or takes the mark off."""
     collaborative, viewer, enrollment, measure = _team_and_measure(
         request, slug, team_pk, pk, lambda v, t: v.coaches_team(t))
-    values = MeasureValue.objects.filter(team_id=team_pk, measure=measure)
+    values = _points(team_pk, measure)
     if "unmark" in request.POST:
         value = get_object_or_404(values, pk=posted_id(request, "unmark"))
         measures.astronomical_unmark(value=value, actor=request.user)
         messages.success(request, f"{measure.period_label(value.period)} is no longer marked "
                                   "astronomical.")
         return _back(enrollment, measure, "#astronomical")
-    form = AstronomicalForm(request.POST, values=values.order_by("-period"), measure=measure)
+    form = AstronomicalForm(request.POST, values=values, measure=measure)
     if form.is_valid():
         try:
             measures.astronomical_mark(value=form.cleaned_data["value"], actor=request.user,

@@ -4,6 +4,7 @@ no serious or critical violations."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
+from collaboratives.models import Measure
 from members import services
 from members.models import Team, User
 from tests.factories import ApplicationFactory, TeamFactory, TeamMemberFactory, UserFactory
@@ -83,6 +84,15 @@ def test_billing_collaborative_and_coach_pages(page, live_server, sign_in):
                  "/collaboratives/calendar/"]:
         for width in (1280, 390):
             check(page, live_server.url + path, problems, width)
+    # One run chart with the team's tools, and its remove form open with its error showing
+    measure = Measure.objects.filter(collaborative__slug=slug).first()
+    chart = f"{live_server.url}/collaboratives/{slug}/teams/{team.pk}/measures/{measure.pk}/"
+    for width in (1280, 390):
+        check(page, chart, problems, width)
+    page.get_by_text("Remove a wrong value").click()
+    page.get_by_role("button", name="Remove the value").click()
+    assert page.get_by_text("This field is required").is_visible()
+    problems += [f"{chart} (remove, error): {line}" for line in violations(page)]
     page.get_by_role("button", name="Sign out").click()
     sign_in(User.objects.get(email="coach@ncsup.example.org"), password="ncsup-demo-staff")
     for path in ["/collaboratives/coaching/", f"/collaboratives/{slug}/measures/"]:

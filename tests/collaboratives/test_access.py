@@ -103,6 +103,8 @@ def _matrix():
                           only("member_a", "staff")),
         "value_add": (lambda w, o: url("value_add", s, w.team_a.pk, o["measure"].pk), "post",
                       only("member_a", "staff", ok=400)),  # 400: no value in the request
+        "value_remove": (lambda w, o: url("value_remove", s, w.team_a.pk, o["measure"].pk),
+                         "post", only("member_a", "staff", ok=400)),  # 400: no value chosen
         "chart_settings": (lambda w, o: url("chart_settings", s, w.team_a.pk, o["measure"].pk),
                            "post", only("member_a", "coach_a", "staff", ok=302)),
         "astronomical": (lambda w, o: url("astronomical", s, w.team_a.pk, o["measure"].pk),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from collaboratives import charts, measures, selectors, services
 from collaboratives.models import AstronomicalPoint, Measure, MeasurePhase, MeasureValue
 from collaboratives.runchart import Rule
+from core.models import AuditEntry
 from core.statemachine import history
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory, MeasureValueFactory, PDSACycleFactory
@@ -167,6 +168,54 @@ def test_the_value_form_saves_and_shows_refusals_next_to_the_field(client, world
     client.force_login(world.member_b)
     assert client.post(path, {"day": monday(1).isoformat(), "value": "1"}).status_code == 404
     assert MeasureValue.objects.get().value == Decimal("18.5")
+
+
+def test_a_team_member_removes_a_wrong_value_and_the_audit_log_keeps_it(world, rate, staff):
+    rows = fill(world.team_a, rate, BASELINE, by=world.member_a)
+    rows[4].note = "typed into the wrong week"
+    rows[4].save()
+    measures.astronomical_mark(value=rows[4], actor=world.coach_a, reason="Snow week")
+    for person in (world.member_b, world.coach_a, world.removed_a, world.outsider):
+        with pytest.raises(ValidationError, match="Only members of the team"):
+            measures.measure_value_remove(value=rows[4], actor=person)
+    assert MeasureValue.objects.count() == len(BASELINE)
+    removed_pk = rows[4].pk
+    measures.measure_value_remove(value=rows[4], actor=world.lead_a)
+    assert not MeasureValue.objects.filter(pk=removed_pk).exists()
+    assert not AstronomicalPoint.objects.exists()  # the coach's mark goes with its point
+    assert MeasureValue.objects.count() == len(BASELINE) - 1
+    entry = AuditEntry.objects.get(action="measure_value:removed", object_id=str(removed_pk))
+    assert entry.actor == world.lead_a
+    assert entry.reason == (f"{rate.period_label(rows[4].period)}: "
+                            f"{rate.display(rows[4].value)} (note: typed into the wrong week)")
+    measures.measure_value_remove(value=rows[5], actor=staff)
+    assert MeasureValue.objects.count() == len(BASELINE) - 2
+
+
+def test_the_remove_form_takes_the_value_off_the_chart_and_refuses_others(client, world, rate):
+    rows = fill(world.team_a, rate, BASELINE, by=world.member_a)
+    other = fill(world.team_b, rate, [30], by=world.member_b)[0]
+    path = url("value_remove", "attendance-works", world.team_a.pk, rate.pk)
+    page = url("team_measure", "attendance-works", world.team_a.pk, rate.pk)
+    client.force_login(world.member_a)
+    assert "Remove a wrong value" in client.get(page).content.decode()
+    response = client.post(path, {"value": rows[0].pk}, follow=True)
+    html = response.content.decode()
+    label = f"Removed {rate.period_label(rows[0].period)}: {rate.display(rows[0].value)}."
+    assert label in html
+    assert not MeasureValue.objects.filter(pk=rows[0].pk).exists()
+    # Another team's value, nothing chosen, or a value already gone: an error by the field
+    for posted in ({"value": other.pk}, {}, {"value": rows[0].pk}):
+        response = client.post(path, posted)
+        assert response.status_code == 400
+        assert "field-error" in response.content.decode()
+    assert MeasureValue.objects.filter(pk=other.pk).exists()
+    # Another team's member and the coach see no remove form and are refused
+    for person in (world.member_b, world.coach_a):
+        client.force_login(person)
+        assert "Remove a wrong value" not in client.get(page).content.decode()
+        assert client.post(path, {"value": rows[1].pk}).status_code == 404
+    assert MeasureValue.objects.filter(team=world.team_a).count() == len(BASELINE) - 1
 
 
 # --- A team's chart ------------------------------------------------------------------------------

@@ -183,8 +183,9 @@ CARD_CHANGES = {
     # what changes -> a function that changes it for team B and returns a text the page then shows
     "a value replaced": lambda world, rate, staff: measures.measure_value_record(
         team=world.team_b, measure=rate, actor=staff, day=monday(1), value="47.5") and "47.5",
-    "a value deleted": lambda world, rate, staff: MeasureValue.objects.filter(
-        team=world.team_b, measure=rate).order_by("-period").first().delete() and None,
+    "a value removed": lambda world, rate, staff: measures.measure_value_remove(
+        value=MeasureValue.objects.filter(team=world.team_b, measure=rate).order_by(
+            "period").first(), actor=staff),
     "an astronomical point marked": lambda world, rate, staff: measures.astronomical_mark(
         value=MeasureValue.objects.filter(team=world.team_b).first(), actor=staff,
         reason="Snow day") and "Snow day",
