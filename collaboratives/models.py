@@ -264,6 +264,9 @@ class Convening(TimeStampedModel):
     cancellation_reason = models.TextField(blank=True)
     # iCalendar SEQUENCE: raised each time the convening moves or is cancelled.
     revision = models.PositiveIntegerField(default=0, editable=False)
+    # The latest move: when, and from where (the members' notice says "moved from").
+    moved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    moved_from = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["starts_at", "pk"]

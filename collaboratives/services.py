@@ -136,7 +136,10 @@ def convening_move_errors(convening: Convening, *, starts_at: datetime,
 @transaction.atomic
 def convening_move(*, convening: Convening, starts_at: datetime, ends_at: datetime,
                    actor: User | None = None) -> Convening:
-    """New dates. Reminders are keyed by the start, so the moved convening's reminders re-arm."""
+    """New dates. Reminders are keyed by the start, so the moved convening's reminders re-arm;
+    the enrolled members are told of the move (once each) after commit."""
+    from collaboratives import tasks
+
     Collaborative.objects.select_for_update().get(pk=convening.collaborative_id)
     locked = Convening.objects.select_for_update().select_related("collaborative").get(
         pk=convening.pk)
@@ -149,14 +152,17 @@ def convening_move(*, convening: Convening, starts_at: datetime, ends_at: dateti
         raise ValidationError(errors)
     before = locked.starts_at
     locked.starts_at, locked.ends_at = starts_at, ends_at
+    locked.moved_at, locked.moved_from = timezone.now(), before
     _full_clean(locked)
     locked.revision += 1
-    locked.save(update_fields=["starts_at", "ends_at", "revision", "updated_at"])
+    locked.save(update_fields=["starts_at", "ends_at", "moved_at", "moved_from", "revision",
+                               "updated_at"])
     audit(locked, action="convening:moved", actor=actor,
           reason=f"From {timezone.localtime(before):%Y-%m-%d %H:%M} to "
                  f"{timezone.localtime(starts_at):%Y-%m-%d %H:%M}")
-    convening.starts_at, convening.ends_at, convening.revision = (starts_at, ends_at,
-                                                                  locked.revision)
+    for field in ("starts_at", "ends_at", "moved_at", "moved_from", "revision"):
+        setattr(convening, field, getattr(locked, field))
+    tasks.convening_move_notify.delay_on_commit(locked.pk)
     return locked
 
 
@@ -217,18 +223,44 @@ def convening_reminders_send(*, convening: Convening, now: datetime | None = Non
     if due is None:
         return 0
     kind, days_left = due
+    return _notify_once(convening, kind=kind, template="convening_reminder",
+                        days_left=days_left)
+
+
+def _notify_once(convening: Convening, *, kind: str, template: str, **context) -> int:
+    """Queue one email of ``kind`` to each enrolled member who has not had it (claimed in
+    ``ReminderLog``, in the caller's transaction). Returns how many were queued. The outbox key
+    names the email (its template), the convening, the person and the kind."""
     already = set(ReminderLog.objects.filter(convening=convening, kind=kind)
                   .values_list("user_id", flat=True))
     queued = 0
     for user in _convening_recipients(convening):
         if user.pk in already or not _claim(convening, user, kind):
             continue
-        email_queue(key=f"convening-reminder:{convening.pk}:{user.pk}:{kind}", to=user.email,
-                    template="convening_reminder",
+        email_queue(key=f"{template.replace('_', '-')}:{convening.pk}:{user.pk}:{kind}",
+                    to=user.email, template=template,
                     context={"convening": convening, "collaborative": convening.collaborative,
-                             "user": user, "days_left": days_left})
+                             "user": user, **context})
         queued += 1
     return queued
+
+
+def move_notice_kind(convening: Convening) -> str | None:
+    """The notice a moved convening still ahead owes its members: one per move (its calendar
+    revision), so a convening moved twice before the first notice went out sends the latest."""
+    if convening.is_cancelled or convening.moved_from is None:
+        return None
+    return f"moved@r{convening.revision}"
+
+
+@transaction.atomic
+def convening_move_notify(*, convening: Convening, now: datetime | None = None) -> int:
+    """Tell each enrolled member, once per move, that a convening still ahead has new dates."""
+    now = now or timezone.now()
+    kind = move_notice_kind(convening)
+    if kind is None or convening.starts_at <= now:
+        return 0
+    return _notify_once(convening, kind=kind, template="convening_moved")
 
 
 @transaction.atomic
@@ -237,18 +269,7 @@ def convening_cancellation_notify(*, convening: Convening, now: datetime | None 
     now = now or timezone.now()
     if not convening.is_cancelled or convening.starts_at <= now:
         return 0
-    already = set(ReminderLog.objects.filter(convening=convening, kind="cancelled")
-                  .values_list("user_id", flat=True))
-    queued = 0
-    for user in _convening_recipients(convening):
-        if user.pk in already or not _claim(convening, user, "cancelled"):
-            continue
-        email_queue(key=f"convening-cancelled:{convening.pk}:{user.pk}", to=user.email,
-                    template="convening_cancelled",
-                    context={"convening": convening, "collaborative": convening.collaborative,
-                             "user": user})
-        queued += 1
-    return queued
+    return _notify_once(convening, kind="cancelled", template="convening_cancelled")
 
 
 @transaction.atomic

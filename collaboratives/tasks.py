@@ -25,6 +25,7 @@ from collaboratives.models import ActionPeriod, Convening
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 20
+MOVE_NOTICE_DAYS = 2  # how long after a move the daily job still sends its notice
 
 
 def _each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATCH_SIZE) -> int:
@@ -53,9 +54,10 @@ def _each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATC
 @shared_task
 def convening_reminders_send() -> int:
     """Daily: the reminder due for each convening ahead (14 and 2 days before, by default) to
-    every active member of the enrolled teams, once each; and the cancellation notice for any
-    cancelled convening still ahead that has not gone out (the task after cancelling does it
-    first). Returns how many emails were queued."""
+    every active member of the enrolled teams, once each; the cancellation notice for any
+    cancelled convening still ahead, and the notice of a move made in the last two days, where
+    they have not gone out (the task after cancelling or moving does it first). Returns how
+    many emails were queued."""
     now = timezone.now()
     horizon = timezone.localdate() + timedelta(days=max(settings.COLLABORATIVE_REMINDER_DAYS))
     ahead = (Convening.objects.filter(starts_at__gt=now, starts_at__date__lte=horizon)
@@ -66,16 +68,30 @@ def convening_reminders_send() -> int:
                  .select_related("collaborative"))
     queued += _each_locked(cancelled, lambda c: services.convening_cancellation_notify(
         convening=c, now=now))
+    # A move's notice lost with its task goes out here; a later newcomer is not told of it.
+    moved = (Convening.objects.filter(status=Convening.Status.SCHEDULED, starts_at__gt=now,
+                                      moved_at__gte=now - timedelta(days=MOVE_NOTICE_DAYS))
+             .select_related("collaborative"))
+    queued += _each_locked(moved, lambda c: services.convening_move_notify(convening=c,
+                                                                           now=now))
     return queued
+
+
+def _notify(convening_id: int, notify: Callable) -> int:
+    convening = Convening.objects.select_related("collaborative").filter(pk=convening_id).first()
+    return 0 if convening is None else notify(convening=convening)
+
+
+@shared_task
+def convening_move_notify(convening_id: int) -> int:
+    """After a convening moves: tell the enrolled members its new dates, once each."""
+    return _notify(convening_id, services.convening_move_notify)
 
 
 @shared_task
 def convening_cancellation_notify(convening_id: int) -> int:
     """After a convening is cancelled: tell the enrolled members, once each."""
-    convening = Convening.objects.select_related("collaborative").filter(pk=convening_id).first()
-    if convening is None:
-        return 0
-    return services.convening_cancellation_notify(convening=convening)
+    return _notify(convening_id, services.convening_cancellation_notify)
 
 
 @shared_task

@@ -76,8 +76,64 @@ def test_a_moved_convening_re_arms_its_reminders(world):
                             ends_at=in_days(12) + timedelta(hours=6))
     assert tasks.convening_reminders_send() == 3
     assert tasks.convening_reminders_send() == 0
-    assert len(mail.outbox) == 6
+    assert len(emails("convening-reminder:")) == 6
     assert mail.outbox[-1].subject.startswith("In 12 days: ")
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_a_moved_convening_tells_every_member_the_new_date_once(world, staff):
+    convening = ConveningFactory(collaborative=world.collaborative, title="Spring convening",
+                                 starts_at=in_days(20))
+    planned = timezone.localtime(convening.starts_at)
+    moved_to = in_days(27)
+    services.convening_move(convening=convening, starts_at=moved_to,
+                            ends_at=moved_to + timedelta(hours=6), actor=staff)
+    assert set(emails("convening-moved:")) == MEMBERS
+    new = timezone.localtime(moved_to)
+    assert {m.subject for m in mail.outbox} == {
+        f"New date: Spring convening is now {new:%-d %B} (Attendance Works Collaborative)"}
+    body = mail.outbox[0].body
+    assert f"Was: {planned:%A %-d %B %Y}" in body
+    assert f"Now: {new:%A %-d %B %Y}" in body and "Jackson Avenue Center" in body
+    # The task again, the daily job, the same dates again: nothing new
+    assert services.convening_move_notify(convening=convening) == 0
+    assert tasks.convening_reminders_send() == 0
+    services.convening_move(convening=convening, starts_at=moved_to,
+                            ends_at=moved_to + timedelta(hours=6), actor=staff)
+    assert len(mail.outbox) == 3
+
+
+def test_moved_twice_before_the_notice_went_the_members_hear_only_the_latest(world, staff):
+    # Without immediate_on_commit the tasks after each move never run here: as if lost; the
+    # daily job sends the notice of the latest move only.
+    convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(20))
+    for days in (24, 26):
+        services.convening_move(convening=convening, starts_at=in_days(days),
+                                ends_at=in_days(days) + timedelta(hours=6), actor=staff)
+    assert not emails("convening-moved:")
+    assert tasks.convening_reminders_send() == 3
+    assert tasks.convening_reminders_send() == 0
+    bodies = OutboundEmail.objects.filter(key__startswith="convening-moved:").values_list(
+        "text_body", flat=True)
+    assert len(bodies) == 3
+    assert all(f"Now: {timezone.localtime(in_days(26)):%A %-d %B %Y}" in body
+               and f"Was: {timezone.localtime(in_days(24)):%A %-d %B %Y}" in body
+               for body in bodies)
+
+
+def test_no_move_notice_for_a_cancelled_convening_or_an_old_move(world, staff):
+    cancelled = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(20))
+    services.convening_move(convening=cancelled, starts_at=in_days(22),
+                            ends_at=in_days(22) + timedelta(hours=6), actor=staff)
+    services.convening_cancel(convening=cancelled, actor=staff)
+    assert services.convening_move_notify(convening=cancelled) == 0
+    old = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(40))
+    services.convening_move(convening=old, starts_at=in_days(41),
+                            ends_at=in_days(41) + timedelta(hours=6), actor=staff)
+    Convening.objects.filter(pk=old.pk).update(moved_at=timezone.now() - timedelta(days=3))
+    tasks.convening_reminders_send()  # sends the cancellation; the three-day-old move is news
+    assert not emails("convening-moved:")  # to nobody (a newcomer would read it as new)
+    assert len(emails("convening-cancelled:")) == 3
 
 
 @pytest.mark.usefixtures("immediate_on_commit")
