@@ -95,7 +95,7 @@ class ConveningForm(forms.ModelForm):
     class Meta:
         model = Convening
         fields = ["title", "format", "starts_at", "ends_at", "venue", "address", "meeting_link",
-                  "agenda"]
+                  "agenda", "open_to_network"]
 
     def clean(self):
         data = super().clean()
@@ -127,7 +127,7 @@ class ConveningInline(admin.TabularInline):
     model = Convening
     form = ConveningForm
     fields = ["title", "format", "starts_at", "ends_at", "venue", "address", "meeting_link",
-              "status"]
+              "open_to_network", "status"]
     readonly_fields = ["status"]
     extra = 0
     can_delete = False
@@ -220,14 +220,16 @@ cancel_selected = form_action(
 @admin.register(Convening)
 class ConveningAdmin(admin.ModelAdmin):
     form = ConveningForm
-    list_display = ["title", "collaborative", "format", "starts_at", "status", "coming"]
-    list_filter = ["status", "format", "collaborative"]
+    list_display = ["title", "collaborative", "format", "starts_at", "open_to_network", "status",
+                    "coming"]
+    list_filter = ["status", "format", "open_to_network", "collaborative"]
     search_fields = ["title", "venue", "collaborative__name"]
     autocomplete_fields = ["collaborative"]
-    readonly_fields = ["status", "cancelled_at", "cancellation_reason", "revision"]
+    readonly_fields = ["status", "cancelled_at", "cancellation_reason", "moved_at", "moved_from",
+                       "revision"]
     fields = ["collaborative", "title", "format", ("starts_at", "ends_at"), "venue", "address",
-              "meeting_link", "agenda", "status", "cancelled_at", "cancellation_reason",
-              "revision"]
+              "meeting_link", "agenda", "open_to_network", "status", "cancelled_at",
+              "cancellation_reason", ("moved_at", "moved_from"), "revision"]
     list_select_related = ["collaborative"]
     date_hierarchy = "starts_at"
     inlines = [RSVPInline]

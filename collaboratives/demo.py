@@ -86,6 +86,8 @@ def seed(*, staff: User, password: str) -> User | None:
             address=address,
             meeting_link="https://meet.example.org/ncsup-demo" if format == "online" else "",
             agenda="Team reports, PDSA cycle review, planning the next action period.",
+            # Spreading what works: the whole network, Tier 1 included, is invited.
+            open_to_network=title.startswith("Convening 4"),
             actor=staff,
         )
     services.action_periods_create_between_convenings(collaborative=collaborative)

@@ -258,6 +258,10 @@ class Convening(TimeStampedModel):
     meeting_link = models.URLField(blank=True, max_length=500,
                                    help_text="Online: shown only to enrolled members and staff.")
     agenda = models.TextField(blank=True)
+    open_to_network = models.BooleanField(
+        "open to the whole network", default=False,
+        help_text="Every current member of the network is invited (Tier 1 included), not only "
+                  "the collaborative's teams: they see it, answer, and get its reminders.")
     status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED,
                               db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)

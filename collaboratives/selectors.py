@@ -7,6 +7,8 @@ The rules:
   cycles (learning is shared), and only their own team's planned and in-progress cycles and
   coaching calls.
 - A coach sees the collaboratives of the teams they coach, those teams' cycles and calls only.
+- The network (anyone on a current membership of any tier, and the Center's coaches) sees the
+  convenings a collaborative opens to the whole network, and nothing else of the collaborative.
 - Anyone else sees nothing: the views answer 404.
 
 Every function returns a queryset ready for its page (``select_related``/``prefetch_related``),
@@ -31,7 +33,8 @@ from collaboratives.models import (
     PDSACycle,
     PrimaryDriver,
 )
-from members.models import TeamMember, User
+from members.models import Membership, TeamMember, User
+from members.selectors import memberships_visible_to
 
 
 def is_coach(user: User) -> bool:
@@ -293,11 +296,42 @@ def change_ideas_of(collaborative: Collaborative) -> QuerySet[ChangeIdea]:
             .select_related("primary_driver"))
 
 
+# --- The network: every current member, any tier ------------------------------------------------
+
+def in_network(user: User) -> bool:
+    """Staff, the Center's coaches, and anyone on a current membership of any tier: who reads the
+    published change packages and is invited to convenings open to the whole network."""
+    return is_coach(user) or memberships_visible_to(user).filter(
+        status__in=Membership.CURRENT).exists()
+
+
+def network_convening(user: User, slug: str, pk: int) -> Convening | None:
+    """A convening open to the whole network, for a member of the network who is not in its
+    collaborative."""
+    if not in_network(user):
+        return None
+    return (Convening.objects.filter(collaborative__slug=slug, pk=pk, open_to_network=True)
+            .select_related("collaborative").first())
+
+
+def invited_to(user: User, convening: Convening, viewer: Viewer | None = None) -> bool:
+    """Whether the person is invited (may answer): a member of an enrolled team or its coach,
+    or anyone in the network when the convening is open to it."""
+    viewer = viewer or viewer_for(user, convening.collaborative)
+    return (viewer.is_member or viewer.is_coach
+            or (convening.open_to_network and in_network(user)))
+
+
 def convenings_for_calendar(user: User) -> QuerySet[Convening]:
-    """A person's convenings for their calendar feed: those of the collaboratives they are in
-    (staff: all)."""
+    """A person's convenings: those of the collaboratives they are in (staff: all), and those
+    open to the whole network when they are in it."""
     convenings = Convening.objects.select_related("collaborative").order_by("starts_at", "pk")
     if not user.is_active:
         return convenings.none()
     ids = _visible_collaborative_ids(user)
-    return convenings if ids is None else convenings.filter(collaborative_id__in=ids)
+    if ids is None:
+        return convenings
+    mine = Q(collaborative_id__in=ids)
+    if in_network(user):
+        mine |= Q(open_to_network=True)
+    return convenings.filter(mine)

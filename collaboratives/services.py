@@ -103,13 +103,14 @@ def convening_schedule(
     address: str = "",
     meeting_link: str = "",
     agenda: str = "",
+    open_to_network: bool = False,
     actor: User | None = None,
 ) -> Convening:
     collaborative = _lock(collaborative)
     convening = Convening(collaborative=collaborative, title=title.strip(), format=format,
                           starts_at=starts_at, ends_at=ends_at, venue=venue.strip(),
                           address=address.strip(), meeting_link=meeting_link,
-                          agenda=agenda.strip())
+                          agenda=agenda.strip(), open_to_network=open_to_network)
     _full_clean(convening)
     convening.save()
     audit(convening, action="convening:scheduled", actor=actor)
@@ -183,10 +184,13 @@ def convening_cancel(*, convening: Convening, actor: User | None = None,
 
 
 def _convening_recipients(convening: Convening):
-    """Every active member of the teams enrolled in the convening's collaborative, once."""
+    """Every active member of the teams enrolled in the convening's collaborative, once; for a
+    convening open to the network, everyone on a current membership's team too."""
     enrolled = Enrollment.objects.filter(collaborative_id=convening.collaborative_id)
-    on_team = TeamMember.objects.filter(status=TeamMember.Status.ACTIVE,
-                                        team__in=enrolled.values("team_id"))
+    invited = Q(team__in=enrolled.values("team_id"))
+    if convening.open_to_network:
+        invited |= Q(team__membership__status__in=Membership.CURRENT)
+    on_team = TeamMember.objects.filter(invited, status=TeamMember.Status.ACTIVE)
     return User.objects.filter(is_active=True, pk__in=on_team.values("user_id")).order_by("pk")
 
 
@@ -280,10 +284,10 @@ def rsvp_set(*, convening: Convening, user: User, response: str) -> RSVP:
         raise ValidationError({"response": ["This convening is cancelled."]})
     if convening.ends_at <= timezone.now():
         raise ValidationError({"response": ["This convening is over."]})
-    viewer = selectors.viewer_for(user, convening.collaborative)
-    if not (viewer.is_member or viewer.is_coach):
-        raise ValidationError({"response": ["Only members of enrolled teams and their coaches "
-                                            "answer invitations to this convening."]})
+    if not selectors.invited_to(user, convening):
+        raise ValidationError({"response": ["Only the people invited to this convening answer: "
+                                            "members of enrolled teams and their coaches, or of "
+                                            "the whole network when it is open to it."]})
     rsvp, _ = RSVP.objects.update_or_create(convening=convening, user=user,
                                             defaults={"response": response})
     return rsvp

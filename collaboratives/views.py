@@ -156,10 +156,23 @@ def driver_diagram(request, slug):
 
 # --- Convenings and the calendar ---------------------------------------------------------------
 
+def _convening(request, slug, pk):
+    """The convening, its collaborative, and what this person may see of it. A member of the
+    network who is not in the collaborative sees only a convening open to the whole network,
+    as a guest: the convening and its meeting link, none of the collaborative's pages."""
+    collaborative = selectors.collaborative_for(request.user, slug)
+    if collaborative is not None:
+        convening = get_object_or_404(selectors.convenings_of(collaborative), pk=pk)
+        return collaborative, selectors.viewer_for(request.user, collaborative), convening
+    convening = selectors.network_convening(request.user, slug, pk)
+    if convening is None:
+        raise Http404("No such convening.")
+    return convening.collaborative, selectors.Viewer(), convening
+
+
 @login_required
 def convening_detail(request, slug, pk):
-    collaborative, viewer = _collaborative(request, slug)
-    convening = get_object_or_404(selectors.convenings_of(collaborative), pk=pk)
+    collaborative, viewer, convening = _convening(request, slug, pk)
     my_rsvp = RSVP.objects.filter(convening=convening, user=request.user).first()
     form = RSVPForm(initial={"response": my_rsvp.response if my_rsvp else None})
     if request.method == "POST":
@@ -178,11 +191,11 @@ def convening_detail(request, slug, pk):
     if viewer.is_staff:
         attendees = _page(request, convening.rsvps.select_related("user")
                           .order_by("response", "user__last_name", "user__email"), size=50)
-    may_rsvp = ((viewer.is_member or viewer.is_coach) and not convening.is_cancelled
-                and convening.ends_at > timezone.now())
+    may_rsvp = (selectors.invited_to(request.user, convening, viewer)
+                and not convening.is_cancelled and convening.ends_at > timezone.now())
     return render(request, "collaboratives/convening_detail.html", _context(
         collaborative, viewer, convening=convening, form=form, my_rsvp=my_rsvp,
-        may_rsvp=may_rsvp, attendees=attendees,
+        may_rsvp=may_rsvp, attendees=attendees, guest=not viewer.sees_collaborative,
         counts=[(label, counts.get(value, 0)) for value, label in RSVP_COUNT_LABELS],
     ))
 
@@ -197,8 +210,7 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 @login_required
 def convening_ics(request, slug, pk):
     """One convening as an .ics file, to add it to a calendar."""
-    collaborative, _ = _collaborative(request, slug)
-    convening = get_object_or_404(selectors.convenings_of(collaborative), pk=pk)
+    _, _, convening = _convening(request, slug, pk)
     body = ical.calendar_of([convening], name=convening.title)
     return _ics_response(body, f"convening-{convening.pk}.ics")
 
@@ -230,7 +242,9 @@ def calendar_subscribe(request):
         return redirect("collaboratives:calendar")
     feed_url = (request.build_absolute_uri(reverse("collaboratives:calendar_feed",
                                                   args=[token.token])) if token else None)
-    return render(request, "collaboratives/calendar_subscribe.html", {"feed_url": feed_url})
+    upcoming = selectors.convenings_for_calendar(request.user).filter(ends_at__gt=timezone.now())
+    return render(request, "collaboratives/calendar_subscribe.html", {
+        "feed_url": feed_url, "upcoming": _page(request, upcoming)})
 
 
 # --- Teams: workspace, aim, coaching -----------------------------------------------------------

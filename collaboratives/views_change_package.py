@@ -15,11 +15,9 @@ from collaboratives.forms import (
     show_service_errors,
 )
 from collaboratives.models import ChangeIdea, ChangePackage
-from collaboratives.selectors import is_coach
+from collaboratives.selectors import in_network
 from collaboratives.views import _collaborative, _context, posted_id
 from core.files import stored_pdf_response
-from members.models import Membership
-from members.selectors import memberships_visible_to
 
 
 @login_required
@@ -143,15 +141,9 @@ def change_package_draft(request, slug):
 # Change packages go to the whole membership (Tier 1 included), not only to a collaborative's
 # teams; the pages below show published versions without the collaborative's own pages.
 
-def _may_read_library(user) -> bool:
-    """Staff, the Center's coaches, and anyone on a current membership of any tier."""
-    return user.is_staff or is_coach(user) or memberships_visible_to(user).filter(
-        status__in=Membership.CURRENT).exists()
-
-
 @login_required
 def library(request):
-    allowed = _may_read_library(request.user)
+    allowed = in_network(request.user)
     packages = []
     if allowed:
         latest = {}
@@ -163,7 +155,7 @@ def library(request):
 
 
 def _library_package(request, pk):
-    if not _may_read_library(request.user):
+    if not in_network(request.user):
         raise Http404
     return get_object_or_404(change_package.published_everywhere(), pk=pk)
 

@@ -19,7 +19,8 @@ def test_demo_data_has_every_state_and_loading_it_twice_changes_nothing(capsys):
     first = counts()
     statuses = set(MembershipApplication.objects.values_list("status", flat=True))
     assert statuses == {"submitted", "approved", "waitlisted", "rejected", "withdrawn"}
-    assert first["Invoice"] == first["Membership"] == 2  # year 1 of each approved membership
+    assert first["Invoice"] == first["Membership"] == 3  # year 1 of each approved membership
+    assert set(Membership.objects.values_list("tier__code", flat=True)) == {"tier-1", "tier-2"}
     assert first["Enrollment"] == 2 and first["PDSACycle"] == 2
     assert "staff@ncsup.example.org" in capsys.readouterr().out
     call_command("seed_demo")

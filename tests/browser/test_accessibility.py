@@ -4,7 +4,7 @@ no serious or critical violations."""
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from collaboratives.models import Measure
+from collaboratives.models import Convening, Measure
 from members import services
 from members.models import Team, User
 from tests.factories import ApplicationFactory, TeamFactory, TeamMemberFactory, UserFactory
@@ -97,4 +97,12 @@ def test_billing_collaborative_and_coach_pages(page, live_server, sign_in):
     sign_in(User.objects.get(email="coach@ncsup.example.org"), password="ncsup-demo-staff")
     for path in ["/collaboratives/coaching/", f"/collaboratives/{slug}/measures/"]:
         check(page, live_server.url + path, problems)
+    # A Tier 1 member: their convenings, and one open to the whole network, as a guest
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(User.objects.get(email="avondale@demo.ncsup.example.org"),
+            password="ncsup-demo-member")
+    network = Convening.objects.get(open_to_network=True).get_absolute_url()
+    for path in ["/collaboratives/calendar/", network]:
+        for width in (1280, 390):
+            check(page, live_server.url + path, problems, width)
     assert problems == []

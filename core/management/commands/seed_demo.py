@@ -115,6 +115,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Coach login:     {collaboratives_demo.COACH_EMAIL} / {STAFF_PASSWORD}"
         )
+        self.stdout.write(
+            f"  Tier 1 login:    avondale@demo.ncsup.example.org / {APPLICANT_PASSWORD}"
+        )
 
     def _verified(self, user):
         from allauth.account.models import EmailAddress
@@ -132,7 +135,7 @@ class Command(BaseCommand):
             "waitlist",
             "reject",
             "withdraw",
-            "submitted",
+            "approve-tier1",  # a Tier 1 member: convenings open to the network, change packages
         ]
         for (lea, ihe), outcome in zip(PARTNERSHIPS, outcomes, strict=True):
             slug = lea[0].split()[0].lower()
@@ -165,7 +168,7 @@ class Command(BaseCommand):
                 po_number="PO-2027-0042" if outcome == "approve" else "",
                 commitment_accepted=True,
             )
-            if outcome == "approve":
+            if outcome in ("approve", "approve-tier1"):
                 services.application_approve(
                     application=application, actor=staff, reason="Welcome to the network."
                 )

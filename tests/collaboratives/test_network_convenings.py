@@ -1,0 +1,130 @@
+"""Convenings open to the whole network: every current member, Tier 1 included, sees them,
+answers and gets their reminders; nothing else of the collaborative opens to them."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from collaboratives import services, tasks
+from collaboratives.models import RSVP
+from core.models import OutboundEmail
+from members.models import Membership
+from tests.collaboratives.util import url
+from tests.factories import ConveningFactory, TeamFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+S = "attendance-works"
+ENROLLED = {"lead.a@district-a.example.org", "member.a@district-a.example.org",
+            "member.b@district-b.example.org"}
+
+
+@pytest.fixture
+def convenings(world):
+    open_one = ConveningFactory(collaborative=world.collaborative, online=True,
+                                title="Spreading what works", open_to_network=True,
+                                starts_at=timezone.now() + timedelta(days=10))
+    own = ConveningFactory(collaborative=world.collaborative, title="Teams only",
+                           starts_at=timezone.now() + timedelta(days=10))
+    return open_one, own
+
+
+@pytest.fixture
+def tier1(world):
+    """A Tier 1 member: on the team of a current membership that no collaborative enrolls."""
+    lead = UserFactory(email="tier1@district-d.example.org")
+    TeamFactory(lead=lead, name="Fairfax County Public Schools")
+    return lead
+
+
+def test_a_network_member_sees_an_open_convening_and_nothing_else_of_the_collaborative(
+        client, world, convenings, tier1):
+    open_one, own = convenings
+    client.force_login(tier1)
+    response = client.get(url("convening", S, open_one.pk))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "open to the whole network" in html and "You are invited as a member" in html
+    assert "https://meet.example.org/ncsup-convening" in html  # invited: the link is theirs
+    assert "Will you come?" in html
+    assert "Shared learning" not in html  # no collaborative tabs for a guest
+    assert client.get(url("convening_ics", S, open_one.pk)).status_code == 200
+    for path in (url("convening", S, own.pk), url("convening_ics", S, own.pk), url("home", S),
+                 url("cycles", S)):
+        assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.parametrize("who", ["ended membership", "no membership", "removed member"])
+def test_outside_the_network_an_open_convening_is_still_a_404(client, world, convenings, tier1,
+                                                              who):
+    open_one, _ = convenings
+    if who == "ended membership":
+        Membership.objects.filter(team__members__user=tier1).update(
+            status=Membership.Status.ENDED)
+        person = tier1
+    elif who == "no membership":
+        person = UserFactory()
+    else:
+        person = world.removed_a  # removed from team A, on no other team
+    client.force_login(person)
+    assert client.get(url("convening", S, open_one.pk)).status_code == 404
+    with pytest.raises(ValidationError, match="Only the people invited"):
+        services.rsvp_set(convening=open_one, user=person, response=RSVP.Response.YES)
+
+
+def test_a_network_member_answers_an_open_convening_but_not_a_teams_only_one(
+        client, world, convenings, tier1):
+    open_one, own = convenings
+    client.force_login(tier1)
+    response = client.post(url("convening", S, open_one.pk), {"response": "yes"}, follow=True)
+    assert "your answer is saved" in response.content.decode()
+    assert RSVP.objects.get(user=tier1).convening == open_one
+    with pytest.raises(ValidationError, match="Only the people invited"):
+        services.rsvp_set(convening=own, user=tier1, response=RSVP.Response.YES)
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
+def test_reminders_of_an_open_convening_go_to_the_whole_network_once(world, convenings, tier1):
+    open_one, own = convenings
+    ended = UserFactory(email="ended@district-e.example.org")
+    Membership.objects.filter(pk=TeamFactory(lead=ended).membership_id).update(
+        status=Membership.Status.ENDED)
+    tasks.convening_reminders_send()
+
+    def sent_for(convening):
+        return set(OutboundEmail.objects.filter(key__contains=f":{convening.pk}:")
+                   .values_list("to", flat=True))
+
+    network = ENROLLED | {"outsider@district-c.example.org", "tier1@district-d.example.org"}
+    assert sent_for(open_one) == network  # not the ended membership, not the removed member
+    assert sent_for(own) == ENROLLED
+    assert tasks.convening_reminders_send() == 0
+
+
+def test_the_convenings_page_and_the_feed_list_what_each_person_is_invited_to(
+        client, world, convenings, tier1):
+    token = services.calendar_token_for(user=tier1).token
+    feed = client.get(url("calendar_feed", token)).content.decode()
+    assert "Spreading what works" in feed and "Teams only" not in feed
+    client.force_login(tier1)
+    html = client.get(url("calendar")).content.decode()
+    assert "Spreading what works" in html and "Teams only" not in html
+    client.force_login(world.member_a)
+    html = client.get(url("calendar")).content.decode()
+    assert "Spreading what works" in html and "Teams only" in html
+    client.force_login(UserFactory())
+    assert "No convening ahead for you yet" in client.get(url("calendar")).content.decode()
+
+
+@pytest.mark.parametrize("n", [3, 40])
+def test_the_convenings_page_makes_the_same_queries_whatever_the_number(
+        client, world, tier1, n, django_assert_max_num_queries):
+    for i in range(n):
+        ConveningFactory(collaborative=world.collaborative, open_to_network=True,
+                         starts_at=timezone.now() + timedelta(days=5 + i))
+    client.force_login(tier1)
+    with django_assert_max_num_queries(9):
+        response = client.get(url("calendar"))
+    assert response.content.decode().count('class="card"') == min(n, 20)  # one page of 20
