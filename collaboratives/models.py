@@ -290,6 +290,17 @@ class Convening(TimeStampedModel):
         return reverse("collaboratives:convening", args=[self.collaborative.slug, self.pk])
 
     @property
+    def when(self) -> str:
+        """"Tuesday 30 March 2027, 9:00 a.m. to 3:00 p.m. CDT", naming the last day too when
+        the convening runs over several days. In the portal's time zone, as the emails and
+        pages write it."""
+        from django.utils.dateformat import format as date_format
+
+        starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
+        end = "g:i a T" if starts.date() == ends.date() else "l j F Y, g:i a T"
+        return f"{date_format(starts, 'l j F Y, g:i a')} to {date_format(ends, end)}"
+
+    @property
     def is_online(self) -> bool:
         return self.format == self.Format.ONLINE
 

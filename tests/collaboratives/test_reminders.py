@@ -62,6 +62,17 @@ def test_the_two_day_reminder_follows_and_a_late_convening_gets_only_the_nearest
 
 
 @pytest.mark.usefixtures("immediate_on_commit")
+def test_a_two_day_convening_names_both_days(world):
+    starts = timezone.localtime(in_days(10)).replace(hour=9, minute=0, second=0)
+    ConveningFactory(collaborative=world.collaborative, starts_at=starts,
+                     ends_at=starts + timedelta(days=1, hours=7))
+    tasks.convening_reminders_send()
+    last_day = starts + timedelta(days=1)
+    assert (f"When: {starts:%A %-d %B %Y}, 9:00 a.m. to {last_day:%A %-d %B %Y}, 4:00 p.m."
+            in mail.outbox[0].body)
+
+
+@pytest.mark.usefixtures("immediate_on_commit")
 def test_no_reminder_before_its_day(world):
     ConveningFactory(collaborative=world.collaborative, starts_at=in_days(15))
     assert tasks.convening_reminders_send() == 0
