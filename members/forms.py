@@ -130,12 +130,17 @@ class RejectionForm(forms.Form):
                                                          "record."})
 
 
+# Roles a lead gives (the lead role is handed over, not chosen), labelled as a list shows them:
+# "Team member", where sentences say "a team member".
+GIVEN_ROLES = [(value, label[:1].upper() + label[1:]) for value, label in Role.choices
+               if value != Role.LEAD]
+
+
 class InviteForm(forms.Form):
     name = forms.CharField(max_length=120)
     email = forms.EmailField()
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.LEAD],
-                             initial=Role.MEMBER)
+    role = forms.ChoiceField(choices=GIVEN_ROLES, initial=Role.MEMBER)
 
 
 class RoleForm(forms.Form):
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.LEAD])
+    role = forms.ChoiceField(choices=GIVEN_ROLES)
