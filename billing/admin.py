@@ -13,6 +13,7 @@ from billing.forms import (
     InvoiceIssueForm,
     PaymentAddForm,
     PaymentForm,
+    RefundForm,
     UncollectibleForm,
     VoidForm,
 )
@@ -22,6 +23,7 @@ from billing.models import (
     InvoiceLine,
     InvoiceNumberCounter,
     Payment,
+    Refund,
     ReminderLog,
     StripeEvent,
 )
@@ -86,6 +88,28 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class RefundInline(admin.TabularInline):
+    model = Refund
+    fields = readonly_fields = ["refunded_on", "amount", "method", "reference", "reason",
+                                "recorded_by", "recorded_at"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "refunds (record one with the “Refund money received” action)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+def _refund(*, obj, data, actor):
+    services.refund_record(invoice=obj, actor=actor, amount=data["amount"],
+                           refunded_on=data["refunded_on"], method=data["method"],
+                           reference=data["reference"], reason=data["reason"],
+                           request_key=data["request_key"])
+
+
 def _void(*, obj, data, actor):
     services.invoice_void(invoice=obj, actor=actor, reason=data["reason"])
 
@@ -107,6 +131,11 @@ record_payment = form_action(
     form_class=PaymentForm, perform=_pay, verb="record a payment",
     description="Record a payment", single=True,
     intro="A check, transfer or PO payment received. Partial payments leave a balance.")
+refund_payment = form_action(
+    form_class=RefundForm, perform=_refund, verb="refund money received",
+    description="Refund money received", single=True,
+    intro="Money paid back by check or transfer (money paid online is refunded in Stripe). "
+          "A paid invoice owes the refunded amount again; void it if nothing is owed.")
 mark_uncollectible = form_action(
     form_class=UncollectibleForm, perform=_uncollectible, verb="write off",
     description="Mark uncollectible (with reason)")
@@ -123,8 +152,8 @@ class InvoiceAdmin(admin.ModelAdmin):
     list_select_related = ["membership"]
     autocomplete_fields = ["membership"]
     date_hierarchy = "issue_date"
-    actions = [record_payment, void_selected, mark_uncollectible]
-    inlines = [InvoiceLineInline, PaymentInline]
+    actions = [record_payment, refund_payment, void_selected, mark_uncollectible]
+    inlines = [InvoiceLineInline, PaymentInline, RefundInline]
     fieldsets = [
         ("Invoice", {"fields": ["number", "status", "kind", "commitment_year", "membership",
                                 "fiscal_year", "issue_date", "due_date", "net_days"]}),
@@ -261,9 +290,26 @@ def _aging_rows(today):
 
 
 def _revenue_rows():
-    yield ["Fiscal year", "Invoiced", "Collected", "Uncollectible", "Void"]
+    yield ["Fiscal year", "Invoiced", "Collected (net)", "Refunded", "Uncollectible", "Void"]
     for row in selectors.revenue_by_fiscal_year():
-        yield [f"FY{row.fiscal_year}", row.invoiced, row.collected, row.uncollectible, row.void]
+        yield [f"FY{row.fiscal_year}", row.invoiced, row.collected, row.refunded,
+               row.uncollectible, row.void]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds are recorded from the invoice (the "Refund money received" action)."""
+
+    list_display = ["refunded_on", "invoice", "amount_usd", "method", "reference", "reason",
+                    "recorded_by"]
+    list_filter = ["method", "refunded_on"]
+    search_fields = ["invoice__number", "reference", "reason", "invoice__bill_to_institutions"]
+    list_select_related = ["invoice", "recorded_by"]
+    date_hierarchy = "refunded_on"
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_usd(self, obj):
+        return format_usd(obj.amount)
 
 
 @admin.register(Payment)

@@ -1,3 +1,4 @@
+import secrets
 from decimal import Decimal
 
 from django import forms
@@ -16,17 +17,46 @@ class UncollectibleForm(VoidForm):
     pass
 
 
+def _amount(label: str) -> forms.DecimalField:
+    return forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
+                              label=label)
+
+
+def _day(label: str) -> forms.DateField:
+    return forms.DateField(label=label, initial=timezone.localdate,
+                           widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _offline_method(label: str = "Method") -> forms.ChoiceField:
+    return forms.ChoiceField(
+        choices=[(m, name) for m, name in Payment.Method.choices if m in Payment.OFFLINE],
+        initial=Payment.Method.CHECK, label=label)
+
+
 class PaymentForm(forms.Form):
-    amount = forms.DecimalField(max_digits=10, decimal_places=2, min_value=Decimal("0.01"),
-                                label="Amount (USD)")
-    received_on = forms.DateField(label="Received on", initial=timezone.localdate,
-                                  widget=forms.DateInput(attrs={"type": "date"}))
-    method = forms.ChoiceField(
-        choices=[(m, label) for m, label in Payment.Method.choices if m in Payment.OFFLINE],
-        initial=Payment.Method.CHECK,
-    )
+    amount = _amount("Amount (USD)")
+    received_on = _day("Received on")
+    method = _offline_method()
     reference = forms.CharField(max_length=120, required=False,
                                 help_text="Check number, transfer reference or PO number.")
+
+
+def _one_time_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class RefundForm(forms.Form):
+    amount = _amount("Amount refunded (USD)")
+    refunded_on = _day("Paid back on")
+    method = _offline_method("Paid back by")
+    reference = forms.CharField(max_length=120, required=False,
+                                help_text="Check number or transfer reference.")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+                             help_text="e.g. “Check recorded twice” or “Left early: year 2 "
+                                       "refunded”. Kept in the invoice's history.")
+    # Made when the form is shown, posted back with it: the same key twice is one refund.
+    request_key = forms.CharField(widget=forms.HiddenInput, initial=_one_time_key,
+                                  max_length=64)
 
 
 class PaymentAddForm(PaymentForm):

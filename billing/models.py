@@ -97,21 +97,20 @@ class InvoiceNumberCounter(models.Model):
 
 class InvoiceQuerySet(models.QuerySet):
     def with_balance(self):
-        """Annotate ``paid_total`` and ``balance_due`` from the payments, in one query.
+        """Annotate ``paid_total`` (payments less refunds) and ``balance_due``, in one query.
 
         A subquery rather than a join, so that search joins and pagination never multiply sums.
         """
-        paid = (
-            Payment.objects.filter(invoice=OuterRef("pk"))
-            .order_by()
-            .values("invoice")
-            .annotate(s=Sum("amount"))
-            .values("s")
-        )
+        def total_of(model):
+            return Coalesce(Subquery(
+                model.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
+                .annotate(s=Sum("amount")).values("s"), output_field=output),
+                Value(ZERO), output_field=output)
+
         output = DecimalField(**MONEY)
         return self.annotate(
-            paid_total=Coalesce(Subquery(paid, output_field=output), Value(ZERO),
-                                output_field=output),
+            paid_total=ExpressionWrapper(total_of(Payment) - total_of(Refund),
+                                         output_field=output),
         ).annotate(
             balance_due=ExpressionWrapper(F("total") - F("paid_total"), output_field=output),
         )
@@ -141,6 +140,7 @@ class Invoice(TimeStampedModel):
     TRANSITIONS = {
         Status.DRAFT: {Status.OPEN, Status.VOID},
         Status.OPEN: {Status.PAID, Status.VOID, Status.UNCOLLECTIBLE},
+        Status.PAID: {Status.OPEN},  # a refund: the balance is due again (or the invoice voided)
         Status.UNCOLLECTIBLE: {Status.PAID, Status.VOID},
     }
     PAYABLE = (Status.OPEN, Status.UNCOLLECTIBLE)
@@ -236,9 +236,11 @@ class Invoice(TimeStampedModel):
 
     @property
     def amount_paid(self) -> Decimal:
+        """Money received less money refunded."""
         if hasattr(self, "paid_total"):
             return money(self.paid_total or 0)
-        return money(self.payments.aggregate(s=Sum("amount"))["s"] or 0)
+        received = self.payments.aggregate(s=Sum("amount"))["s"] or 0
+        return money(received - (self.refunds.aggregate(s=Sum("amount"))["s"] or 0))
 
     @property
     def balance(self) -> Decimal:
@@ -303,7 +305,7 @@ class InvoiceLine(models.Model):
 
 
 class Payment(models.Model):
-    """Money received against one invoice. Never edited or deleted; a mistake is a refund."""
+    """Money received against one invoice. Never edited or deleted; a mistake is a ``Refund``."""
 
     class Method(models.TextChoices):
         STRIPE = "stripe", "online (Stripe)"
@@ -345,6 +347,36 @@ class Payment(models.Model):
 
     def __str__(self):
         return f"{self.get_method_display()} {self.amount} on {self.received_on}"
+
+
+class Refund(models.Model):
+    """Money paid back on an invoice, by check or transfer. Never edited or deleted.
+
+    The invoice's balance is its total less payments plus refunds. Money paid online is refunded
+    in Stripe, not here (see ``billing.services.refund_record``).
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(**MONEY)
+    refunded_on = models.DateField()
+    method = models.CharField(max_length=6, choices=Payment.Method)
+    reference = models.CharField(max_length=120, blank=True,
+                                 help_text="Check number or transfer reference.")
+    reason = models.TextField()
+    # The refund form's one-time key: a double-click or a resubmitted form records one refund.
+    request_key = models.CharField(max_length=64, unique=True, editable=False)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-refunded_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+
+    def __str__(self):
+        return f"Refund {self.amount} by {self.get_method_display()} on {self.refunded_on}"
 
 
 class StripeEvent(models.Model):

@@ -8,7 +8,7 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
-from billing.models import ZERO, Invoice, Payment
+from billing.models import ZERO, Invoice, Payment, Refund
 from core.money import money
 from members.models import User
 from members.selectors import memberships_billed_to
@@ -83,7 +83,8 @@ def aging_summary(*, today: date | None = None) -> list[AgeRow]:
 class RevenueRow:
     fiscal_year: int
     invoiced: Decimal = ZERO
-    collected: Decimal = ZERO
+    collected: Decimal = ZERO  # payments less refunds, by the fiscal year each was made in
+    refunded: Decimal = ZERO
     uncollectible: Decimal = ZERO
     void: Decimal = ZERO
 
@@ -114,5 +115,10 @@ def revenue_by_fiscal_year() -> list[RevenueRow]:
     for row in (Payment.objects.annotate(fy=_fiscal_year_of_field("received_on")).order_by()
                 .values("fy").annotate(amount=Coalesce(Sum("amount"), zero))):
         rows.setdefault(row["fy"], RevenueRow(row["fy"])).collected += money(row["amount"])
+    for row in (Refund.objects.annotate(fy=_fiscal_year_of_field("refunded_on")).order_by()
+                .values("fy").annotate(amount=Coalesce(Sum("amount"), zero))):
+        target = rows.setdefault(row["fy"], RevenueRow(row["fy"]))
+        target.collected -= money(row["amount"])
+        target.refunded += money(row["amount"])
     return sorted(rows.values(), key=lambda r: r.fiscal_year, reverse=True)
 

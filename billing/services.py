@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import (
@@ -25,6 +26,7 @@ from billing.models import (
     InvoiceLine,
     InvoiceNumberCounter,
     Payment,
+    Refund,
     ReminderLog,
     StripeEvent,
     fiscal_year_of,
@@ -268,9 +270,9 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
     if not reason.strip():
         raise ValidationError({"reason": ["Say why the invoice is void, for the record."]})
     locked = _lock_invoice(invoice)
-    if locked.status in Invoice.PAYABLE and locked.payments.exists():
-        raise ValidationError(f"{locked} has payments recorded against it; it cannot be voided.",
-                              code="has_payments")
+    if locked.status in Invoice.PAYABLE and locked.amount_paid > ZERO:
+        raise ValidationError(f"{locked} has {format_usd(locked.amount_paid)} paid against it: "
+                              "refund it first, then void the invoice.", code="has_payments")
     locked, changed = transition(locked, Invoice.Status.VOID, actor=actor, reason=reason)
     if changed:
         locked.void_reason = reason.strip()
@@ -365,6 +367,63 @@ def payment_record(
                  "balance": money(balance - amount)},
     )
     return payment
+
+
+@transaction.atomic
+def refund_record(
+    *,
+    invoice: Invoice,
+    amount: Decimal,
+    method: str,
+    reason: str,
+    request_key: str,
+    refunded_on: date | None = None,
+    reference: str = "",
+    actor: User | None = None,
+) -> Refund:
+    """Record money paid back by check or transfer. A paid invoice owes the refunded amount again
+    (it reopens; staff void it when nothing is owed any more). Money paid online is refunded in
+    Stripe. The same ``request_key`` again (a double-click) returns the refund already made."""
+    amount = money(amount)
+    refunded_on = refunded_on or timezone.localdate()
+    errors: dict[str, list[str]] = {}
+    if method not in Payment.OFFLINE:
+        errors["method"] = ["Choose how the money was paid back."]
+    if amount <= ZERO:
+        errors["amount"] = ["A refund is more than $0.00."]
+    if refunded_on > timezone.localdate():
+        errors["refunded_on"] = ["A refund cannot be dated in the future."]
+    if not reason.strip():
+        errors["reason"] = ["Say why the money goes back, for the record."]
+    if errors:
+        raise ValidationError(errors)
+    locked = _lock_invoice(invoice)
+    existing = Refund.objects.filter(request_key=request_key).first()
+    if existing is not None:
+        return existing
+    offline = locked.payments.filter(method__in=Payment.OFFLINE).aggregate(s=Sum("amount"))["s"]
+    refundable = money((offline or 0) - (locked.refunds.aggregate(s=Sum("amount"))["s"] or 0))
+    if refundable <= ZERO:
+        online = locked.payments.filter(method=Payment.Method.STRIPE).exists()
+        raise ValidationError({"amount": [
+            f"{locked} was paid online: refund it in Stripe's dashboard." if online else
+            f"Nothing received on {locked} by check or transfer is left to refund."]})
+    if amount > refundable:
+        raise ValidationError({"amount": [
+            f"{format_usd(amount)} is more than the {format_usd(refundable)} received on "
+            f"{locked} by check or transfer and not yet refunded."]})
+    refund = Refund.objects.create(
+        invoice=locked, amount=amount, refunded_on=refunded_on, method=method,
+        reference=reference.strip(), reason=reason.strip(), request_key=request_key,
+        recorded_by=actor if actor is not None and actor.is_authenticated else None)
+    label = dict(Payment.Method.choices)[method]
+    reference_note = f" ({refund.reference})" if refund.reference else ""
+    audit(locked, action="refund", actor=actor,
+          reason=f"{format_usd(amount)} by {label}{reference_note}: {refund.reason}")
+    if locked.status == Invoice.Status.PAID:
+        transition(locked, Invoice.Status.OPEN, actor=actor,
+                   reason=f"Refund of {format_usd(amount)}: {format_usd(locked.balance)} due")
+    return refund
 
 
 @dataclass(frozen=True)
