@@ -1,15 +1,17 @@
-"""Numbering and the year-2 job under real concurrency: threads against PostgreSQL."""
+"""Numbering, the year-2 job and refunds under real concurrency: threads against PostgreSQL."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from billing import services
-from billing.models import Invoice, InvoiceNumberCounter
+from billing.models import Invoice, InvoiceNumberCounter, Refund
 from billing.tasks import commitment_invoices_issue_due
 from tests.billing.conftest import FY2027_DAY, run_in_threads
-from tests.factories import FeeScheduleFactory, MembershipFactory
+from tests.factories import FeeScheduleFactory, InvoiceFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,3 +83,20 @@ def test_year_two_job_run_twice_and_on_four_workers_at_once_makes_one_invoice_ea
     assert list(not_yet.invoices.values_list("commitment_year", flat=True)) == [1]
     numbers = sorted(Invoice.objects.values_list("sequence", flat=True))
     assert numbers == list(range(1, 62)), "numbers must stay gapless across workers"
+
+
+def test_concurrent_refunds_never_pay_back_more_than_came_in(postgres, no_delivery):
+    """Six staff refund $1,000 of a $2,500 check at once: two fit, four are refused."""
+    invoice = InvoiceFactory(total=Decimal("2500.00"))
+    services.payment_record(invoice=invoice, amount=Decimal("2500.00"), method="check")
+
+    def refund(index):
+        return services.refund_record(invoice=invoice, amount=Decimal("1000.00"),
+                                      method="check", reason="test", request_key=f"k{index}")
+
+    results, errors = run_in_threads(6, refund)
+    assert len([r for r in results if r]) == 2
+    assert len(errors) == 4 and all(isinstance(e, ValidationError) for e in errors)
+    assert sum(r.amount for r in Refund.objects.all()) == Decimal("2000.00")
+    invoice.refresh_from_db()
+    assert (invoice.status, invoice.balance) == ("open", Decimal("2000.00"))
