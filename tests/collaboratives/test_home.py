@@ -55,6 +55,16 @@ def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff,
     assert staff_at_3 == staff_at_60
 
 
+def test_the_next_convening_card_names_both_days_of_a_two_day_convening(client, world):
+    closing = world.period.closing_convening
+    closing.ends_at = closing.starts_at + timedelta(days=1)
+    closing.save()
+    client.force_login(world.member_a)
+    page = client.get(url("home", world.collaborative.slug)).content.decode()
+    last_day = timezone.localtime(closing.ends_at)
+    assert f"to {last_day:%A %-d %B %Y}" in page
+
+
 def test_the_home_shows_the_current_phase_next_convening_and_who_is_behind(client, world):
     start = world.collaborative.start
     PhaseFactory(collaborative=world.collaborative, kind=Phase.Kind.LEARNING, start=start,
