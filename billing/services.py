@@ -420,9 +420,13 @@ def refund_record(
     reference_note = f" ({refund.reference})" if refund.reference else ""
     audit(locked, action="refund", actor=actor,
           reason=f"{format_usd(amount)} by {label}{reference_note}: {refund.reason}")
+    balance = locked.balance
     if locked.status == Invoice.Status.PAID:
         transition(locked, Invoice.Status.OPEN, actor=actor,
-                   reason=f"Refund of {format_usd(amount)}: {format_usd(locked.balance)} due")
+                   reason=f"Refund of {format_usd(amount)}: {format_usd(balance)} due")
+    email_queue(key=f"refund-sent:{refund.pk}", to=locked.bill_to_email, template="refund_sent",
+                context={"invoice": locked, "refund": refund, "method": label,
+                         "balance": balance})
     return refund
 
 

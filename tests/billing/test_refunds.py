@@ -5,6 +5,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -49,6 +50,11 @@ def test_a_refund_reopens_a_paid_invoice_for_what_went_back(staff):
     assert history(invoice).filter(to_status="open").exists()
     membership.refresh_from_db()
     assert membership.status == Membership.Status.ACTIVE  # leaving is a staff decision
+    sent = [m for m in mail.outbox if m.subject == f"Refund for invoice {invoice.number}"]
+    assert len(sent) == 1 and sent[0].to == [invoice.bill_to_email]
+    assert "paid back $500.00 (check, Check 2002)" in sent[0].body
+    assert "Why: Check recorded twice" in sent[0].body
+    assert "$500.00 of $2,500.00 is open on the invoice." in sent[0].body
 
 
 def test_refunded_in_full_the_invoice_can_be_voided(staff):
@@ -102,6 +108,7 @@ def test_the_same_form_twice_makes_one_refund():
     first = refund(invoice, "100.00", key="double-click")
     again = refund(invoice, "100.00", key="double-click")
     assert first.pk == again.pk and Refund.objects.count() == 1
+    assert len([m for m in mail.outbox if m.subject.startswith("Refund for")]) == 1
     invoice.refresh_from_db()
     assert invoice.balance == Decimal("100.00")
 
