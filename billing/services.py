@@ -345,10 +345,9 @@ def payment_record(
         stripe_payment_id=stripe_payment_id,
         recorded_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    label = dict(Payment.Method.choices)[method]
-    reference_note = f" ({payment.reference})" if payment.reference else ""
+    label = Payment.Method(method).label
     audit(locked, action="payment", actor=actor,
-          reason=f"{format_usd(amount)} by {label}{reference_note}")
+          reason=_money_moved(amount, label, payment.reference))
     if amount == balance:
         locked, _ = transition(locked, Invoice.Status.PAID, actor=actor,
                                reason=f"Paid in full by {label}")
@@ -367,6 +366,11 @@ def payment_record(
                  "balance": money(balance - amount)},
     )
     return payment
+
+
+def _money_moved(amount: Decimal, method_label: str, reference: str) -> str:
+    """How the audit log writes money in or out: "$500.00 by check (Check 2002)"."""
+    return f"{format_usd(amount)} by {method_label}" + (f" ({reference})" if reference else "")
 
 
 @transaction.atomic
@@ -416,10 +420,9 @@ def refund_record(
         invoice=locked, amount=amount, refunded_on=refunded_on, method=method,
         reference=reference.strip(), reason=reason.strip(), request_key=request_key,
         recorded_by=actor if actor is not None and actor.is_authenticated else None)
-    label = dict(Payment.Method.choices)[method]
-    reference_note = f" ({refund.reference})" if refund.reference else ""
+    label = Payment.Method(method).label
     audit(locked, action="refund", actor=actor,
-          reason=f"{format_usd(amount)} by {label}{reference_note}: {refund.reason}")
+          reason=f"{_money_moved(amount, label, refund.reference)}: {refund.reason}")
     balance = locked.balance
     if locked.status == Invoice.Status.PAID:
         transition(locked, Invoice.Status.OPEN, actor=actor,
