@@ -51,6 +51,8 @@ class Viewer:
     is_staff: bool = False
     my_team_ids: frozenset[int] = field(default_factory=frozenset)  # enrolled teams they are on
     coached_team_ids: frozenset[int] = field(default_factory=frozenset)
+    # Outside the collaborative, invited to one of its convenings as a member of the network.
+    network_guest: bool = False
 
     @property
     def sees_collaborative(self) -> bool:
@@ -318,7 +320,7 @@ def invited_to(user: User, convening: Convening, viewer: Viewer | None = None) -
     """Whether the person is invited (may answer): a member of an enrolled team or its coach,
     or anyone in the network when the convening is open to it."""
     viewer = viewer or viewer_for(user, convening.collaborative)
-    return (viewer.is_member or viewer.is_coach
+    return (viewer.is_member or viewer.is_coach or viewer.network_guest
             or (convening.open_to_network and in_network(user)))
 
 

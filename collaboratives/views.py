@@ -167,7 +167,7 @@ def _convening(request, slug, pk):
     convening = selectors.network_convening(request.user, slug, pk)
     if convening is None:
         raise Http404("No such convening.")
-    return convening.collaborative, selectors.Viewer(), convening
+    return convening.collaborative, selectors.Viewer(network_guest=True), convening
 
 
 @login_required
@@ -195,7 +195,7 @@ def convening_detail(request, slug, pk):
                 and not convening.is_cancelled and convening.ends_at > timezone.now())
     return render(request, "collaboratives/convening_detail.html", _context(
         collaborative, viewer, convening=convening, form=form, my_rsvp=my_rsvp,
-        may_rsvp=may_rsvp, attendees=attendees, guest=not viewer.sees_collaborative,
+        may_rsvp=may_rsvp, attendees=attendees, guest=viewer.network_guest,
         counts=[(label, counts.get(value, 0)) for value, label in RSVP_COUNT_LABELS],
     ))
 

@@ -5,6 +5,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from collaboratives import services, tasks
@@ -128,3 +130,14 @@ def test_the_convenings_page_makes_the_same_queries_whatever_the_number(
     with django_assert_max_num_queries(9):
         response = client.get(url("calendar"))
     assert response.content.decode().count('class="card"') == min(n, 20)  # one page of 20
+
+
+def test_a_guests_convening_page_asks_who_is_in_the_network_once(
+        client, world, convenings, tier1):
+    open_one, _ = convenings
+    client.force_login(tier1)
+    client.get(url("convening", S, open_one.pk))  # warm the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url("convening", S, open_one.pk)).status_code == 200
+    groups = [q for q in queries.captured_queries if "auth_group" in q["sql"]]
+    assert len(groups) == 1  # is_coach: asked by network_convening, not again for the RSVP
