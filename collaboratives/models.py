@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from core.models import TimeStampedModel
 
@@ -294,8 +295,6 @@ class Convening(TimeStampedModel):
         """"Tuesday 30 March 2027, 9:00 a.m. to 3:00 p.m. CDT", naming the last day too when
         the convening runs over several days. In the portal's time zone, as the emails and
         pages write it."""
-        from django.utils.dateformat import format as date_format
-
         starts, ends = timezone.localtime(self.starts_at), timezone.localtime(self.ends_at)
         end = "g:i a T" if starts.date() == ends.date() else "l j F Y, g:i a T"
         return f"{date_format(starts, 'l j F Y, g:i a')} to {date_format(ends, end)}"
@@ -629,7 +628,8 @@ class CoachingCall(TimeStampedModel):
 
 
 class ReminderLog(models.Model):
-    """A reminder (or cancellation notice, or action-period nudge) claimed for one person.
+    """A reminder (or cancellation or move notice, or action-period nudge) claimed for one
+    person.
 
     The unique constraint is the claim: whoever inserts the row queues the email, in the same
     transaction, so however many jobs run at once each reminder goes once per person. The kind of
