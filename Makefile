@@ -39,7 +39,9 @@ run migrate seed worker beat: export DEBUG ?= true
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The SPC package's tests first, on their own and without Django (spc/pytest.ini), then the suite.
 test: $(STAMP)
+	$(BIN)/python -m pytest spc
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The benchmark, a separate command (README, "Benchmark"): seeds PostgreSQL, serves the portal
