@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import spc
+
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = {"ncsup", "core", "members", "billing", "collaboratives", "devdata", "bench"}
 
@@ -23,8 +25,6 @@ def test_importing_spc_loads_no_django_and_no_portal_module():
 
 
 def test_the_public_api_is_importable_from_the_package():
-    import spc
-
     svg = spc.render_svg(title="Visits <&>", points=[])
     assert "Visits &lt;&amp;&gt;" in svg
     assert spc.format_value(18.5, "%") == "18.5%"
