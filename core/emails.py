@@ -5,9 +5,11 @@ Templates live in ``templates/emails/<name>/`` as ``subject.txt``, ``body.txt`` 
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
@@ -17,6 +19,16 @@ from django.utils import timezone
 from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+# How a queued email gets sent once its transaction commits. The send task lives in core.tasks,
+# which imports this module to deliver; it registers itself here on import (the core app's
+# ready() imports it), so this module never imports core.tasks back.
+_send_after_commit: list[Callable[[int], object]] = []
+
+
+def email_sender_register(send_after_commit: Callable[[int], object]) -> None:
+    """Set how a queued email is sent: ``core.tasks`` passes ``email_send_after_commit``."""
+    _send_after_commit[:] = [send_after_commit]
 
 
 def claim_timeout() -> timedelta:
@@ -70,8 +82,8 @@ def email_queue_rendered(
     attachment_name: str = "",
 ) -> OutboundEmail:
     """Queue an email already rendered (allauth renders its own). Idempotent by ``key``."""
-    from core.tasks import email_send
-
+    if not _send_after_commit:
+        raise ImproperlyConfigured("No email sender is registered: is the core app installed?")
     try:
         with transaction.atomic():
             outbound, created = OutboundEmail.objects.get_or_create(key=key, defaults=dict(
@@ -81,7 +93,7 @@ def email_queue_rendered(
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
     if created:
-        email_send.delay_on_commit(outbound.pk)
+        _send_after_commit[0](outbound.pk)
     return outbound
 
 

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
 MIDDLEWARE = [
