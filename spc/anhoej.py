@@ -464,8 +464,8 @@ def analyse(
                         Rule.CROSSINGS,
                         k,
                         stats.useful_indices,
-                        f"Unusually few crossings: the line crosses {median_text} "
-                        f"{stats.crossings} time{'s' if stats.crossings != 1 else ''} "
+                        f"Unusually few crossings: only {stats.crossings} "
+                        f"crossing{'s' if stats.crossings != 1 else ''} of {median_text} "
                         f"({_span(stats.useful_indices)}); with {stats.useful_observations} "
                         f"useful observations fewer than {stats.crossings_limit} crossings is "
                         "unlikely by chance.",

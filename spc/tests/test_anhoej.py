@@ -214,7 +214,7 @@ def test_too_few_crossings_fires_and_its_near_miss_does_not():
     assert (phase.crossings, phase.crossings_limit) == (5, 6)
     signal = result.signals_by_rule(Rule.CROSSINGS)[0]
     assert signal.indices == tuple(range(20))
-    assert "crosses the median of 5 5 times" in signal.description
+    assert "only 5 crossings of the median of 5 (points 1 to 20)" in signal.description
     assert "fewer than 6 crossings is unlikely by chance" in signal.description
     assert result.signals_by_rule(Rule.LONGEST_RUN) == ()
 
