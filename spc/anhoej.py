@@ -58,6 +58,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = [
     "MIN_USEFUL_OBSERVATIONS",
@@ -205,13 +206,20 @@ def crossings_limit(n: int) -> int:
     """
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:
         raise ValueError("n must be a whole number of at least 1")
+    return _crossings_limit(n)
+
+
+@lru_cache(maxsize=1024)
+def _crossings_limit(n: int) -> int:
     trials = n - 1
     total = 1 << trials
     cumulative = 0
+    term = 1  # C(trials, k), updated in place so long series stay fast
     for k in range(trials + 1):
-        cumulative += math.comb(trials, k)
+        cumulative += term
         if 20 * cumulative >= total:
             return k
+        term = term * (trials - k) // (k + 1)
     return trials  # unreachable: the full sum is the total
 
 

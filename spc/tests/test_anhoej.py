@@ -89,7 +89,15 @@ def test_n_24_spot_values_from_the_vignette():
     assert crossings_limit(24) == 8
 
 
+def test_long_series_limits_stay_exact():
+    """Beyond the published table: 1,000 and 5,001 useful observations, checked the slow way."""
+    for n in (1000, 5001):
+        assert crossings_limit(n) == _formula_crossings_limit(n)
+        assert longest_run_limit(n) == _formula_run_limit(n)
+
+
 def test_limits_refuse_nonsense_n():
+    assert crossings_limit(1) == 0  # cached for 1 must not let True through below
     for bad in (0, -3, 2.5, True):
         with pytest.raises(ValueError):
             longest_run_limit(bad)
