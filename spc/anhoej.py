@@ -238,7 +238,7 @@ def _clean(values: Sequence[object]) -> tuple[list[Fraction | None], list[Exclus
         if v is None:
             reason = "no value"
         elif isinstance(v, bool) or not isinstance(v, int | float | Decimal | Fraction):
-            reason = f"not a number ({v!r})"
+            reason = f"not a number ({_short(v)})"
         elif not (v.is_finite() if isinstance(v, Decimal) else math.isfinite(v)):
             reason = "not a finite number"
         if reason:
@@ -254,6 +254,12 @@ def _present(value: Fraction, floats: bool) -> Decimal | float:
     if floats:
         return float(value)
     return Decimal(value.numerator) / Decimal(value.denominator)
+
+
+def _short(v: object) -> str:
+    """repr() of a bad value, cut short so a stray blob never floods a message."""
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _fmt(value: Decimal | float) -> str:

@@ -89,7 +89,10 @@ D2 = 1.128
 OVERDISPERSION_SIGMA_Z = 1.3
 """Recommend Laney's chart when sigma z is above this (the points vary 30% more than the p or u
 chart assumes). Chosen in line with Minitab's P and U Chart Diagnostic, whose documented examples
-put the upper limit for the ratio of observed to expected variation at 129% to 148%."""
+put the upper limit for the ratio of observed to expected variation at 129% to 148%
+(https://support.minitab.com/en-us/minitab/help-and-how-to/quality-and-process-improvement/
+control-charts/supporting-topics/understanding-attributes-control-charts/
+overdispersion-and-underdispersion). Laney (2002): sigma z = 1 means no adjustment is needed."""
 UNDERDISPERSION_SIGMA_Z = 0.7
 """Recommend Laney's chart when sigma z is below this (the p or u limits are too wide)."""
 
@@ -202,7 +205,7 @@ def _number(v: object) -> tuple[Fraction | None, str | None]:
     if v is None:
         return None, "missing"
     if isinstance(v, bool) or not isinstance(v, int | float | Decimal | Fraction):
-        return None, f"not a number ({v!r})"
+        return None, f"not a number ({_short(v)})"
     if not (v.is_finite() if isinstance(v, Decimal) else math.isfinite(v)):
         return None, "not a finite number"
     return Fraction(v), None  # type: ignore[arg-type]
@@ -258,6 +261,12 @@ def _clean_ratios(
             assert n is not None and d is not None
             out.append((n, d))
     return out, excluded
+
+
+def _short(v: object) -> str:
+    """repr() of a bad value, cut short so a stray blob never floods a message."""
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _fmt(x: float) -> str:

@@ -447,6 +447,8 @@ def test_non_numbers_and_non_finite_values_never_raise():
     assert chart.excluded[1].reason == "Point 9 left out: the value is not a finite number."
     assert chart.excluded[2].reason == "Point 13 left out: the value is missing."
     assert chart.enough_points
+    long_junk = xmr_chart(["y" * 500, *COSTS])
+    assert len(long_junk.excluded[0].reason) < 100
     p = p_chart(["x", *T74_NUM[1:]], [Decimal("100"), *T74_DEN[1:]])
     assert p.excluded[0].reason == "Point 1 left out: the numerator is not a number ('x')."
 
