@@ -17,7 +17,9 @@ class AccountAdapter(DefaultAccountAdapter):
         message = self.render_mail(template_prefix, email, ctx)
         html = next((body for body, mime in getattr(message, "alternatives", [])
                      if mime == "text/html"), "")
+        # Every account email is treated as secret: most carry a reset, confirmation or
+        # sign-in link or code, and none is anything staff need to read.
         email_queue_rendered(
             key=f"account:{template_prefix.rsplit('/', 1)[-1]}:{uuid.uuid4()}",
-            to=email, subject=message.subject, text=message.body, html=html,
+            to=email, subject=message.subject, text=message.body, html=html, secret=True,
         )

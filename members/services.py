@@ -326,6 +326,7 @@ def _send_invitation(invitation: Invitation):
         template="team_invitation",
         context={"invitation": invitation, "team": invitation.team,
                  "token": invitation_token(invitation)},
+        secret=True,  # the link lets whoever holds it take the seat
     )
 
 
