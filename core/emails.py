@@ -15,7 +15,8 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from core.models import OutboundEmail
@@ -32,11 +33,22 @@ class TemporaryEmailError(Exception):
     """The mail server said 'try later' (4xx) or could not be reached."""
 
 
+def text_render(template_name: str, context: dict, request=None) -> str:
+    """Render a plain-text template (a subject or a text body) with HTML escaping off, so
+    "Texas A&M" and "O'Brien" arrive as written. Every email's text goes through here."""
+    template = get_template(template_name).template
+    return template.render(make_context(context, request, autoescape=False))
+
+
+def subject_line(text: str) -> str:
+    """A header is one line: newlines and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
 def email_render(template: str, context: dict) -> tuple[str, str, str]:
     context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}/subject.txt", context)
-    subject = " ".join(subject.split())
-    text = render_to_string(f"emails/{template}/body.txt", context)
+    subject = subject_line(text_render(f"emails/{template}/subject.txt", context))
+    text = text_render(f"emails/{template}/body.txt", context)
     html = render_to_string(f"emails/{template}/body.html", context)
     return subject, text, html
 

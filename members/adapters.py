@@ -2,14 +2,38 @@
 
 import uuid
 
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from django.contrib.sites.shortcuts import get_current_site
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
 
-from core.emails import email_queue_rendered
+from core.emails import email_queue_rendered, subject_line, text_render
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """As allauth's, but the subject and the text body render without HTML escaping (like
+        the portal's own emails, through core.emails.text_render); the HTML body stays escaped."""
+        request = allauth_context.request
+        subject = subject_line(text_render(f"{template_prefix}_subject.txt", context, request))
+        subject = self.format_email_subject(subject)
+        text = text_render(f"{template_prefix}_message.txt", context, request).strip()
+        message = EmailMultiAlternatives(subject, text, self.get_from_email(),
+                                         [email] if isinstance(email, str) else email,
+                                         headers=headers)
+        try:
+            html = render_to_string(
+                f"{template_prefix}_message.{account_settings.TEMPLATE_EXTENSION}", context,
+                request).strip()
+        except TemplateDoesNotExist:
+            html = ""
+        if html:
+            message.attach_alternative(html, "text/html")
+        return message
+
     def send_mail(self, template_prefix, email, context):
         request = allauth_context.request
         ctx = {"request": request, "email": email, "current_site": get_current_site(request),
