@@ -297,7 +297,10 @@ RATE_LIMITS = {
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
 }
-# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR).
+# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
+# last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a
+# client sends is ignored. It drives allauth's sign-in limits too (members.adapters
+# .AccountAdapter.get_client_ip), so allauth's own ALLAUTH_TRUSTED_* settings stay unset.
 RATE_LIMIT_CLIENT_IP_HEADER = env("RATE_LIMIT_CLIENT_IP_HEADER", default="")
 
 LOGGING = {
