@@ -33,6 +33,11 @@ class TemporaryEmailError(Exception):
     """The mail server said 'try later' (4xx) or could not be reached."""
 
 
+def online_payments() -> bool:
+    """Does this deployment take payments online? The switch billing.stripe_gateway uses."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
 def text_render(template_name: str, context: dict, request=None) -> str:
     """Render a plain-text template (a subject or a text body) with HTML escaping off, so
     "Texas A&M" and "O'Brien" arrive as written. Every email's text goes through here."""
@@ -46,7 +51,7 @@ def subject_line(text: str) -> str:
 
 
 def email_render(template: str, context: dict) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
+    context = {"site_url": settings.SITE_URL, "online_payments": online_payments(), **context}
     subject = subject_line(text_render(f"emails/{template}/subject.txt", context))
     text = text_render(f"emails/{template}/body.txt", context)
     html = render_to_string(f"emails/{template}/body.html", context)
