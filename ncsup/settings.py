@@ -6,6 +6,7 @@ runs Celery tasks in-process and prints mail to the console.
 """
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -150,6 +151,16 @@ ACCOUNT_RATE_LIMITS = {
 
 # --- Mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///var/mail; read the path ourselves.
+    # filemail:///var/mail/ncsup is absolute; filemail:tmp/mail (or filemail://tmp/mail) is
+    # relative to the project directory, whatever the working directory.
+    _mail_url = urlsplit(env("EMAIL_URL"))
+    _mail_dir = unquote(_mail_url.netloc + _mail_url.path)
+    if not _mail_dir:
+        raise ImproperlyConfigured("EMAIL_URL=filemail: needs a directory, e.g. "
+                                   "filemail:///var/mail/ncsup (absolute) or filemail:tmp/mail.")
+    _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _mail_dir)  # an absolute path stays as it is
 _email_options = {
     option: _email.get(key)
     for key, option in {
