@@ -174,3 +174,33 @@ def test_ordinary_emails_keep_their_bodies_after_sending():
     emails.email_deliver(outbound_id=outbound.pk)
     outbound.refresh_from_db()
     assert (outbound.status, outbound.text_body) == ("sent", "Your invoice is attached.")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_secrets_already_in_the_outbox_are_marked_and_erased_once_sent():
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("core", "0002_initial")], [("core", "0003_outbox_secrets")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    Old = executor.loader.project_state(before).apps.get_model("core", "OutboundEmail")
+    link = "http://127.0.0.1:8000/accounts/password/reset/key/7-abc-0123456789/"
+    for key, status in [("account:password_reset_key:1", "sent"),
+                        ("invitation:5:1", "failed"), ("invitation:6:1", "queued"),
+                        ("invoice-issued:3:billing", "sent")]:
+        Old.objects.create(key=key, to="pat@example.org", subject="s", text_body=link,
+                           html_body=f'<a href="{link}">', status=status)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(after)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())  # any later migration, back as it was
+    rows = {row.key: row for row in OutboundEmail.objects.all()}
+    assert rows["account:password_reset_key:1"].secret
+    assert link not in rows["account:password_reset_key:1"].text_body
+    assert link not in rows["invitation:5:1"].text_body + rows["invitation:5:1"].html_body
+    # Still owed to its recipient: kept until sent, then erased like any new one.
+    assert rows["invitation:6:1"].secret and link in rows["invitation:6:1"].text_body
+    assert not rows["invoice-issued:3:billing"].secret
+    assert link in rows["invoice-issued:3:billing"].text_body
