@@ -37,9 +37,10 @@ from collaboratives.models import (
     TeamAim,
 )
 from core import once
-from members.models import Invitation, MembershipApplication
+from members.models import Invitation, Membership, MembershipApplication
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
+    ApplicationFactory,
     ConveningFactory,
     InvoiceFactory,
     MeasureFactory,
@@ -71,16 +72,19 @@ def site(world, tier1, fees, staff, immediate_on_commit):  # noqa: F811
     PDSACycleFactory(team=w.team_a, action_period=w.period, change_idea=w.idea, completed=True,
                      decision="adopt")
     w.convening = ConveningFactory(collaborative=w.collaborative)
-    w.invoice = InvoiceFactory(membership=w.team_a.membership, total=Decimal("2500.00"))
-    w.paid = InvoiceFactory(membership=w.team_b.membership, total=Decimal("2500.00"))
+    w.invoice = InvoiceFactory(membership=w.team_a.membership, total=Decimal("2500.00"),
+                               fiscal_year=2030)  # numbers apart from those issued here
+    w.paid = InvoiceFactory(membership=w.team_b.membership, total=Decimal("2500.00"),
+                            fiscal_year=2030)
     PaymentFactory(invoice=w.paid, amount=Decimal("2500.00"), method="check")
     w.unenrolled = Tier2TeamFactory()
+    w.application = ApplicationFactory(applicant=w.applicant, requested_tier=tier1)
     return w
 
 
-def _action(name, invoice_attr, **data):
+def _action(name, row_attr, **data):
     def build(w):
-        return {"action": name, "_selected_action": [getattr(w, invoice_attr).pk], "apply": "1",
+        return {"action": name, "_selected_action": [getattr(w, row_attr).pk], "apply": "1",
                 **data}
     return build
 
@@ -188,6 +192,10 @@ CREATES = {
         _action("refund_money_received_selected", "paid", amount="100.00", method="check",
                 refunded_on=TODAY(), reference="Check 7", reason="Billed one seat too many"),
         lambda w: Refund.objects.count()),
+    "admin: approve an application (action)": Case(
+        "staff", lambda w: reverse("admin:members_membershipapplication_changelist"),
+        _action("approve_selected", "application", reason="Welcome."),
+        lambda w: Membership.objects.count()),
     "admin:collaboratives_convening_add": Case(
         "staff", lambda w: reverse("admin:collaboratives_convening_add"),
         lambda w: {"collaborative": w.collaborative.pk, "title": "Spring convening",
