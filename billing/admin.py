@@ -2,7 +2,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,6 +27,7 @@ from billing.models import (
     ReminderLog,
     StripeEvent,
 )
+from core import once
 from core.admin import ReadOnlyAdmin
 from core.admin_actions import form_action
 from core.money import format_usd
@@ -37,7 +38,7 @@ NO_SAVE = {"show_save": False, "show_save_and_continue": False,
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):
+class FeeScheduleAdmin(once.OnceAdmin):
     list_display = ["effective_from", "institution_fee", "partnership_fee", "extra_seat_fee",
                     "commitment_years", "net_days"]
     date_hierarchy = "effective_from"
@@ -107,7 +108,8 @@ def _refund(*, obj, data, actor):
     services.refund_record(invoice=obj, actor=actor, amount=data["amount"],
                            refunded_on=data["refunded_on"], method=data["method"],
                            reference=data["reference"], reason=data["reason"],
-                           request_key=data["request_key"])
+                           # The service's own key is the form's one-time token.
+                           request_key=once.form_token_key(data[once.FIELD]))
 
 
 def _void(*, obj, data, actor):
@@ -209,7 +211,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         form = InvoiceIssueForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def issue():
                 if data["what"] == InvoiceIssueForm.EXTRA_SEATS:
                     issued = [services.extra_seats_grant(
                         membership=data["membership"], seats=data["seats"], actor=request.user,
@@ -217,16 +220,18 @@ class InvoiceAdmin(admin.ModelAdmin):
                 else:
                     issued = services.commitment_invoices_issue(membership=data["membership"],
                                                                 actor=request.user)
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
                 if issued:
                     self.message_user(request, "Issued " + ", ".join(
                         i.number for i in issued) + ".", messages.SUCCESS)
                 else:
                     self.message_user(request, "Nothing to issue: every commitment year due "
                                       "so far is already invoiced.", messages.WARNING)
-                return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
+                return reverse("admin:billing_invoice_changelist")
+
+            try:
+                return once.submit_once(request, form, issue)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
         return TemplateResponse(request, "admin/billing/invoice/issue.html", {
             **self.admin_site.each_context(request),
             "title": "Issue an invoice",
@@ -347,24 +352,26 @@ class PaymentAdmin(admin.ModelAdmin):
         form = PaymentAddForm(request.POST or None, initial=initial)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def record():
                 payment = services.payment_record(
                     invoice=data["invoice"], amount=data["amount"],
                     received_on=data["received_on"], method=data["method"],
                     reference=data["reference"], actor=request.user)
+                invoice = payment.invoice
+                self.message_user(request, f"Recorded {format_usd(payment.amount)} on "
+                                  f"{invoice}; balance {format_usd(invoice.balance)}.",
+                                  messages.SUCCESS)
+                return reverse("admin:billing_invoice_change", args=[invoice.pk])
+
+            try:
+                return once.submit_once(request, form, record)
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     for field, errors in error.message_dict.items():
                         form.add_error(field if field in form.fields else None, errors)
                 else:
                     form.add_error(None, error.messages)
-            else:
-                invoice = payment.invoice
-                self.message_user(request, f"Recorded {format_usd(payment.amount)} on "
-                                  f"{invoice}; balance {format_usd(invoice.balance)}.",
-                                  messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:billing_invoice_change", args=[invoice.pk]))
         return TemplateResponse(request, "admin/billing/payment/add.html", {
             **self.admin_site.each_context(request),
             "title": "Record a payment",

@@ -80,3 +80,23 @@ class OutboundEmail(TimeStampedModel):
 
     def __str__(self):
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class FormToken(models.Model):
+    """A creating form's one-time token, used (see ``core.once``): inserted in the same
+    transaction as what the form created, with where that result lives."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the token
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.CharField(max_length=500, blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self):
+        return f"form sent {self.used_at:%Y-%m-%d %H:%M} → {self.result_url}"

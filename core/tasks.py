@@ -36,3 +36,11 @@ def email_outbox_flush():
     """Beat job: re-send what is stuck. Safe to run twice: each send claims its row first."""
     for outbound_id in emails.email_outbox_pending_ids():
         email_send.delay(outbound_id)
+
+
+@shared_task
+def form_tokens_purge():
+    """Beat job: forget used form tokens that have expired anyway. Safe to run twice."""
+    from core import once
+
+    once.form_tokens_purge()

@@ -1,5 +1,6 @@
 from django import forms
 
+from core.once import OnceForm  # creating forms: posted twice, they save once
 from core.usstates import US_STATES
 from members.models import Institution, MembershipApplication, Role, Tier
 from members.services import InstitutionData
@@ -44,7 +45,7 @@ class InstitutionForm(forms.Form):
         return InstitutionData(**self.cleaned_data)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(OnceForm):
     WAITLIST, OTHER_TIER = "waitlist", "other"
 
     kind = forms.ChoiceField(
@@ -136,7 +137,7 @@ GIVEN_ROLES = [(value, label[:1].upper() + label[1:]) for value, label in Role.c
                if value != Role.LEAD]
 
 
-class InviteForm(forms.Form):
+class InviteForm(OnceForm):
     name = forms.CharField(max_length=120)
     email = forms.EmailField()
     role = forms.ChoiceField(choices=GIVEN_ROLES, initial=Role.MEMBER)

@@ -7,9 +7,11 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.once import submit_once
 from core.ratelimit import ratelimit
 from members import selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
@@ -55,14 +57,13 @@ def application_create(request):
             data = {k: v for k, v in form.cleaned_data.items() if k != "closed_tier_choice"}
             tier = data.pop("requested_tier")
             try:
-                application = services.application_submit(
-                    applicant=request.user, institutions=institutions, tier=tier,
-                    join_waitlist=form.join_waitlist, **data,
-                )
+                return submit_once(request, form, lambda: reverse(
+                    "members:application_submitted", kwargs={"pk": services.application_submit(
+                        applicant=request.user, institutions=institutions, tier=tier,
+                        join_waitlist=form.join_waitlist, **data,
+                    ).pk}))
             except ValidationError as error:
                 _show_service_errors(error, form, institution_forms)
-            else:
-                return redirect("members:application_submitted", pk=application.pk)
     else:
         form = ApplicationForm(initial={"contact_email": request.user.email,
                                         "contact_name": request.user.get_full_name()})
@@ -149,9 +150,14 @@ def roster(request, pk):
     if request.method == "POST":
         invite_form = InviteForm(request.POST)
         if invite_form.is_valid():
-            try:
+            def invite():
                 invitation = services.seat_invite(team=team, actor=request.user,
                                                   **invite_form.cleaned_data)
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return team.get_absolute_url()
+
+            try:
+                return submit_once(request, invite_form, invite)
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
@@ -161,9 +167,6 @@ def roster(request, pk):
                                               errors)
                 else:
                     invite_form.add_error(None, error.messages)
-            else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect(team.get_absolute_url())
     return render(request, "members/roster.html", _roster_context(request, team, invite_form))
 
 

@@ -217,6 +217,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.tasks.action_period_nudges_send",
         "schedule": crontab(hour=7, minute=30)},
 }
+# Used one-time form tokens (core/once.py) are kept only while a token could still be posted.
+CELERY_BEAT_SCHEDULE["core-form-tokens-purge"] = {"task": "core.tasks.form_tokens_purge",
+                                                  "schedule": crontab(hour=3, minute=15)}
 
 # --- Improvement teams ------------------------------------------------------------------------
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)

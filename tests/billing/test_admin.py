@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
+from core import once
 from core.statemachine import history
 from tests.billing.test_views import bulk_invoices
 from tests.factories import (
@@ -16,6 +17,7 @@ from tests.factories import (
     MembershipFactory,
     PaymentFactory,
 )
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 CHANGELIST = reverse("admin:billing_invoice_changelist")
@@ -26,6 +28,7 @@ def act(client, action, invoices, **data):
     payload = {"action": action, ACTION_CHECKBOX_NAME: [i.pk for i in invoices]}
     if data:
         payload.update(apply="1", **data)
+        payload.setdefault("once_token", once.form_token_new())  # a freshly shown form
     return client.post(CHANGELIST, payload, follow=bool(data))
 
 
@@ -165,7 +168,7 @@ def test_payment_add_form_records_by_invoice_number(staff_client):
     invoice = InvoiceFactory(total=Decimal("2500.00"))
     url = reverse("admin:billing_payment_add")
     assert 'name="invoice_number"' in staff_client.get(url).content.decode()
-    response = staff_client.post(url, {"invoice_number": invoice.number.lower(),
+    response = staff_client.post(url, {**token(), "invoice_number": invoice.number.lower(),
                                        "amount": "1000.00", "method": "wire",
                                        "received_on": str(timezone.localdate()),
                                        "reference": "Wire 5"}, follow=True)
@@ -173,13 +176,14 @@ def test_payment_add_form_records_by_invoice_number(staff_client):
     assert "balance $1,500.00" in response.content.decode()
     assert invoice.payments.get().method == "wire"
 
-    missing = staff_client.post(url, {"invoice_number": "NCSUP-1999-0001", "amount": "1.00",
+    missing = staff_client.post(url, {**token(),
+                                      "invoice_number": "NCSUP-1999-0001", "amount": "1.00",
                                       "method": "check",
                                       "received_on": str(timezone.localdate())})
     assert "No invoice is numbered NCSUP-1999-0001." in missing.content.decode()
 
     void = InvoiceFactory(void=True)
-    refused = staff_client.post(url, {"invoice_number": void.number, "amount": "1.00",
+    refused = staff_client.post(url, {**token(), "invoice_number": void.number, "amount": "1.00",
                                       "method": "check",
                                       "received_on": str(timezone.localdate())})
     assert "is void: it takes no payments" in refused.content.decode()
@@ -189,14 +193,15 @@ def test_payment_add_form_records_by_invoice_number(staff_client):
 def test_staff_issue_the_commitment_years_that_are_due(staff_client, fees):
     membership = MembershipFactory(term_start=timezone.localdate())
     url = reverse("admin:billing_invoice_add")
-    response = staff_client.post(url, {"membership": membership.pk, "what": "commitment"},
+    response = staff_client.post(url, {**token(),
+                                       "membership": membership.pk, "what": "commitment"},
                                  follow=True)
     invoice = membership.invoices.get()
     assert f"Issued {invoice.number}." in response.content.decode()
-    again = staff_client.post(url, {"membership": membership.pk, "what": "commitment"},
+    again = staff_client.post(url, {**token(), "membership": membership.pk, "what": "commitment"},
                               follow=True)
     assert "Nothing to issue" in again.content.decode()
-    seats = staff_client.post(url, {"membership": membership.pk, "what": "extra_seats"})
+    seats = staff_client.post(url, {**token(), "membership": membership.pk, "what": "extra_seats"})
     assert "How many extra seats?" in seats.content.decode()
     assert membership.invoices.count() == 1
 

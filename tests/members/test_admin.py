@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from members.models import Membership, MembershipApplication
 from tests.factories import ApplicationFactory, InstitutionFactory, TierFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 CHANGELIST = reverse("admin:members_membershipapplication_changelist")
@@ -13,7 +14,7 @@ CHANGELIST = reverse("admin:members_membershipapplication_changelist")
 def act(client, action, applications, reason=None):
     data = {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in applications]}
     if reason is not None:
-        data.update(apply="1", reason=reason)
+        data.update(apply="1", reason=reason, **token())
     return client.post(CHANGELIST, data, follow=reason is not None)
 
 

@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from members.models import MembershipApplication
 from tests.factories import ApplicationFactory, InstitutionFactory, TierFactory, UserFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -28,7 +29,7 @@ def form_data(**overrides):
         "commitment_accepted": "on",
     }
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None} | token()
 
 
 @pytest.fixture
