@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.models import (
     ZERO,
@@ -192,7 +193,9 @@ def invoice_issue(
                               code="membership_not_current")
     years = commitment_years_in_term(locked)
     if not 1 <= commitment_year <= years:
-        raise ValidationError(f"The membership term has {years} commitment year(s).",
+        raise ValidationError(ngettext("The membership term has %(years)d commitment year.",
+                                       "The membership term has %(years)d commitment years.",
+                                       years) % {"years": years},
                               code="no_such_year")
     if locked.invoices.filter(kind=Invoice.Kind.COMMITMENT,
                               commitment_year=commitment_year).exists():

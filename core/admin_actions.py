@@ -11,6 +11,7 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 TEMPLATE = "admin/core/form_action.html"
 
@@ -50,9 +51,9 @@ def form_action(
                         refused.append(f"{obj}: {' '.join(error.messages)}")
             if not form.errors:
                 if done:
+                    noun = ngettext(str(opts.verbose_name), str(opts.verbose_name_plural), done)
                     modeladmin.message_user(
-                        request, f"{verb.capitalize()}: {done} {opts.verbose_name}(s).",
-                        messages.SUCCESS)
+                        request, f"{verb.capitalize()}: {done} {noun}.", messages.SUCCESS)
                 for line in refused:
                     modeladmin.message_user(request, line, messages.ERROR)
                 return None

@@ -147,7 +147,7 @@ def test_staff_refund_from_the_invoice_list_and_a_resubmit_changes_nothing(staff
             "reference": "Check 3003", "reason": "Billed for one seat too many",
             "request_key": key}
     done = act(staff_client, "refund_money_received_selected", [invoice], **data)
-    assert "Refund money received: 1 invoice(s)." in done.content.decode()
+    assert "Refund money received: 1 invoice." in done.content.decode()
     act(staff_client, "refund_money_received_selected", [invoice], **data)  # the back button
     assert Refund.objects.get().recorded_by == staff
     over = act(staff_client, "refund_money_received_selected", [invoice],

@@ -82,7 +82,7 @@ def test_staff_approves_an_application_in_admin(page, live_server, sign_in, staf
     expect(page.locator("#content")).to_contain_text("You are about to approve")
     page.get_by_label(re.compile("Reason")).fill("Welcome to the network")
     page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".messagelist")).to_contain_text("Approve: 1 membership application(s).")
+    expect(page.locator(".messagelist")).to_contain_text("Approve: 1 membership application.")
 
     membership = Membership.objects.get()
     assert membership.application_id == application.pk
