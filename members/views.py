@@ -93,9 +93,18 @@ def application_detail(request, pk):
 
 
 @login_required
-@require_POST
 def application_withdraw(request, pk):
+    """GET asks "Withdraw your application for X?"; only the POST from that page withdraws."""
     application = get_object_or_404(selectors.applications_of(request.user), pk=pk)
+    if request.method != "POST":
+        if not application.is_pending:
+            messages.info(request, f"This application is {application.get_status_display()}: "
+                                   "there is nothing to withdraw.")
+            return redirect(application.get_absolute_url())
+        return render(request, "members/application_withdraw.html", {
+            "application": application,
+            "names": application.display_name(),
+        })
     try:
         services.application_withdraw(application=application, actor=request.user)
     except ValidationError as error:

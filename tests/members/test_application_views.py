@@ -182,7 +182,9 @@ def test_withdraw_needs_post(applicant_client, applicant):
     application = ApplicationFactory(applicant=applicant)
     response = applicant_client.get(
         reverse("members:application_withdraw", args=[application.pk]))
-    assert response.status_code == 405
+    assert "This cannot be undone." in response.content.decode()  # asks, does not withdraw
+    application.refresh_from_db()
+    assert application.status == "submitted"
 
 
 def test_empty_states(applicant_client):
