@@ -8,6 +8,7 @@ from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from core.ratelimit import ratelimit
@@ -17,10 +18,19 @@ from members.models import MembershipApplication
 
 
 def _institution_forms(data=None):
-    return [
+    forms = [
         InstitutionForm(data, prefix="institution_0"),
         InstitutionForm(data, prefix="institution_1", required=False),
     ]
+    forms[0].section, forms[1].section = "Your institution", "Partner institution"
+    return forms
+
+
+def _fees_in_force():
+    """The fee schedule in force, from the app that owns fees, named in settings (members
+    imports no other app). None when no schedule is in force."""
+    path = settings.MEMBERSHIP_FEES_IN_FORCE
+    return import_string(path)() if path else None
 
 
 def _show_service_errors(error: ValidationError, form, institution_forms):
@@ -36,9 +46,14 @@ def _show_service_errors(error: ValidationError, form, institution_forms):
 @login_required
 @ratelimit("apply")
 def application_create(request):
+    fees = _fees_in_force()
     if request.method == "POST":
-        form = ApplicationForm(request.POST)
+        form = ApplicationForm(request.POST, fees=fees)
         institution_forms = _institution_forms(request.POST)
+        # A single institution's application ignores the partner section (hidden on the page,
+        # but still posted): it is neither checked nor saved, and stays as typed if shown again.
+        if request.POST.get("kind") != MembershipApplication.Kind.PARTNERSHIP:
+            institution_forms[1].ignore()
         valid = form.is_valid() & all([f.is_valid() for f in institution_forms])
         if valid:
             kind = form.cleaned_data["kind"]
@@ -65,11 +80,14 @@ def application_create(request):
                 return redirect("members:application_submitted", pk=application.pk)
     else:
         form = ApplicationForm(initial={"contact_email": request.user.email,
-                                        "contact_name": request.user.get_full_name()})
+                                        "contact_name": request.user.get_full_name()},
+                               fees=fees)
         institution_forms = _institution_forms()
     return render(request, "members/application_form.html", {
         "form": form,
         "institution_forms": institution_forms,
+        "fees": fees,
+        "error_forms": [form, *institution_forms],
         "has_errors": form.errors or any(f.errors for f in institution_forms),
     })
 

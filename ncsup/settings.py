@@ -214,6 +214,8 @@ ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_AR
 # Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
 # Billing provides it; members imports no other app.
 MEMBERSHIP_ARREARS_CHECK = "billing.selectors.membership_in_arrears"
+# What membership costs now (the fee schedule in force), for the application form.
+MEMBERSHIP_FEES_IN_FORCE = "billing.selectors.fee_schedule_in_force"
 
 # Tasks run (after commit, with ``membership_id=``) when staff approve an application.
 MEMBERSHIP_APPROVED_TASKS: list[str] = ["billing.tasks.commitment_invoices_issue_for"]

@@ -89,7 +89,7 @@ def test_two_districts_are_not_a_partnership(applicant_client, tiers):
 
 
 def test_partly_filled_partner_needs_its_required_fields(applicant_client, tiers):
-    data = form_data(requested_tier=tiers[0].pk, kind="single",
+    data = form_data(requested_tier=tiers[0].pk,
                      **{"institution_1-city": "", "institution_1-state": ""})
     response = applicant_client.post(reverse("members:apply"), data)
     assert response.context["institution_forms"][1].errors["city"]
