@@ -33,6 +33,7 @@ from billing.models import (
     fiscal_year_of,
 )
 from core.dates import add_years
+from core.dates import day as format_day
 from core.emails import email_queue
 from core.money import format_usd, money
 from core.statemachine import audit, transition
@@ -63,8 +64,8 @@ def _enqueue(task_name: str, *args) -> None:
 def _fees_on(day: date) -> FeeSchedule:
     fees = FeeSchedule.objects.in_force(on=day)
     if fees is None:
-        raise ValidationError(f"No fee schedule is in force on {day:%d %b %Y}; add one in admin.",
-                              code="no_fee_schedule")
+        raise ValidationError(f"No fee schedule is in force on {format_day(day)}; add one in "
+                              "admin.", code="no_fee_schedule")
     return fees
 
 

@@ -42,6 +42,7 @@ from collaboratives.models import (
     local_date,
     phase_schedule_errors,
 )
+from core.dates import day
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Membership, Team, TeamMember, User
@@ -58,7 +59,7 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
+    return day(value)
 
 
 # --- Collaborative calendar --------------------------------------------------------------------

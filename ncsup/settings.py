@@ -264,6 +264,12 @@ CELERY_BEAT_SCHEDULE["collaboratives-change-package-pdfs"] = {
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
+# One date style for people ("1 Dec 2026"), defined in ncsup/formats/en/formats.py so that it
+# wins over Django's English "Dec. 1, 2026"; ISO only in CSV files.
+FORMAT_MODULE_PATH = ["ncsup.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, g:i a"
+SHORT_DATE_FORMAT = "j M Y"
 USE_I18N = True
 USE_TZ = True
 

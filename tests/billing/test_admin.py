@@ -36,7 +36,7 @@ def test_list_shows_number_membership_status_total_balance_and_dates(staff_clien
     PaymentFactory(invoice=invoice, amount=Decimal("1250.00"))
     html = staff_client.get(CHANGELIST).content.decode()
     for text in (invoice.number, f"Membership #{invoice.membership_id}", "$5,000.00",
-                 "$3,750.00", "Sept. 1, 2026", "Oct. 1, 2026", "Reports"):
+                 "$3,750.00", "1 Sep 2026", "1 Oct 2026", "Reports"):
         assert text in html
 
 
