@@ -87,7 +87,9 @@ def application_create(request):
         "form": form,
         "institution_forms": institution_forms,
         "fees": fees,
-        "error_forms": [form, *institution_forms],
+        # The summary lists errors in the order the page shows the fields.
+        "error_forms": [*form.non_field_errors(), form["kind"], *institution_forms,
+                        *(form[name] for name in form.fields if name != "kind")],
         "has_errors": form.errors or any(f.errors for f in institution_forms),
     })
 

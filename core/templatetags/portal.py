@@ -1,4 +1,5 @@
 from django import template
+from django.forms import BoundField
 
 from core.money import format_usd
 from core.text import sentence as _sentence
@@ -28,17 +29,27 @@ def sentence(value):
 
 
 @register.filter
-def fields_in_error(forms):
+def fields_in_error(parts):
     """Every field with an error, in page order, for an error summary: its id (to link to),
     its label (prefixed by the form's ``section`` where two forms share labels) and the first
-    message; errors of a whole form come first, with no label. Takes one form or a list."""
+    message. ``parts`` is one form or a list of forms, single bound fields (to interleave two
+    forms in the order the page shows them) and plain messages (errors of the whole form).
+    A form's own errors come first, with no label."""
     rows = []
-    for form in forms if isinstance(forms, list | tuple) else [forms]:
-        section = getattr(form, "section", "")
-        rows.extend({"id": "", "label": "", "message": message}
-                    for message in form.non_field_errors())
-        for field in form:
+    for part in parts if isinstance(parts, list | tuple) else [parts]:
+        if isinstance(part, str):
+            rows.append({"id": "", "label": "", "message": part})
+            continue
+        if isinstance(part, BoundField):
+            fields, section = [part], getattr(part.form, "section", "")
+        else:
+            section = getattr(part, "section", "")
+            rows.extend({"id": "", "label": "", "message": message}
+                        for message in part.non_field_errors())
+            fields = list(part)
+        for field in fields:
             if field.errors:
-                label = f"{section}: {field.label}" if section else field.label
+                label = str(field.label).rstrip(".:")
+                label = f"{section}: {label}" if section else label
                 rows.append({"id": field.auto_id, "label": label, "message": field.errors[0]})
     return rows
