@@ -34,7 +34,6 @@ from collaboratives.models import (
 )
 from collaboratives.runchart import Assessment, Rule, RunChartAnalysis, analyse
 from collaboratives.runchart_svg import DataTableRow, data_table_rows, render_svg
-from core.dates import day
 from members.models import Team
 
 SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
@@ -168,7 +167,7 @@ class Chart:
 
 
 def _day(value: date) -> str:
-    return day(value)
+    return f"{value:%-d %b %Y}"
 
 
 def is_astronomical(value: MeasureValue) -> bool:
