@@ -2,6 +2,7 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,7 +31,7 @@ from billing.models import (
 from core import once
 from core.admin import ReadOnlyAdmin
 from core.admin_actions import form_action
-from core.money import format_usd
+from core.money import format_usd, money
 from core.statemachine import history
 
 NO_SAVE = {"show_save": False, "show_save_and_continue": False,
@@ -126,16 +127,33 @@ def _pay(*, obj, data, actor):
                             reference=data["reference"])
 
 
+def _money_of(invoice: Invoice) -> dict:
+    """What an invoice asks, what came in, what went back and what is still owed."""
+    received = money(invoice.payments.aggregate(s=Sum("amount"))["s"] or 0)
+    refunded = money(invoice.refunds.aggregate(s=Sum("amount"))["s"] or 0)
+    return {"invoice": invoice, "total": money(invoice.total), "received": received,
+            "refunded": refunded, "balance": money(invoice.total - received + refunded)}
+
+
+def _with_money(invoice: Invoice) -> str:
+    """How the payment and refund actions list their invoice: with its balance, so staff see
+    what is owed before they type an amount."""
+    m = _money_of(invoice)
+    return (f"{invoice}, {invoice.bill_to_name or invoice.bill_to_institutions}: total "
+            f"{format_usd(m['total'])}, paid {format_usd(m['received'])}, refunded "
+            f"{format_usd(m['refunded'])}, balance due {format_usd(m['balance'])}")
+
+
 void_selected = form_action(
     form_class=VoidForm, perform=_void, verb="void", description="Void (with reason)",
     intro="A void invoice stays on record with its number; it can no longer be paid.")
 record_payment = form_action(
     form_class=PaymentForm, perform=_pay, verb="record a payment",
-    description="Record a payment", single=True,
+    description="Record a payment", single=True, describe=_with_money,
     intro="A check, transfer or PO payment received. Partial payments leave a balance.")
 refund_payment = form_action(
     form_class=RefundForm, perform=_refund, verb="refund money received",
-    description="Refund money received", single=True,
+    description="Refund money received", single=True, describe=_with_money,
     intro="Money paid back by check or transfer (money paid online is refunded in Stripe). "
           "A paid invoice owes the refunded amount again; void it if nothing is owed.")
 mark_uncollectible = form_action(
@@ -350,7 +368,11 @@ class PaymentAdmin(admin.ModelAdmin):
                 "number", flat=True).first()
             initial["invoice_number"] = number or ""
         form = PaymentAddForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
+        valid = request.method == "POST" and form.is_valid()
+        invoice = (form.cleaned_data.get("invoice") if form.is_bound
+                   else Invoice.objects.filter(number=initial.get("invoice_number") or None)
+                   .first())
+        if valid:
             data = form.cleaned_data
 
             def record():
@@ -376,6 +398,7 @@ class PaymentAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": "Record a payment",
             "form": form,
+            "invoice_money": _money_of(invoice) if invoice else None,
             "opts": self.model._meta,
         })
 

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.models import (
     ZERO,
@@ -32,6 +33,7 @@ from billing.models import (
     fiscal_year_of,
 )
 from core.dates import add_years
+from core.dates import day as format_day
 from core.emails import email_queue
 from core.money import format_usd, money
 from core.statemachine import audit, transition
@@ -68,8 +70,8 @@ def _enqueue(task_name: str, *args) -> None:
 def _fees_on(day: date) -> FeeSchedule:
     fees = FeeSchedule.objects.in_force(on=day)
     if fees is None:
-        raise ValidationError(f"No fee schedule is in force on {day:%d %b %Y}; add one in admin.",
-                              code="no_fee_schedule")
+        raise ValidationError(f"No fee schedule is in force on {format_day(day)}; add one in "
+                              "admin.", code="no_fee_schedule")
     return fees
 
 
@@ -200,7 +202,9 @@ def invoice_issue(
                               code="membership_not_current")
     years = commitment_years_in_term(locked)
     if not 1 <= commitment_year <= years:
-        raise ValidationError(f"The membership term has {years} commitment year(s).",
+        raise ValidationError(ngettext("The membership term has %(years)d commitment year.",
+                                       "The membership term has %(years)d commitment years.",
+                                       years) % {"years": years},
                               code="no_such_year")
     if locked.invoices.filter(kind=Invoice.Kind.COMMITMENT,
                               commitment_year=commitment_year).exists():

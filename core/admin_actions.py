@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils.translation import ngettext
 
 from core import once
 
@@ -80,9 +81,9 @@ def form_action(
                     form.once_refresh()
             if not form.errors:
                 if done:
+                    noun = ngettext(str(opts.verbose_name), str(opts.verbose_name_plural), done)
                     modeladmin.message_user(
-                        request, f"{verb.capitalize()}: {done} {opts.verbose_name}(s).",
-                        messages.SUCCESS)
+                        request, f"{verb.capitalize()}: {done} {noun}.", messages.SUCCESS)
                 for line in refused:
                     modeladmin.message_user(request, line, messages.ERROR)
                 return None

@@ -229,6 +229,8 @@ ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_AR
 # Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
 # Billing provides it; members imports no other app.
 MEMBERSHIP_ARREARS_CHECK = "billing.selectors.membership_in_arrears"
+# What membership costs now (the fee schedule in force), for the application form.
+MEMBERSHIP_FEES_IN_FORCE = "billing.selectors.fee_schedule_in_force"
 
 # Tasks run (after commit, with ``membership_id=``) when staff approve an application.
 MEMBERSHIP_APPROVED_TASKS: list[str] = ["billing.tasks.commitment_invoices_issue_for"]
@@ -277,6 +279,12 @@ CELERY_BEAT_SCHEDULE["collaboratives-change-package-pdfs"] = {
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
+# One date style for people ("1 Dec 2026"), defined in ncsup/formats/en/formats.py so that it
+# wins over Django's English "Dec. 1, 2026"; ISO only in CSV files.
+FORMAT_MODULE_PATH = ["ncsup.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, g:i a"
+SHORT_DATE_FORMAT = "j M Y"
 USE_I18N = True
 USE_TZ = True
 

@@ -148,7 +148,7 @@ def test_staff_refund_from_the_invoice_list_and_a_resubmit_changes_nothing(staff
             "reference": "Check 3003", "reason": "Billed for one seat too many",
             "once_token": key}
     done = act(staff_client, "refund_money_received_selected", [invoice], **data)
-    assert "Refund money received: 1 invoice(s)." in done.content.decode()
+    assert "Refund money received: 1 invoice." in done.content.decode()
     again = act(staff_client, "refund_money_received_selected", [invoice], **data)  # back button
     assert "That was already saved." in again.content.decode()
     assert Refund.objects.get().recorded_by == staff

@@ -66,7 +66,7 @@ def test_the_team_states_its_aim(client, world):
                        "how_much": "from 24% to 18%", "by_when": by_when.isoformat()})
     aim = TeamAim.objects.get()
     assert aim.statement == (f"reduce chronic absenteeism in grades 6-8 from 24% to 18% by "
-                             f"{by_when:%-d %B %Y}")
+                             f"{by_when:%-d %b %Y}")
     client.force_login(world.member_b)
     assert client.get(path).status_code == 404
 

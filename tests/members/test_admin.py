@@ -29,7 +29,7 @@ def test_approve_asks_for_a_note_then_creates_the_membership(staff_client, staff
     assert not Membership.objects.exists()
 
     done = act(staff_client, "approve_selected", [application], reason="Welcome aboard")
-    assert "Approve: 1 membership application(s)." in done.content.decode()
+    assert "Approve: 1 membership application." in done.content.decode()
     membership = Membership.objects.get()
     assert membership.application == application
     assert membership.institutions.count() == 2
@@ -65,7 +65,7 @@ def test_illegal_move_in_a_batch_is_reported_and_the_rest_proceed(staff_client):
     withdrawn = ApplicationFactory(status="withdrawn")
     response = act(staff_client, "waitlist_selected", [open_one, withdrawn], reason="Full")
     html = response.content.decode()
-    assert "Waitlist: 1 membership application(s)." in html
+    assert "Waitlist: 1 membership application." in html
     assert f"#{withdrawn.pk}: " in html and "cannot become waitlisted" in html
     open_one.refresh_from_db()
     withdrawn.refresh_from_db()

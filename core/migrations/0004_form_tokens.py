@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
-        ('core', '0002_initial'),
+        ('core', '0003_outbox_secrets'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
