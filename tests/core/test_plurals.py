@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from collaboratives import services as collaborative_services
 from tests.factories import ApplicationFactory, CollaborativeFactory, ConveningFactory
-from tests.once import token
+from tests.once import token as once_token
 
 ROOT = Path(__file__).resolve().parents[2]
 CHANGELIST = reverse("admin:members_membershipapplication_changelist")
@@ -44,7 +44,7 @@ def test_an_admin_action_counts_what_it_did_in_words(staff_client, count, words)
     applications = ApplicationFactory.create_batch(count)
     done = staff_client.post(CHANGELIST, {
         "action": "waitlist_selected", ACTION_CHECKBOX_NAME: [a.pk for a in applications],
-        "apply": "1", "reason": "Cohort full", **token()}, follow=True)
+        "apply": "1", "reason": "Cohort full", **once_token()}, follow=True)
     html = done.content.decode()
     assert words in html
     assert "(s)" not in html
