@@ -27,13 +27,13 @@ from collaboratives.models import (
     MeasureValue,
     TeamMeasure,
 )
+from core.csvsafe import looks_like_formula
 from core.statemachine import audit
 from members.models import Team, User
 
 FOUR_PLACES = Decimal("0.0001")
 EARLIEST_YEAR = 2000
 NOTE_MAX = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -45,10 +45,6 @@ _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})$")
 
 class CellProblem(ValueError):
     """A cell that cannot be read; the message completes "Line 7: the value “…” …"."""
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
 
 
 def parse_value(text: str, measure: Measure) -> Decimal:
@@ -115,17 +111,11 @@ def period_problem(measure: Measure, day: date, today: date) -> str | None:
 
 def clean_note(text: str) -> str:
     """A note is kept as the text it is: never evaluated, escaped on every page, and written
-    back out to CSV with a leading apostrophe when it looks like a formula (``csv_safe``)."""
+    back out to CSV with a leading apostrophe when it looks like a formula (``core.csvsafe``)."""
     note = "".join(ch for ch in text.strip() if ch >= " " or ch == "\t")
     if len(note) > NOTE_MAX:
         raise CellProblem(f"is {len(note)} characters long; notes are at most {NOTE_MAX}")
     return note
-
-
-def csv_safe(text: str) -> str:
-    """A cell for a CSV file someone will open in a spreadsheet: text that starts like a
-    formula gets a leading apostrophe, so it shows as text instead of running (OWASP)."""
-    return f"'{text}" if looks_like_formula(text) else text
 
 
 def _clip(text: str, length: int = 40) -> str:
