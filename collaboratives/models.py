@@ -5,6 +5,7 @@ Rules inside one row live in ``clean()``; rules across rows live in ``services``
 decided in ``selectors``. Counts (cycles logged, teams behind) are computed from rows, never stored.
 """
 
+import hashlib
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -373,6 +374,11 @@ class CalendarToken(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+    @property
+    def fingerprint(self) -> str:
+        """Names this address without revealing it (the page posts it back on a reset)."""
+        return hashlib.sha256(self.token.encode()).hexdigest()[:16]
 
 
 class ActionPeriod(TimeStampedModel):

@@ -39,6 +39,7 @@ from collaboratives.models import (
     ReminderLog,
     TeamAim,
     local_date,
+    new_calendar_token,
     phase_schedule_errors,
 )
 from core.emails import email_queue
@@ -293,17 +294,33 @@ def rsvp_set(*, convening: Convening, user: User, response: str) -> RSVP:
     return rsvp
 
 
+def _lock_user(user: User) -> None:
+    """Lock the person's row: their calendar address is created and replaced one at a time."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
 @transaction.atomic
 def calendar_token_for(*, user: User) -> CalendarToken:
+    _lock_user(user)
     token, _ = CalendarToken.objects.get_or_create(user=user)
     return token
 
 
 @transaction.atomic
-def calendar_token_reset(*, user: User) -> CalendarToken:
-    """A new secret address; the old one stops working at once."""
-    CalendarToken.objects.filter(user=user).delete()
-    return CalendarToken.objects.create(user=user)
+def calendar_token_reset(*, user: User, replaces: str | None = None) -> CalendarToken:
+    """A new secret address; the old one stops working at once. The feed keeps its row (and so
+    its calendar UID). With ``replaces`` (the ``fingerprint`` of the address the page showed),
+    an address already replaced since is kept: six clicks make one new address, not six, and
+    never an error."""
+    _lock_user(user)
+    token = CalendarToken.objects.filter(user=user).first()
+    if token is None:
+        return CalendarToken.objects.create(user=user)
+    if replaces is not None and replaces != token.fingerprint:
+        return token
+    token.token = new_calendar_token()
+    token.save(update_fields=["token"])
+    return token
 
 
 # --- Action periods ----------------------------------------------------------------------------

@@ -211,7 +211,8 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 def convening_ics(request, slug, pk):
     """One convening as an .ics file, to add it to a calendar."""
     _, _, convening = _convening(request, slug, pk)
-    body = ical.calendar_of([convening], name=convening.title)
+    body = ical.calendar_of([convening], name=convening.title,
+                            uid=ical.convening_calendar_uid(convening))
     return _ics_response(body, f"convening-{convening.pk}.ics")
 
 
@@ -223,7 +224,8 @@ def calendar_feed(request, token):
     if calendar_token is None:
         raise Http404
     convenings = selectors.convenings_for_calendar(calendar_token.user)
-    body = ical.calendar_of(convenings, name="NCSUP convenings")
+    body = ical.calendar_of(convenings, name="NCSUP convenings",
+                            uid=ical.feed_uid(calendar_token.pk))
     return _ics_response(body, "ncsup-convenings.ics")
 
 
@@ -236,7 +238,10 @@ def calendar_subscribe(request):
             token = services.calendar_token_for(user=request.user)
             messages.success(request, "Your calendar address is ready.")
         else:
-            token = services.calendar_token_reset(user=request.user)
+            # The page names the address it shows: a second click (or a replayed POST) finds
+            # it already replaced and lands on the new one instead of replacing it again.
+            token = services.calendar_token_reset(user=request.user,
+                                                  replaces=request.POST.get("replaces"))
             messages.success(request, "You have a new calendar address; the old one no longer "
                                       "works.")
         return redirect("collaboratives:calendar")
@@ -244,7 +249,8 @@ def calendar_subscribe(request):
                                                   args=[token.token])) if token else None)
     upcoming = selectors.convenings_for_calendar(request.user).filter(ends_at__gt=timezone.now())
     return render(request, "collaboratives/calendar_subscribe.html", {
-        "feed_url": feed_url, "upcoming": _page(request, upcoming)})
+        "feed_url": feed_url, "replaces": token.fingerprint if token else "",
+        "upcoming": _page(request, upcoming)})
 
 
 # --- Teams: workspace, aim, coaching -----------------------------------------------------------
