@@ -139,7 +139,7 @@ def convening_move_errors(convening: Convening, *, starts_at: datetime,
 def convening_move(*, convening: Convening, starts_at: datetime, ends_at: datetime,
                    actor: User | None = None) -> Convening:
     """New dates. Reminders are keyed by the start, so the moved convening's reminders re-arm;
-    the enrolled members are told of the move (once each) after commit."""
+    everyone invited is told of the move (once each) after commit."""
     from collaboratives import tasks
 
     Collaborative.objects.select_for_update().get(pk=convening.collaborative_id)
@@ -171,7 +171,7 @@ def convening_move(*, convening: Convening, starts_at: datetime, ends_at: dateti
 @transaction.atomic
 def convening_cancel(*, convening: Convening, actor: User | None = None,
                      reason: str = "") -> Convening:
-    """Cancel; the enrolled members get a cancellation notice (once each) after commit."""
+    """Cancel; everyone invited gets a cancellation notice (once each) after commit."""
     from collaboratives import tasks
 
     locked, changed = transition(convening, Convening.Status.CANCELLED, actor=actor,
@@ -184,15 +184,14 @@ def convening_cancel(*, convening: Convening, actor: User | None = None,
     return locked
 
 
-def _convening_recipients(convening: Convening):
-    """Every active member of the teams enrolled in the convening's collaborative, once; for a
-    convening open to the network, everyone on a current membership's team too."""
-    enrolled = Enrollment.objects.filter(collaborative_id=convening.collaborative_id)
-    invited = Q(team__in=enrolled.values("team_id"))
-    if convening.open_to_network:
-        invited |= Q(team__membership__status__in=Membership.CURRENT)
-    on_team = TeamMember.objects.filter(invited, status=TeamMember.Status.ACTIVE)
-    return User.objects.filter(is_active=True, pk__in=on_team.values("user_id")).order_by("pk")
+def _reminder_recipients(convening: Convening):
+    """The invitees, less those who answered that they cannot come (since its latest move: a
+    "no" to the old date does not silence the new one). They still hear of moves and
+    cancellations."""
+    declined = RSVP.objects.filter(convening=convening, response=RSVP.Response.NO)
+    if convening.moved_at is not None:
+        declined = declined.filter(updated_at__gt=convening.moved_at)
+    return selectors.convening_invitees(convening).exclude(pk__in=declined.values("user_id"))
 
 
 def _claim(convening: Convening, user: User, kind: str) -> bool:
@@ -221,7 +220,7 @@ def reminder_kind_due(convening: Convening, *, now: datetime) -> tuple[str, int]
 
 @transaction.atomic
 def convening_reminders_send(*, convening: Convening, now: datetime | None = None) -> int:
-    """Queue the reminder due now to each enrolled member who has not had it. Returns how many
+    """Queue the reminder due now to each invitee who has not had it nor declined. Returns how many
     were queued. Each is claimed (``ReminderLog``) in the same transaction as its email."""
     now = now or timezone.now()
     due = reminder_kind_due(convening, now=now)
@@ -229,17 +228,21 @@ def convening_reminders_send(*, convening: Convening, now: datetime | None = Non
         return 0
     kind, days_left = due
     return _notify_once(convening, kind=kind, template="convening_reminder",
-                        days_left=days_left)
+                        recipients=_reminder_recipients(convening), days_left=days_left)
 
 
-def _notify_once(convening: Convening, *, kind: str, template: str, **context) -> int:
-    """Queue one email of ``kind`` to each enrolled member who has not had it (claimed in
-    ``ReminderLog``, in the caller's transaction). Returns how many were queued. The outbox key
+def _notify_once(convening: Convening, *, kind: str, template: str, recipients=None,
+                 **context) -> int:
+    """Queue one email of ``kind`` to each invitee (``selectors.convening_invitees``, or the
+    ``recipients`` given) who has not had it (claimed in ``ReminderLog``, in the caller's
+    transaction). Returns how many were queued. The outbox key
     names the email (its template), the convening, the person and the kind."""
     already = set(ReminderLog.objects.filter(convening=convening, kind=kind)
                   .values_list("user_id", flat=True))
     queued = 0
-    for user in _convening_recipients(convening):
+    if recipients is None:
+        recipients = selectors.convening_invitees(convening)
+    for user in recipients:
         if user.pk in already or not _claim(convening, user, kind):
             continue
         email_queue(key=f"{template.replace('_', '-')}:{convening.pk}:{user.pk}:{kind}",
@@ -260,7 +263,7 @@ def move_notice_kind(convening: Convening) -> str | None:
 
 @transaction.atomic
 def convening_move_notify(*, convening: Convening, now: datetime | None = None) -> int:
-    """Tell each enrolled member, once per move, that a convening still ahead has new dates."""
+    """Tell each invitee, once per move, that a convening still ahead has new dates."""
     now = now or timezone.now()
     kind = move_notice_kind(convening)
     if kind is None or convening.starts_at <= now:
@@ -270,7 +273,7 @@ def convening_move_notify(*, convening: Convening, now: datetime | None = None) 
 
 @transaction.atomic
 def convening_cancellation_notify(*, convening: Convening, now: datetime | None = None) -> int:
-    """Tell each enrolled member, once, that a convening still ahead is cancelled."""
+    """Tell each invitee, once, that a convening still ahead is cancelled."""
     now = now or timezone.now()
     if not convening.is_cancelled or convening.starts_at <= now:
         return 0
