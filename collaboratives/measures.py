@@ -26,6 +26,7 @@ from collaboratives.models import (
     MeasurePhase,
     MeasureValue,
     TeamMeasure,
+    text_limit_errors,
 )
 from core.csvsafe import looks_like_formula
 from core.statemachine import audit
@@ -326,6 +327,9 @@ def astronomical_mark(*, value: MeasureValue, actor: User, reason: str) -> Astro
     _check_coaches(actor, value)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this point is astronomical."]})
+    errors = text_limit_errors(AstronomicalPoint, reason=reason.strip())
+    if errors:
+        raise ValidationError(errors)
     point, _ = AstronomicalPoint.objects.update_or_create(
         value=value, defaults={"reason": reason.strip(), "marked_by": actor})
     audit(value, action="measure_value:astronomical", actor=actor, reason=reason.strip())

@@ -41,6 +41,7 @@ from collaboratives.models import (
     local_date,
     new_calendar_token,
     phase_schedule_errors,
+    text_limit_errors,
 )
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
@@ -174,6 +175,9 @@ def convening_cancel(*, convening: Convening, actor: User | None = None,
     """Cancel; everyone invited gets a cancellation notice (once each) after commit."""
     from collaboratives import tasks
 
+    errors = text_limit_errors(Convening, cancellation_reason=reason.strip())
+    if errors:
+        raise ValidationError({"reason": errors["cancellation_reason"]})
     locked, changed = transition(convening, Convening.Status.CANCELLED, actor=actor,
                                  reason=reason)
     if changed:
@@ -487,6 +491,7 @@ def aim_set(*, enrollment: Enrollment, actor: User, what: str, how_much: str,
         errors["what"] = ["Say what you will improve."]
     if not how_much.strip():
         errors["how_much"] = ["Say how much, e.g. from 24% to 18%."]
+    errors.update(text_limit_errors(TeamAim, what=what.strip(), how_much=how_much.strip()))
     if by_when <= enrollment.collaborative.start:
         errors["by_when"] = [f"Choose a date after the collaborative starts "
                              f"({_day(enrollment.collaborative.start)})."]
@@ -525,6 +530,9 @@ def coaching_call_log(*, enrollment: Enrollment, actor: User, held_on: date,
         errors["notes"] = ["Write a few notes about the call."]
     if not next_steps.strip():
         errors["next_steps"] = ["Write down the next steps you agreed."]
+    errors.update(text_limit_errors(CoachingCall, notes=notes.strip(),
+                                    next_steps=next_steps.strip(),
+                                    other_attendees=other_attendees.strip()))
     if errors:
         raise ValidationError(errors)
     call = CoachingCall.objects.create(enrollment=enrollment, held_on=held_on,
@@ -550,6 +558,10 @@ def primary_driver_add(*, collaborative: Collaborative, actor: User, title: str,
                               "diagram.")
     if not title.strip():
         raise ValidationError({"title": ["Name the driver."]})
+    errors = text_limit_errors(PrimaryDriver, title=title.strip(),
+                               description=description.strip())
+    if errors:
+        raise ValidationError(errors)
     position = collaborative.primary_drivers.count() + 1
     return PrimaryDriver.objects.create(collaborative=collaborative, title=title.strip(),
                                         description=description.strip(), position=position)
@@ -563,6 +575,9 @@ def change_idea_add(*, primary_driver: PrimaryDriver, actor: User, title: str,
                               "ideas.")
     if not title.strip():
         raise ValidationError({"title": ["Name the change idea."]})
+    errors = text_limit_errors(ChangeIdea, title=title.strip(), description=description.strip())
+    if errors:
+        raise ValidationError(errors)
     position = primary_driver.change_ideas.count() + 1
     return ChangeIdea.objects.create(primary_driver=primary_driver, title=title.strip(),
                                      description=description.strip(), position=position,
@@ -818,4 +833,7 @@ def cycle_comment_add(*, cycle: PDSACycle, actor: User, body: str) -> CycleComme
         raise ValidationError("Only the team's coach comments on its cycles.")
     if not body.strip():
         raise ValidationError({"body": ["Write your comment."]})
+    errors = text_limit_errors(CycleComment, body=body.strip())
+    if errors:
+        raise ValidationError(errors)
     return CycleComment.objects.create(cycle=cycle, author=actor, body=body.strip())
