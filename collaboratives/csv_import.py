@@ -182,7 +182,8 @@ def read(raw: bytes, *, collaborative: Collaborative,
         except CellProblem as problem:
             reasons.append(f"the period {problem}")
         if measure is not None:
-            if day is not None and (problem := period_problem(measure, day, today)):
+            if day is not None and (problem := period_problem(measure, day, today,
+                                                                   collaborative)):
                 reasons.append(f"the {problem}")
                 day = None
             try:

@@ -29,11 +29,13 @@ from collaboratives.models import (
     text_limit_errors,
 )
 from core.csvsafe import looks_like_formula
+from core.dates import add_years
 from core.statemachine import audit
 from members.models import Team, User
 
 FOUR_PLACES = Decimal("0.0001")
 EARLIEST_YEAR = 2000
+BASELINE_YEARS = 5  # how far before a collaborative's start a team's baseline data may go
 NOTE_MAX = 500
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
@@ -103,10 +105,24 @@ def parse_day(text: str) -> date:
     return day
 
 
-def period_problem(measure: Measure, day: date, today: date) -> str | None:
-    """A value is for a period that has begun."""
-    if measure.period_of(day) > today:
-        return f"{measure.period_label(measure.period_of(day))} has not begun yet"
+def baseline_floor(collaborative: Collaborative) -> date:
+    """The earliest day a team's data may be for: its baseline, at most ``BASELINE_YEARS``
+    before the collaborative began."""
+    return add_years(collaborative.start, -BASELINE_YEARS)
+
+
+def period_problem(measure: Measure, day: date, today: date,
+                   collaborative: Collaborative | None = None) -> str | None:
+    """A value is for a period that has begun, and not before the baseline window."""
+    period = measure.period_of(day)
+    if period > today:
+        return f"{measure.period_label(period)} has not begun yet"
+    collaborative = collaborative or measure.collaborative
+    floor = baseline_floor(collaborative)
+    if day < floor:
+        return (f"{measure.period_label(period)} is before {floor:%-d %B %Y}: baseline data go "
+                f"back at most {BASELINE_YEARS} years before the collaborative began "
+                f"({collaborative.start:%-d %B %Y})")
     return None
 
 
@@ -296,6 +312,10 @@ def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: d
         errors["label"] = ["Name the change, e.g. “Texts to families”."]
     if starts_on > timezone.localdate():
         errors["starts_on"] = ["A new phase starts once the change is made."]
+    elif starts_on < baseline_floor(measure.collaborative):
+        errors["starts_on"] = [f"Charts begin at most {BASELINE_YEARS} years before the "
+                               f"collaborative ({baseline_floor(measure.collaborative):%-d %B %Y})"
+                               "; choose a later day."]
     if MeasurePhase.objects.filter(team=team, measure=measure,
                                    starts_on=measure.period_of(starts_on)).exists():
         errors["starts_on"] = ["A phase already starts in that period."]

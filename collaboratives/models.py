@@ -21,7 +21,11 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.deconstruct import deconstructible
 
+from core.dates import add_years
 from core.models import TimeStampedModel
+
+FIRST_YEAR = 2017  # the network the Center grew out of (iLEAD) began in 2017
+MAX_YEARS = 2  # a collaborative runs about twelve months; never more than this
 
 # Paths under /collaboratives/ that a collaborative's slug may not take.
 RESERVED_SLUGS = {"calendar", "coaching", "new", "change-packages"}
@@ -118,6 +122,13 @@ class Collaborative(TimeStampedModel):
     def clean(self):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "A collaborative ends after it starts."})
+        if self.start and self.start.year < FIRST_YEAR:
+            raise ValidationError({"start": f"The Center's collaboratives began in {FIRST_YEAR}; "
+                                            "is the year mistyped?"})
+        if self.start and self.end and self.end > add_years(self.start, MAX_YEARS):
+            raise ValidationError({"end": f"A collaborative runs about twelve months, at most "
+                                          f"{MAX_YEARS} years: end it by "
+                                          f"{_day(add_years(self.start, MAX_YEARS))}."})
 
     def current_phase(self, today: date | None = None):
         """The phase running today, from ``phases`` (prefetch it to stay query-free)."""

@@ -43,6 +43,7 @@ from collaboratives.models import (
     phase_schedule_errors,
     text_limit_errors,
 )
+from core.dates import add_years
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Membership, Team, TeamMember, User
@@ -60,6 +61,9 @@ def _full_clean(instance, exclude=None) -> None:
 
 def _day(value: date) -> str:
     return f"{value:%-d %B %Y}"
+
+
+AIM_YEARS_AFTER_END = 1  # a team's aim falls due inside the collaborative, or within a year
 
 
 # --- Collaborative calendar --------------------------------------------------------------------
@@ -492,9 +496,12 @@ def aim_set(*, enrollment: Enrollment, actor: User, what: str, how_much: str,
     if not how_much.strip():
         errors["how_much"] = ["Say how much, e.g. from 24% to 18%."]
     errors.update(text_limit_errors(TeamAim, what=what.strip(), how_much=how_much.strip()))
-    if by_when <= enrollment.collaborative.start:
+    collaborative = enrollment.collaborative
+    latest = add_years(collaborative.end, AIM_YEARS_AFTER_END)
+    if not collaborative.start < by_when <= latest:
         errors["by_when"] = [f"Choose a date after the collaborative starts "
-                             f"({_day(enrollment.collaborative.start)})."]
+                             f"({_day(collaborative.start)}) and at most a year after it ends "
+                             f"(by {_day(latest)})."]
     if errors:
         raise ValidationError(errors)
     aim, _ = TeamAim.objects.update_or_create(
