@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from collaboratives import selectors
@@ -46,7 +46,7 @@ from collaboratives.models import (
 from core.dates import add_years
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
-from members.models import Membership, Team, TeamMember, User
+from members.models import Membership, Role, Team, TeamMember, User
 
 logger = logging.getLogger(__name__)
 
@@ -797,6 +797,8 @@ def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
 def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
     """Check the file's size and type (by its extension and by its content), store it under an
     unguessable name and record it. A refused file leaves nothing behind."""
+    # The team first (it guards the quota, and parents lock before children), then the cycle.
+    Team.objects.select_for_update().filter(pk=cycle.team_id).first()
     locked = PDSACycle.objects.select_for_update().select_related(
         "action_period__collaborative").get(pk=cycle.pk)
     _check_works_on(actor, locked.action_period.collaborative, locked.team_id)
@@ -817,6 +819,7 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")
+    _check_team_quota(locked.team_id, original, upload.size)
     kind, content_type = ATTACHMENT_TYPES[extension]
     upload.seek(0)
     stored = default_storage.save(
@@ -830,6 +833,70 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         default_storage.delete(stored)
         raise
     return attachment
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _check_team_quota(team_id: int, original: str, size: int) -> None:
+    """A team keeps at most ``COLLABORATIVE_ATTACHMENTS_PER_TEAM`` files and
+    ``COLLABORATIVE_ATTACHMENT_TEAM_BYTES`` in all, across its cycles. Called with the team
+    locked, so two uploads at once cannot both take the last place."""
+    used = CycleAttachment.objects.filter(cycle__team_id=team_id).aggregate(
+        n=Count("pk"), size=Sum("size"))
+    count, total = used["n"], used["size"] or 0
+    most, room = (settings.COLLABORATIVE_ATTACHMENTS_PER_TEAM,
+                  settings.COLLABORATIVE_ATTACHMENT_TEAM_BYTES)
+    if count + 1 > most:
+        raise ValidationError({"file": [
+            f"Your team already keeps {count:,} files, the most a team may: delete one it no "
+            f"longer needs, then attach “{original}”."]},
+            code="quota_count")
+    if total + size > room:
+        raise ValidationError({"file": [
+            f"“{original}” ({_megabytes(size)}) does not fit: your team's files take "
+            f"{_megabytes(total)} of the {_megabytes(room)} a team may keep. Delete files it "
+            "no longer needs first."]}, code="quota_bytes")
+
+
+def attachment_may_delete(user: User, attachment: CycleAttachment, viewer,
+                          lead_of: set[int]) -> bool:
+    """Who may delete an attachment: whoever uploaded it while still on the team, the team's
+    lead, and staff. Not the coach (the team's record is the team's), not another team."""
+    team_id = attachment.cycle.team_id
+    if viewer.is_staff:
+        return True
+    if not viewer.works_on(team_id):
+        return False
+    return attachment.uploaded_by_id == user.pk or team_id in lead_of
+
+
+def teams_led_by(user: User) -> set[int]:
+    return set(TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
+                                         role=Role.LEAD).values_list("team_id", flat=True))
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: CycleAttachment, actor: User) -> None:
+    """Delete an attachment: the record goes at once, the file from storage once that has
+    committed (a rollback keeps both). An audit entry on the cycle says what went and who."""
+    locked = (CycleAttachment.objects.select_for_update()
+              .select_related("cycle__action_period__collaborative")
+              .filter(pk=attachment.pk).first())
+    if locked is None:
+        return  # already deleted: a second click changes nothing
+    cycle = locked.cycle
+    viewer = selectors.viewer_for(actor, cycle.action_period.collaborative)
+    if not attachment_may_delete(actor, locked, viewer, teams_led_by(actor)):
+        raise ValidationError("Only whoever attached a file, the team's lead and Center staff "
+                              "delete it.", code="forbidden")
+    reason = (f"“{locked.original_name}” ({_megabytes(locked.size)}), attached by "
+              f"{locked.uploaded_by}")
+    stored = locked.storage_name
+    locked.delete()
+    audit(cycle, action="attachment:deleted", actor=actor, reason=reason)
+    transaction.on_commit(lambda: default_storage.delete(stored))
 
 
 @transaction.atomic

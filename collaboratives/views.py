@@ -34,6 +34,7 @@ from collaboratives.models import (
     Measure,
     PDSACycle,
 )
+from core.ratelimit import ratelimit
 from members.models import TeamMember, User
 
 PAGE_SIZE = 20
@@ -431,11 +432,23 @@ def cycle_advance(request, slug, pk):
         to=to))
 
 
+def _attachments(user, viewer, cycle) -> list[CycleAttachment]:
+    """The cycle's attachments, each marked whether this person may delete it (one query for
+    the teams they lead, not one per file)."""
+    attachments = list(cycle.attachments.select_related("uploaded_by"))
+    lead_of = services.teams_led_by(user) if attachments else set()
+    for attachment in attachments:
+        attachment.cycle = cycle
+        attachment.may_delete = services.attachment_may_delete(user, attachment, viewer,
+                                                               lead_of)
+    return attachments
+
+
 def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None,
                   comment_form=None, status=200):
     return render(request, "collaboratives/pdsacycle_detail.html", _context(
         collaborative, viewer, cycle=cycle, measures=list(cycle.measures.all()),
-        attachments=list(cycle.attachments.select_related("uploaded_by")),
+        attachments=_attachments(request.user, viewer, cycle),
         comments=list(cycle.comments.select_related("author")),
         works_on=viewer.works_on(cycle.team_id),
         coaches=viewer.coaches_team(cycle.team_id),
@@ -454,6 +467,7 @@ def cycle_detail(request, slug, pk):
 
 @login_required
 @require_POST
+@ratelimit("attachment")
 def attachment_add(request, slug, pk):
     collaborative, viewer, cycle = _editable_cycle(request, slug, pk)
     form = AttachmentForm(request.POST, request.FILES)
@@ -484,6 +498,32 @@ def attachment_download(request, slug, pk):
                             filename=attachment.original_name)
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+@login_required
+def attachment_delete(request, slug, pk):
+    """Asks first (GET), then deletes (POST): for whoever attached the file, the team's lead and
+    staff; anyone else gets a 404, as if there were no such file."""
+    collaborative, viewer = _collaborative(request, slug)
+    visible = selectors.cycles_visible_to(request.user, collaborative, viewer)
+    attachment = get_object_or_404(
+        CycleAttachment.objects.filter(cycle__in=visible).select_related("cycle", "uploaded_by"),
+        pk=pk)
+    cycle = attachment.cycle
+    if not services.attachment_may_delete(request.user, attachment, viewer,
+                                          services.teams_led_by(request.user)):
+        raise Http404("No such file.")
+    if request.method == "POST":
+        try:
+            services.attachment_delete(attachment=attachment, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{attachment.original_name}” is deleted.")
+        return redirect(reverse("collaboratives:cycle", args=[collaborative.slug, cycle.pk])
+                        + "#attachments")
+    return render(request, "collaboratives/cycleattachment_confirm_delete.html", _context(
+        collaborative, viewer, cycle=cycle, attachment=attachment))
 
 
 @login_required
