@@ -1,5 +1,3 @@
-import csv
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
@@ -28,7 +26,7 @@ from billing.models import (
     ReminderLog,
     StripeEvent,
 )
-from core import once
+from core import csvsafe, once
 from core.admin import ReadOnlyAdmin
 from core.admin_actions import form_action
 from core.money import format_usd, money
@@ -284,21 +282,10 @@ class InvoiceAdmin(admin.ModelAdmin):
         })
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A cell a spreadsheet shows as text: one that could start a formula gets a quote first."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 def _csv_response(filename, rows):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
+    csvsafe.writer(response).writerows(rows)
     return response
 
 

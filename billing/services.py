@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -42,7 +42,15 @@ from members.models import Membership, MembershipApplication, Tier, User
 
 logger = logging.getLogger(__name__)
 
+
+def _long_day(day: date) -> str:
+    return f"{day:%-d %B %Y}"
+
+
 NUMBER_PREFIX = "NCSUP"
+# A check or purchase-order payment can arrive before its invoice is issued (a district pays
+# ahead from a quote); never earlier than this. Later than today it cannot be.
+EARLY_PAYMENT_DAYS = 60
 
 
 def invoice_number_format(*, fiscal_year: int, sequence: int) -> str:
@@ -351,6 +359,13 @@ def payment_record(
         raise ValidationError({"amount": [f"{locked} is already paid in full."]})
     if locked.status not in Invoice.PAYABLE:
         raise ValidationError(f"{locked} is not issued yet.", code="draft")
+    if locked.issue_date is not None:
+        earliest = locked.issue_date - timedelta(days=EARLY_PAYMENT_DAYS)
+        if received_on < earliest:
+            raise ValidationError({"received_on": [
+                f"{locked} was issued on {_long_day(locked.issue_date)}: money received for "
+                f"it is dated from {_long_day(earliest)} ({EARLY_PAYMENT_DAYS} days before, for "
+                f"a payment sent ahead) to today, not {_long_day(received_on)}."]})
     balance = locked.balance
     if amount > balance:
         raise ValidationError({"amount": [
@@ -433,6 +448,12 @@ def refund_record(
         raise ValidationError({"amount": [
             f"{format_usd(amount)} is more than the {format_usd(refundable)} received on "
             f"{locked} by check or transfer and not yet refunded."]})
+    first = locked.payments.filter(method__in=Payment.OFFLINE).aggregate(
+        d=Min("received_on"))["d"]
+    if first is not None and refunded_on < first:
+        raise ValidationError({"refunded_on": [
+            f"The money on {locked} first came in on {_long_day(first)}: a refund is dated "
+            f"from then to today, not {_long_day(refunded_on)}."]})
     refund = Refund.objects.create(
         invoice=locked, amount=amount, refunded_on=refunded_on, method=method,
         reference=reference.strip(), reason=reason.strip(), request_key=request_key,

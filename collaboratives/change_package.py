@@ -28,6 +28,7 @@ from collaboratives.models import (
     Collaborative,
     Enrollment,
     PDSACycle,
+    text_limit_errors,
 )
 from core.statemachine import audit, transition
 from members.models import Institution, User
@@ -191,6 +192,10 @@ def change_package_update(*, package: ChangePackage, actor: User, title: str,
     locked = _locked_draft(package, actor)
     if not title.strip():
         raise ValidationError({"title": ["Give the change package a title."]})
+    errors = text_limit_errors(ChangePackage, title=title.strip(),
+                               introduction=introduction.strip())
+    if errors:
+        raise ValidationError(errors)
     locked.title, locked.introduction = title.strip(), introduction.strip()
     locked.save(update_fields=["title", "introduction", "updated_at"])
     return locked
@@ -212,6 +217,9 @@ def change_package_entry_add(*, package: ChangePackage, change_idea: ChangeIdea,
     if not _adopted(locked.collaborative, change_idea):
         raise ValidationError({"change_idea": [f"No team has adopted “{change_idea.title}” "
                                                "yet: a completed cycle must say adopt."]})
+    errors = text_limit_errors(ChangePackageEntry, commentary=commentary.strip())
+    if errors:
+        raise ValidationError(errors)
     if locked.entries.filter(change_idea=change_idea).exists():
         raise ValidationError({"change_idea": ["This change idea is already in the package."]})
     position = (locked.entries.aggregate(p=Max("position"))["p"] or 0) + 1
@@ -223,6 +231,9 @@ def change_package_entry_add(*, package: ChangePackage, change_idea: ChangeIdea,
 def change_package_entry_update(*, entry: ChangePackageEntry, actor: User,
                                 commentary: str) -> ChangePackageEntry:
     _locked_draft(entry.package, actor)
+    errors = text_limit_errors(ChangePackageEntry, commentary=commentary.strip())
+    if errors:
+        raise ValidationError(errors)
     entry.commentary = commentary.strip()
     entry.save(update_fields=["commentary", "updated_at"])
     return entry

@@ -40,6 +40,7 @@ from collaboratives.measures import (
     period_problem,
 )
 from collaboratives.models import Collaborative, Measure, MeasureValue
+from core import csvsafe
 from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
@@ -86,6 +87,10 @@ class _Row:
 
 
 def _name_key(name: str) -> str:
+    """A measure's name as files write it; the apostrophe the portal's own CSV files put before
+    a name that starts like a formula (``core.csvsafe``) is read back off."""
+    if name.startswith("'") and csvsafe.looks_like_formula(name[1:]):
+        name = name[1:]
     return " ".join(name.split()).casefold()
 
 
@@ -178,7 +183,8 @@ def read(raw: bytes, *, collaborative: Collaborative,
         except CellProblem as problem:
             reasons.append(f"the period {problem}")
         if measure is not None:
-            if day is not None and (problem := period_problem(measure, day, today)):
+            if day is not None and (problem := period_problem(measure, day, today,
+                                                                   collaborative)):
                 reasons.append(f"the {problem}")
                 day = None
             try:
@@ -245,7 +251,7 @@ def template_csv(collaborative: Collaborative, today: date | None = None) -> str
     """A file to start from: the header and an example row for each measure."""
     today = today or timezone.localdate()
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "period", "value", "note"])
     for measure in Measure.objects.filter(collaborative=collaborative):
         example = {"percent": "18.5", "count": "12", "rate": "3.2"}[measure.unit]
@@ -257,7 +263,7 @@ def template_csv(collaborative: Collaborative, today: date | None = None) -> str
 def example_csv(measures: list[Measure]) -> str:
     """A short example for the upload page: two periods of the first two measures."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvsafe.writer(out, lineterminator="\n")
     writer.writerow(["measure", "period", "value", "note"])
     samples = {"percent": ("18.5", "17.9"), "count": ("12", "9"), "rate": ("3.2", "2.8")}
     for measure in measures[:2] or [Measure(name="Chronic absenteeism rate", unit="percent",

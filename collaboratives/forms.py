@@ -4,10 +4,32 @@ from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from collaboratives.models import RSVP, Measure, PDSACycle, PrimaryDriver
+from collaboratives.models import (
+    RSVP,
+    AstronomicalPoint,
+    ChangeIdea,
+    ChangePackage,
+    ChangePackageEntry,
+    CoachingCall,
+    Convening,
+    CycleComment,
+    Measure,
+    PDSACycle,
+    PrimaryDriver,
+    TextLimit,
+)
 from core.once import OnceForm  # creating forms: posted twice, they save once
 
 TEXTAREA = {"rows": 3}
+
+
+def text(model, name: str, **kwargs) -> forms.CharField:
+    """A textarea held to the model field's maximum, refused in the model's words."""
+    limit = model._meta.get_field(name).max_length
+    kwargs.setdefault("widget", forms.Textarea(attrs=TEXTAREA))
+    field = forms.CharField(validators=[TextLimit(limit)], **kwargs)
+    field.widget.attrs["maxlength"] = str(limit)
+    return field
 
 
 def show_service_errors(error: ValidationError, form: forms.Form) -> None:
@@ -54,16 +76,16 @@ class PlanForm(OnceForm):
     title = forms.CharField(max_length=200, label="Name of the cycle",
                             help_text="A short name, e.g. “Texting families after a first "
                                       "absence”.")
-    question = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA),
+    question = text(PDSACycle, "question",
                                label="What question will this cycle answer?")
-    prediction = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA),
+    prediction = text(PDSACycle, "prediction",
                                  label="What do you predict will happen, and why?")
     plan_who = forms.CharField(max_length=250, required=False, label="Who")
-    plan_what = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    plan_what = text(PDSACycle, "plan_what", required=False,
                                 label="What")
     plan_when = forms.CharField(max_length=250, required=False, label="When")
     plan_where = forms.CharField(max_length=250, required=False, label="Where")
-    data_to_collect = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    data_to_collect = text(PDSACycle, "data_to_collect", required=False,
                                       label="Data to collect")
 
     def __init__(self, *args, ideas=None, starting=False, measures=None, **kwargs):
@@ -83,17 +105,17 @@ class PlanForm(OnceForm):
 
 
 class DoStudyActForm(forms.Form):
-    what_happened = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    what_happened = text(PDSACycle, "what_happened", required=False,
                                     label="What happened?")
-    surprises = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    surprises = text(PDSACycle, "surprises", required=False,
                                 label="Surprises")
-    results = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    results = text(PDSACycle, "results", required=False,
                               label="Results against the prediction")
-    learning = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    learning = text(PDSACycle, "learning", required=False,
                                label="What did you learn?")
     decision = forms.ChoiceField(choices=PDSACycle.Decision.choices, required=False,
                                  widget=forms.RadioSelect, label="Adopt, adapt or abandon?")
-    next_step = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    next_step = text(PDSACycle, "next_step", required=False,
                                 label="Next step")
 
     SECTIONS = [("Do", ["what_happened", "surprises"]), ("Study", ["results", "learning"]),
@@ -119,8 +141,7 @@ class AttachmentForm(OnceForm):
 
 
 class CommentForm(OnceForm):
-    body = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), label="Your comment",
-                           max_length=5000)
+    body = text(CycleComment, "body", label="Your comment")
 
 
 class CoachingCallForm(OnceForm):
@@ -131,8 +152,8 @@ class CoachingCallForm(OnceForm):
                                                label="Team members on the call")
     other_attendees = forms.CharField(max_length=250, required=False, label="Anyone else",
                                       help_text="Names, separated by commas.")
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}))
-    next_steps = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), label="Agreed next steps")
+    notes = text(CoachingCall, "notes", widget=forms.Textarea(attrs={"rows": 5}))
+    next_steps = text(CoachingCall, "next_steps", label="Agreed next steps")
 
     def __init__(self, *args, team_users, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,14 +170,16 @@ class AimForm(OnceForm):
 
 class PrimaryDriverForm(OnceForm):
     title = forms.CharField(max_length=200, label="Primary driver")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = text(PrimaryDriver, "description", widget=forms.Textarea(attrs={"rows": 2}),
+                       required=False)
 
 
 class ChangeIdeaForm(OnceForm):
     primary_driver = forms.ModelChoiceField(queryset=PrimaryDriver.objects.none(),
                                             empty_label="Choose a driver")
     title = forms.CharField(max_length=200, label="Change idea")
-    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = text(ChangeIdea, "description", widget=forms.Textarea(attrs={"rows": 2}),
+                       required=False)
 
     def __init__(self, *args, drivers, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,8 +188,8 @@ class ChangeIdeaForm(OnceForm):
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), max_length=2000,
-                             required=False, help_text="Included in the notice to members.")
+    reason = text(Convening, "cancellation_reason", required=False,
+                  help_text="Included in the notice to members.")
 
 
 # --- Measures ------------------------------------------------------------------------------------
@@ -178,8 +201,9 @@ class MeasureForm(OnceForm):
     name = forms.CharField(max_length=120, help_text=Measure._meta.get_field("name").help_text)
     kind = forms.ChoiceField(choices=Measure.Kind.choices, widget=forms.RadioSelect,
                              label="Type")
-    operational_definition = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 4}), label="Operational definition",
+    operational_definition = text(
+        Measure, "operational_definition", widget=forms.Textarea(attrs={"rows": 4}),
+        label="Operational definition",
         help_text=Measure._meta.get_field("operational_definition").help_text)
     unit = forms.ChoiceField(choices=Measure.Unit.choices, widget=forms.RadioSelect)
     rate_basis = forms.CharField(max_length=60, required=False, label="Rate per",
@@ -250,8 +274,8 @@ class _ChooseValueForm(forms.Form):
 
 
 class AstronomicalForm(_ChooseValueForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Why is it "
-                             "astronomical?", max_length=2000,
+    reason = text(AstronomicalPoint, "reason", widget=forms.Textarea(attrs={"rows": 2}),
+                  label="Why is it astronomical?",
                              help_text="e.g. “A snow week: school closed three days.”")
 
 
@@ -267,14 +291,15 @@ class ValueRemoveForm(_ChooseValueForm):
 
 class ChangePackageForm(forms.Form):
     title = forms.CharField(max_length=200)
-    introduction = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
+    introduction = text(ChangePackage, "introduction", widget=forms.Textarea(attrs={"rows": 4}),
+                        required=False,
                                    help_text="What the package is and how to read it.")
 
 
 class EntryAddForm(OnceForm):
     change_idea = forms.ModelChoiceField(queryset=None, label="Adopted change idea",
                                          empty_label="Choose a change idea")
-    commentary = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    commentary = text(ChangePackageEntry, "commentary", required=False,
                                  label="For whom and under what conditions")
 
     def __init__(self, *args, ideas, **kwargs):
@@ -283,5 +308,5 @@ class EntryAddForm(OnceForm):
 
 
 class EntryCommentaryForm(forms.Form):
-    commentary = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,
+    commentary = text(ChangePackageEntry, "commentary", required=False,
                                  label="For whom and under what conditions")

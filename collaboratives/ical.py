@@ -12,9 +12,23 @@ from collaboratives.models import Convening
 PRODID = "-//NCSUP//Collaboratives//EN"
 
 
+def _host() -> str:
+    return urlparse(settings.SITE_URL).hostname or "ncsup.example.org"
+
+
 def _uid(convening: Convening) -> str:
-    host = urlparse(settings.SITE_URL).hostname or "ncsup.example.org"
-    return f"convening-{convening.pk}@{host}"
+    return f"convening-{convening.pk}@{_host()}"
+
+
+def feed_uid(feed_id: int) -> str:
+    """The persistent UID of a person's feed (RFC 7986 §5.3): from the feed's row id, which a new
+    secret address keeps, never from the secret itself. Calendar apps de-duplicate by it."""
+    return f"calendar-feed-{feed_id}@{_host()}"
+
+
+def convening_calendar_uid(convening: Convening) -> str:
+    """The UID of the one-event calendar a convening downloads as."""
+    return f"convening-{convening.pk}-calendar@{_host()}"
 
 
 def convening_event(convening: Convening) -> Event:
@@ -48,8 +62,10 @@ def convening_event(convening: Convening) -> Event:
     )
 
 
-def calendar_of(convenings: Iterable[Convening], *, name: str) -> bytes:
-    calendar = Calendar.new(prodid=PRODID, name=name,
+def calendar_of(convenings: Iterable[Convening], *, name: str, uid: str) -> bytes:
+    """The convenings as one calendar; ``uid`` is the calendar's own, the same on every
+    request (``feed_uid``, ``convening_calendar_uid``)."""
+    calendar = Calendar.new(prodid=PRODID, name=name, uid=uid,
                             subcomponents=[convening_event(c) for c in convenings])
     calendar.add("method", "PUBLISH")
     return calendar.to_ical()

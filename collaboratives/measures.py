@@ -26,15 +26,18 @@ from collaboratives.models import (
     MeasurePhase,
     MeasureValue,
     TeamMeasure,
+    text_limit_errors,
 )
+from core.csvsafe import looks_like_formula
+from core.dates import add_years
 from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
 
 FOUR_PLACES = Decimal("0.0001")
 EARLIEST_YEAR = 2000
+BASELINE_YEARS = 5  # how far before a collaborative's start a team's baseline data may go
 NOTE_MAX = 500
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
@@ -46,10 +49,6 @@ _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})$")
 
 class CellProblem(ValueError):
     """A cell that cannot be read; the message completes "Line 7: the value “…” …"."""
-
-
-def looks_like_formula(text: str) -> bool:
-    return text.startswith(FORMULA_STARTS)
 
 
 def parse_value(text: str, measure: Measure) -> Decimal:
@@ -107,26 +106,34 @@ def parse_day(text: str) -> date:
     return day
 
 
-def period_problem(measure: Measure, day: date, today: date) -> str | None:
-    """A value is for a period that has begun."""
-    if measure.period_of(day) > today:
-        return f"{measure.period_label(measure.period_of(day))} has not begun yet"
+def baseline_floor(collaborative: Collaborative) -> date:
+    """The earliest day a team's data may be for: its baseline, at most ``BASELINE_YEARS``
+    before the collaborative began."""
+    return add_years(collaborative.start, -BASELINE_YEARS)
+
+
+def period_problem(measure: Measure, day: date, today: date,
+                   collaborative: Collaborative | None = None) -> str | None:
+    """A value is for a period that has begun, and not before the baseline window."""
+    period = measure.period_of(day)
+    if period > today:
+        return f"{measure.period_label(period)} has not begun yet"
+    collaborative = collaborative or measure.collaborative
+    floor = baseline_floor(collaborative)
+    if day < floor:
+        return (f"{measure.period_label(period)} is before {floor:%-d %B %Y}: baseline data go "
+                f"back at most {BASELINE_YEARS} years before the collaborative began "
+                f"({collaborative.start:%-d %B %Y})")
     return None
 
 
 def clean_note(text: str) -> str:
     """A note is kept as the text it is: never evaluated, escaped on every page, and written
-    back out to CSV with a leading apostrophe when it looks like a formula (``csv_safe``)."""
+    back out to CSV with a leading apostrophe when it looks like a formula (``core.csvsafe``)."""
     note = "".join(ch for ch in text.strip() if ch >= " " or ch == "\t")
     if len(note) > NOTE_MAX:
         raise CellProblem(f"is {len(note)} characters long; notes are at most {NOTE_MAX}")
     return note
-
-
-def csv_safe(text: str) -> str:
-    """A cell for a CSV file someone will open in a spreadsheet: text that starts like a
-    formula gets a leading apostrophe, so it shows as text instead of running (OWASP)."""
-    return f"'{text}" if looks_like_formula(text) else text
 
 
 def _clip(text: str, length: int = 40) -> str:
@@ -306,6 +313,10 @@ def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: d
         errors["label"] = ["Name the change, e.g. “Texts to families”."]
     if starts_on > timezone.localdate():
         errors["starts_on"] = ["A new phase starts once the change is made."]
+    elif starts_on < baseline_floor(measure.collaborative):
+        errors["starts_on"] = [f"Charts begin at most {BASELINE_YEARS} years before the "
+                               f"collaborative ({baseline_floor(measure.collaborative):%-d %B %Y})"
+                               "; choose a later day."]
     if MeasurePhase.objects.filter(team=team, measure=measure,
                                    starts_on=measure.period_of(starts_on)).exists():
         errors["starts_on"] = ["A phase already starts in that period."]
@@ -337,6 +348,9 @@ def astronomical_mark(*, value: MeasureValue, actor: User, reason: str) -> Astro
     _check_coaches(actor, value)
     if not reason.strip():
         raise ValidationError({"reason": ["Say why this point is astronomical."]})
+    errors = text_limit_errors(AstronomicalPoint, reason=reason.strip())
+    if errors:
+        raise ValidationError(errors)
     point, _ = AstronomicalPoint.objects.update_or_create(
         value=value, defaults={"reason": reason.strip(), "marked_by": actor})
     audit(value, action="measure_value:astronomical", actor=actor, reason=reason.strip())

@@ -5,6 +5,7 @@ Rules inside one row live in ``clean()``; rules across rows live in ``services``
 decided in ``selectors``. Counts (cycles logged, teams behind) are computed from rows, never stored.
 """
 
+import hashlib
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -12,15 +13,19 @@ from itertools import pairwise
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.deconstruct import deconstructible
 
-from core.dates import day
+from core.dates import add_years, day
 from core.models import TimeStampedModel
+
+FIRST_YEAR = 2017  # the network the Center grew out of (iLEAD) began in 2017
+MAX_YEARS = 2  # a collaborative runs about twelve months; never more than this
 
 # Paths under /collaboratives/ that a collaborative's slug may not take.
 RESERVED_SLUGS = {"calendar", "coaching", "new", "change-packages"}
@@ -45,6 +50,44 @@ def local_date(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
+# --- How long free text may be ------------------------------------------------------------------
+# Every free-text field has a maximum: forms enforce it (``TextField(max_length=...)`` sets the
+# form field's), ``full_clean`` enforces it (the validator), and services that skip
+# ``full_clean`` ask ``text_limit_errors``. A megabyte of "learning" once held the one worker
+# for 21.7 s rendering the change package.
+
+NARRATIVE = 5000  # a PDSA answer, notes of a call, a comment, an agenda
+SHORT_TEXT = 2000  # a reason, a description, an address
+
+
+def too_long(limit: int, length: int) -> str:
+    return f"This is {length:,} characters long; write at most {limit:,}."
+
+
+@deconstructible
+class TextLimit(MaxLengthValidator):
+    """The field's maximum, said plainly with both numbers."""
+
+    def __call__(self, value):
+        if len(value) > self.limit_value:
+            raise ValidationError(too_long(self.limit_value, len(value)), code="max_length")
+
+
+def limited_text(limit: int, *args, **kwargs) -> models.TextField:
+    return models.TextField(*args, max_length=limit, validators=[TextLimit(limit)], **kwargs)
+
+
+def text_limit_errors(model: type[models.Model], **values) -> dict[str, list[str]]:
+    """For services that write without ``full_clean``: each value longer than its field
+    allows, keyed by the field."""
+    errors = {}
+    for name, value in values.items():
+        limit = model._meta.get_field(name).max_length
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = [too_long(limit, len(value))]
+    return errors
+
+
 class Collaborative(TimeStampedModel):
     """A year-long Breakthrough Collaborative (IHI Breakthrough Series)."""
 
@@ -55,8 +98,9 @@ class Collaborative(TimeStampedModel):
                                            help_text="e.g. chronic absenteeism")
     start = models.DateField()
     end = models.DateField(help_text="About twelve months after the start.")
-    aim = models.TextField(help_text="The collaborative's aim, e.g. reduce chronic absenteeism "
-                                     "across member institutions by 20% within one year.")
+    aim = limited_text(SHORT_TEXT,
+                       help_text="The collaborative's aim, e.g. reduce chronic absenteeism "
+                                 "across member institutions by 20% within one year.")
     enrollment_open = models.BooleanField(default=True,
                                           help_text="When closed, no more teams can enroll.")
 
@@ -78,6 +122,13 @@ class Collaborative(TimeStampedModel):
     def clean(self):
         if self.start and self.end and self.end <= self.start:
             raise ValidationError({"end": "A collaborative ends after it starts."})
+        if self.start and self.start.year < FIRST_YEAR:
+            raise ValidationError({"start": f"The Center's collaboratives began in {FIRST_YEAR}; "
+                                            "is the year mistyped?"})
+        if self.start and self.end and self.end > add_years(self.start, MAX_YEARS):
+            raise ValidationError({"end": f"A collaborative runs about twelve months, at most "
+                                          f"{MAX_YEARS} years: end it by "
+                                          f"{_day(add_years(self.start, MAX_YEARS))}."})
 
     def current_phase(self, today: date | None = None):
         """The phase running today, from ``phases`` (prefetch it to stay query-free)."""
@@ -256,10 +307,10 @@ class Convening(TimeStampedModel):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     venue = models.CharField(max_length=200, blank=True, help_text="In person: the venue.")
-    address = models.TextField(blank=True, help_text="In person: the street address.")
+    address = limited_text(500, blank=True, help_text="In person: the street address.")
     meeting_link = models.URLField(blank=True, max_length=500,
                                    help_text="Online: shown only to enrolled members and staff.")
-    agenda = models.TextField(blank=True)
+    agenda = limited_text(NARRATIVE, blank=True)
     open_to_network = models.BooleanField(
         "open to the whole network", default=False,
         help_text="Every current member of the network is invited (Tier 1 included), not only "
@@ -267,7 +318,7 @@ class Convening(TimeStampedModel):
     status = models.CharField(max_length=10, choices=Status, default=Status.SCHEDULED,
                               db_index=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
-    cancellation_reason = models.TextField(blank=True)
+    cancellation_reason = limited_text(SHORT_TEXT, blank=True)
     # iCalendar SEQUENCE: raised each time the convening moves or is cancelled.
     revision = models.PositiveIntegerField(default=0, editable=False)
     # The latest move: when, and from where (the members' notice says "moved from").
@@ -375,6 +426,11 @@ class CalendarToken(models.Model):
     def __str__(self):
         return f"Calendar feed of {self.user}"
 
+    @property
+    def fingerprint(self) -> str:
+        """Names this address without revealing it (the page posts it back on a reset)."""
+        return hashlib.sha256(self.token.encode()).hexdigest()[:16]
+
 
 class ActionPeriod(TimeStampedModel):
     """The work between two convenings: from the day one opens to the day the next begins."""
@@ -452,7 +508,7 @@ class PrimaryDriver(TimeStampedModel):
     collaborative = models.ForeignKey(Collaborative, on_delete=models.CASCADE,
                                       related_name="primary_drivers")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = limited_text(SHORT_TEXT, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -466,7 +522,7 @@ class ChangeIdea(TimeStampedModel):
     primary_driver = models.ForeignKey(PrimaryDriver, on_delete=models.PROTECT,
                                        related_name="change_ideas")
     title = models.CharField(max_length=200)
-    description = models.TextField(blank=True)
+    description = limited_text(SHORT_TEXT, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                  on_delete=models.PROTECT, related_name="+")
@@ -508,22 +564,22 @@ class PDSACycle(TimeStampedModel):
     title = models.CharField(max_length=200, help_text="A short name, e.g. “Texting families "
                                                        "after a first absence”.")
     # Plan
-    question = models.TextField("question", help_text="What do you want to learn?")
-    prediction = models.TextField(help_text="What do you expect to happen, and why?")
+    question = limited_text(NARRATIVE, "question", help_text="What do you want to learn?")
+    prediction = limited_text(NARRATIVE, help_text="What do you expect to happen, and why?")
     plan_who = models.CharField("who", max_length=250, blank=True)
-    plan_what = models.TextField("what", blank=True)
+    plan_what = limited_text(NARRATIVE, "what", blank=True)
     plan_when = models.CharField("when", max_length=250, blank=True)
     plan_where = models.CharField("where", max_length=250, blank=True)
-    data_to_collect = models.TextField("data to collect", blank=True)
+    data_to_collect = limited_text(NARRATIVE, "data to collect", blank=True)
     # Do
-    what_happened = models.TextField("what happened", blank=True)
-    surprises = models.TextField("surprises", blank=True)
+    what_happened = limited_text(NARRATIVE, "what happened", blank=True)
+    surprises = limited_text(NARRATIVE, "surprises", blank=True)
     # Study
-    results = models.TextField("results against the prediction", blank=True)
-    learning = models.TextField("what we learned", blank=True)
+    results = limited_text(NARRATIVE, "results against the prediction", blank=True)
+    learning = limited_text(NARRATIVE, "what we learned", blank=True)
     # Act
     decision = models.CharField(max_length=8, choices=Decision, blank=True)
-    next_step = models.TextField("next step", blank=True)
+    next_step = limited_text(NARRATIVE, "next step", blank=True)
     # The measures the team watches for this change: the cycle is marked on their run charts.
     measures = models.ManyToManyField("Measure", blank=True, related_name="cycles",
                                       help_text="Measures this change should move.")
@@ -597,7 +653,7 @@ class CycleComment(models.Model):
     cycle = models.ForeignKey(PDSACycle, on_delete=models.CASCADE, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+")
-    body = models.TextField()
+    body = limited_text(NARRATIVE)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -616,8 +672,8 @@ class CoachingCall(TimeStampedModel):
     attendees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     other_attendees = models.CharField(max_length=250, blank=True,
                                        help_text="Anyone else on the call, by name.")
-    notes = models.TextField()
-    next_steps = models.TextField("agreed next steps")
+    notes = limited_text(NARRATIVE)
+    next_steps = limited_text(NARRATIVE, "agreed next steps")
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
 
@@ -690,7 +746,8 @@ class Measure(TimeStampedModel):
     name = models.CharField(max_length=120, help_text="e.g. Chronic absenteeism rate. Teams' "
                                                       "CSV files name the measure this way.")
     kind = models.CharField("type", max_length=10, choices=Kind)
-    operational_definition = models.TextField(
+    operational_definition = limited_text(
+        SHORT_TEXT,
         help_text="Exactly what is counted and how: the numerator, the denominator, the data "
                   "source, who is included.")
     unit = models.CharField(max_length=8, choices=Unit)
@@ -894,7 +951,7 @@ class AstronomicalPoint(models.Model):
 
     value = models.OneToOneField(MeasureValue, on_delete=models.CASCADE,
                                  related_name="astronomical")
-    reason = models.TextField(help_text="Why this point is astronomical, e.g. a snow day.")
+    reason = limited_text(SHORT_TEXT, help_text="Why this point is astronomical, e.g. a snow day.")
     marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                   related_name="+")
     marked_at = models.DateTimeField(auto_now_add=True)
@@ -922,7 +979,7 @@ class ChangePackage(TimeStampedModel):
                                       related_name="change_packages")
     version = models.PositiveIntegerField(editable=False)
     title = models.CharField(max_length=200)
-    introduction = models.TextField(blank=True)
+    introduction = limited_text(NARRATIVE, blank=True)
     status = models.CharField(max_length=10, choices=Status, default=Status.DRAFT,
                               db_index=True)
     published_at = models.DateTimeField(null=True, blank=True)
@@ -970,12 +1027,12 @@ class ChangePackageEntry(TimeStampedModel):
     change_idea = models.ForeignKey(ChangeIdea, on_delete=models.PROTECT,
                                     related_name="package_entries")
     position = models.PositiveSmallIntegerField(default=0)
-    commentary = models.TextField(
-        "for whom and under what conditions", blank=True,
+    commentary = limited_text(
+        NARRATIVE,        "for whom and under what conditions", blank=True,
         help_text="What the evidence says about where this change works, and what to watch.")
     # Frozen at publication.
     title = models.CharField(max_length=200, blank=True, editable=False)
-    description = models.TextField(blank=True, editable=False)
+    description = limited_text(SHORT_TEXT, blank=True, editable=False)
     driver_title = models.CharField(max_length=200, blank=True, editable=False)
     evidence = models.JSONField(default=dict, blank=True, editable=False)
     frozen_at = models.DateTimeField(null=True, blank=True, editable=False)

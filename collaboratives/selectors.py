@@ -316,12 +316,42 @@ def network_convening(user: User, slug: str, pk: int) -> Convening | None:
             .select_related("collaborative").first())
 
 
+def convening_invitees(convening: Convening) -> QuerySet[User]:
+    """Who is invited to a convening: the one answer behind its reminders, move and
+    cancellation notices, and who may answer it (``invited_to``).
+
+    - every active member of a team enrolled in its collaborative, and each enrolled team's
+      coach;
+    - when it is open to the whole network, also the network as ``in_network`` draws it: the
+      people of every current membership (on its team, or its applicant) and the Center's
+      coaches.
+
+    Staff are not invited for being staff: they run convenings and see every answer; a staff
+    member who coaches an enrolled team is invited as its coach. Only active accounts."""
+    enrolled = Enrollment.objects.filter(collaborative_id=convening.collaborative_id)
+    active = TeamMember.objects.filter(status=TeamMember.Status.ACTIVE)
+    invited = (Q(pk__in=active.filter(team__in=enrolled.values("team_id")).values("user_id"))
+               | Q(pk__in=enrolled.values("coach_id")))
+    if convening.open_to_network:
+        current = Membership.objects.filter(status__in=Membership.CURRENT)
+        coaches = User.groups.through.objects.filter(
+            group__name=settings.COLLABORATIVE_COACH_GROUP)
+        invited |= (Q(pk__in=active.filter(team__membership__in=current).values("user_id"))
+                    | Q(pk__in=current.filter(application__isnull=False)
+                        .values("application__applicant_id"))
+                    | Q(pk__in=coaches.values("user_id")))
+    return User.objects.filter(invited, is_active=True).order_by("pk")
+
+
 def invited_to(user: User, convening: Convening, viewer: Viewer | None = None) -> bool:
-    """Whether the person is invited (may answer): a member of an enrolled team or its coach,
-    or anyone in the network when the convening is open to it."""
-    viewer = viewer or viewer_for(user, convening.collaborative)
-    return (viewer.is_member or viewer.is_coach or viewer.network_guest
-            or (convening.open_to_network and in_network(user)))
+    """Whether the person is invited (may answer): one of ``convening_invitees``. A network
+    guest's page has already found them in the network (``network_convening``), so it is not
+    asked again."""
+    if not user.is_authenticated:
+        return False
+    if viewer is not None and viewer.network_guest and convening.open_to_network:
+        return True
+    return convening_invitees(convening).filter(pk=user.pk).exists()
 
 
 def convenings_for_calendar(user: User) -> QuerySet[Convening]:

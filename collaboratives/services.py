@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
 
@@ -40,12 +40,14 @@ from collaboratives.models import (
     ReminderLog,
     TeamAim,
     local_date,
+    new_calendar_token,
     phase_schedule_errors,
+    text_limit_errors,
 )
-from core.dates import day
+from core.dates import add_years, day
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
-from members.models import Membership, Team, TeamMember, User
+from members.models import Membership, Role, Team, TeamMember, User
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ def _full_clean(instance, exclude=None) -> None:
 
 def _day(value: date) -> str:
     return day(value)
+
+
+AIM_YEARS_AFTER_END = 1  # a team's aim falls due inside the collaborative, or within a year
 
 
 # --- Collaborative calendar --------------------------------------------------------------------
@@ -142,7 +147,7 @@ def convening_move_errors(convening: Convening, *, starts_at: datetime,
 def convening_move(*, convening: Convening, starts_at: datetime, ends_at: datetime,
                    actor: User | None = None) -> Convening:
     """New dates. Reminders are keyed by the start, so the moved convening's reminders re-arm;
-    the enrolled members are told of the move (once each) after commit."""
+    everyone invited is told of the move (once each) after commit."""
     from collaboratives import tasks
 
     Collaborative.objects.select_for_update().get(pk=convening.collaborative_id)
@@ -174,9 +179,12 @@ def convening_move(*, convening: Convening, starts_at: datetime, ends_at: dateti
 @transaction.atomic
 def convening_cancel(*, convening: Convening, actor: User | None = None,
                      reason: str = "") -> Convening:
-    """Cancel; the enrolled members get a cancellation notice (once each) after commit."""
+    """Cancel; everyone invited gets a cancellation notice (once each) after commit."""
     from collaboratives import tasks
 
+    errors = text_limit_errors(Convening, cancellation_reason=reason.strip())
+    if errors:
+        raise ValidationError({"reason": errors["cancellation_reason"]})
     locked, changed = transition(convening, Convening.Status.CANCELLED, actor=actor,
                                  reason=reason)
     if changed:
@@ -187,15 +195,14 @@ def convening_cancel(*, convening: Convening, actor: User | None = None,
     return locked
 
 
-def _convening_recipients(convening: Convening):
-    """Every active member of the teams enrolled in the convening's collaborative, once; for a
-    convening open to the network, everyone on a current membership's team too."""
-    enrolled = Enrollment.objects.filter(collaborative_id=convening.collaborative_id)
-    invited = Q(team__in=enrolled.values("team_id"))
-    if convening.open_to_network:
-        invited |= Q(team__membership__status__in=Membership.CURRENT)
-    on_team = TeamMember.objects.filter(invited, status=TeamMember.Status.ACTIVE)
-    return User.objects.filter(is_active=True, pk__in=on_team.values("user_id")).order_by("pk")
+def _reminder_recipients(convening: Convening):
+    """The invitees, less those who answered that they cannot come (since its latest move: a
+    "no" to the old date does not silence the new one). They still hear of moves and
+    cancellations."""
+    declined = RSVP.objects.filter(convening=convening, response=RSVP.Response.NO)
+    if convening.moved_at is not None:
+        declined = declined.filter(updated_at__gt=convening.moved_at)
+    return selectors.convening_invitees(convening).exclude(pk__in=declined.values("user_id"))
 
 
 def _claim(convening: Convening, user: User, kind: str) -> bool:
@@ -224,7 +231,7 @@ def reminder_kind_due(convening: Convening, *, now: datetime) -> tuple[str, int]
 
 @transaction.atomic
 def convening_reminders_send(*, convening: Convening, now: datetime | None = None) -> int:
-    """Queue the reminder due now to each enrolled member who has not had it. Returns how many
+    """Queue the reminder due now to each invitee who has not had it nor declined. Returns how many
     were queued. Each is claimed (``ReminderLog``) in the same transaction as its email."""
     now = now or timezone.now()
     due = reminder_kind_due(convening, now=now)
@@ -232,17 +239,21 @@ def convening_reminders_send(*, convening: Convening, now: datetime | None = Non
         return 0
     kind, days_left = due
     return _notify_once(convening, kind=kind, template="convening_reminder",
-                        days_left=days_left)
+                        recipients=_reminder_recipients(convening), days_left=days_left)
 
 
-def _notify_once(convening: Convening, *, kind: str, template: str, **context) -> int:
-    """Queue one email of ``kind`` to each enrolled member who has not had it (claimed in
-    ``ReminderLog``, in the caller's transaction). Returns how many were queued. The outbox key
+def _notify_once(convening: Convening, *, kind: str, template: str, recipients=None,
+                 **context) -> int:
+    """Queue one email of ``kind`` to each invitee (``selectors.convening_invitees``, or the
+    ``recipients`` given) who has not had it (claimed in ``ReminderLog``, in the caller's
+    transaction). Returns how many were queued. The outbox key
     names the email (its template), the convening, the person and the kind."""
     already = set(ReminderLog.objects.filter(convening=convening, kind=kind)
                   .values_list("user_id", flat=True))
     queued = 0
-    for user in _convening_recipients(convening):
+    if recipients is None:
+        recipients = selectors.convening_invitees(convening)
+    for user in recipients:
         if user.pk in already or not _claim(convening, user, kind):
             continue
         email_queue(key=f"{template.replace('_', '-')}:{convening.pk}:{user.pk}:{kind}",
@@ -263,7 +274,7 @@ def move_notice_kind(convening: Convening) -> str | None:
 
 @transaction.atomic
 def convening_move_notify(*, convening: Convening, now: datetime | None = None) -> int:
-    """Tell each enrolled member, once per move, that a convening still ahead has new dates."""
+    """Tell each invitee, once per move, that a convening still ahead has new dates."""
     now = now or timezone.now()
     kind = move_notice_kind(convening)
     if kind is None or convening.starts_at <= now:
@@ -273,7 +284,7 @@ def convening_move_notify(*, convening: Convening, now: datetime | None = None) 
 
 @transaction.atomic
 def convening_cancellation_notify(*, convening: Convening, now: datetime | None = None) -> int:
-    """Tell each enrolled member, once, that a convening still ahead is cancelled."""
+    """Tell each invitee, once, that a convening still ahead is cancelled."""
     now = now or timezone.now()
     if not convening.is_cancelled or convening.starts_at <= now:
         return 0
@@ -297,17 +308,33 @@ def rsvp_set(*, convening: Convening, user: User, response: str) -> RSVP:
     return rsvp
 
 
+def _lock_user(user: User) -> None:
+    """Lock the person's row: their calendar address is created and replaced one at a time."""
+    User.objects.select_for_update().filter(pk=user.pk).first()
+
+
 @transaction.atomic
 def calendar_token_for(*, user: User) -> CalendarToken:
+    _lock_user(user)
     token, _ = CalendarToken.objects.get_or_create(user=user)
     return token
 
 
 @transaction.atomic
-def calendar_token_reset(*, user: User) -> CalendarToken:
-    """A new secret address; the old one stops working at once."""
-    CalendarToken.objects.filter(user=user).delete()
-    return CalendarToken.objects.create(user=user)
+def calendar_token_reset(*, user: User, replaces: str | None = None) -> CalendarToken:
+    """A new secret address; the old one stops working at once. The feed keeps its row (and so
+    its calendar UID). With ``replaces`` (the ``fingerprint`` of the address the page showed),
+    an address already replaced since is kept: six clicks make one new address, not six, and
+    never an error."""
+    _lock_user(user)
+    token = CalendarToken.objects.filter(user=user).first()
+    if token is None:
+        return CalendarToken.objects.create(user=user)
+    if replaces is not None and replaces != token.fingerprint:
+        return token
+    token.token = new_calendar_token()
+    token.save(update_fields=["token"])
+    return token
 
 
 # --- Action periods ----------------------------------------------------------------------------
@@ -471,9 +498,13 @@ def aim_set(*, enrollment: Enrollment, actor: User, what: str, how_much: str,
         errors["what"] = ["Say what you will improve."]
     if not how_much.strip():
         errors["how_much"] = ["Say how much, e.g. from 24% to 18%."]
-    if by_when <= enrollment.collaborative.start:
+    errors.update(text_limit_errors(TeamAim, what=what.strip(), how_much=how_much.strip()))
+    collaborative = enrollment.collaborative
+    latest = add_years(collaborative.end, AIM_YEARS_AFTER_END)
+    if not collaborative.start < by_when <= latest:
         errors["by_when"] = [f"Choose a date after the collaborative starts "
-                             f"({_day(enrollment.collaborative.start)})."]
+                             f"({_day(collaborative.start)}) and at most a year after it ends "
+                             f"(by {_day(latest)})."]
     if errors:
         raise ValidationError(errors)
     aim, _ = TeamAim.objects.update_or_create(
@@ -509,6 +540,9 @@ def coaching_call_log(*, enrollment: Enrollment, actor: User, held_on: date,
         errors["notes"] = ["Write a few notes about the call."]
     if not next_steps.strip():
         errors["next_steps"] = ["Write down the next steps you agreed."]
+    errors.update(text_limit_errors(CoachingCall, notes=notes.strip(),
+                                    next_steps=next_steps.strip(),
+                                    other_attendees=other_attendees.strip()))
     if errors:
         raise ValidationError(errors)
     call = CoachingCall.objects.create(enrollment=enrollment, held_on=held_on,
@@ -534,6 +568,10 @@ def primary_driver_add(*, collaborative: Collaborative, actor: User, title: str,
                               "diagram.")
     if not title.strip():
         raise ValidationError({"title": ["Name the driver."]})
+    errors = text_limit_errors(PrimaryDriver, title=title.strip(),
+                               description=description.strip())
+    if errors:
+        raise ValidationError(errors)
     position = collaborative.primary_drivers.count() + 1
     return PrimaryDriver.objects.create(collaborative=collaborative, title=title.strip(),
                                         description=description.strip(), position=position)
@@ -547,6 +585,9 @@ def change_idea_add(*, primary_driver: PrimaryDriver, actor: User, title: str,
                               "ideas.")
     if not title.strip():
         raise ValidationError({"title": ["Name the change idea."]})
+    errors = text_limit_errors(ChangeIdea, title=title.strip(), description=description.strip())
+    if errors:
+        raise ValidationError(errors)
     position = primary_driver.change_ideas.count() + 1
     return ChangeIdea.objects.create(primary_driver=primary_driver, title=title.strip(),
                                      description=description.strip(), position=position,
@@ -759,6 +800,8 @@ def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
 def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
     """Check the file's size and type (by its extension and by its content), store it under an
     unguessable name and record it. A refused file leaves nothing behind."""
+    # The team first (it guards the quota, and parents lock before children), then the cycle.
+    Team.objects.select_for_update().filter(pk=cycle.team_id).first()
     locked = PDSACycle.objects.select_for_update().select_related(
         "action_period__collaborative").get(pk=cycle.pk)
     _check_works_on(actor, locked.action_period.collaborative, locked.team_id)
@@ -779,6 +822,7 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")
+    _check_team_quota(locked.team_id, original, upload.size)
     kind, content_type = ATTACHMENT_TYPES[extension]
     upload.seek(0)
     stored = default_storage.save(
@@ -794,6 +838,70 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
     return attachment
 
 
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _check_team_quota(team_id: int, original: str, size: int) -> None:
+    """A team keeps at most ``COLLABORATIVE_ATTACHMENTS_PER_TEAM`` files and
+    ``COLLABORATIVE_ATTACHMENT_TEAM_BYTES`` in all, across its cycles. Called with the team
+    locked, so two uploads at once cannot both take the last place."""
+    used = CycleAttachment.objects.filter(cycle__team_id=team_id).aggregate(
+        n=Count("pk"), size=Sum("size"))
+    count, total = used["n"], used["size"] or 0
+    most, room = (settings.COLLABORATIVE_ATTACHMENTS_PER_TEAM,
+                  settings.COLLABORATIVE_ATTACHMENT_TEAM_BYTES)
+    if count + 1 > most:
+        raise ValidationError({"file": [
+            f"Your team already keeps {count:,} files, the most a team may: delete one it no "
+            f"longer needs, then attach “{original}”."]},
+            code="quota_count")
+    if total + size > room:
+        raise ValidationError({"file": [
+            f"“{original}” ({_megabytes(size)}) does not fit: your team's files take "
+            f"{_megabytes(total)} of the {_megabytes(room)} a team may keep. Delete files it "
+            "no longer needs first."]}, code="quota_bytes")
+
+
+def attachment_may_delete(user: User, attachment: CycleAttachment, viewer,
+                          lead_of: set[int]) -> bool:
+    """Who may delete an attachment: whoever uploaded it while still on the team, the team's
+    lead, and staff. Not the coach (the team's record is the team's), not another team."""
+    team_id = attachment.cycle.team_id
+    if viewer.is_staff:
+        return True
+    if not viewer.works_on(team_id):
+        return False
+    return attachment.uploaded_by_id == user.pk or team_id in lead_of
+
+
+def teams_led_by(user: User) -> set[int]:
+    return set(TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
+                                         role=Role.LEAD).values_list("team_id", flat=True))
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: CycleAttachment, actor: User) -> None:
+    """Delete an attachment: the record goes at once, the file from storage once that has
+    committed (a rollback keeps both). An audit entry on the cycle says what went and who."""
+    locked = (CycleAttachment.objects.select_for_update()
+              .select_related("cycle__action_period__collaborative")
+              .filter(pk=attachment.pk).first())
+    if locked is None:
+        return  # already deleted: a second click changes nothing
+    cycle = locked.cycle
+    viewer = selectors.viewer_for(actor, cycle.action_period.collaborative)
+    if not attachment_may_delete(actor, locked, viewer, teams_led_by(actor)):
+        raise ValidationError("Only whoever attached a file, the team's lead and Center staff "
+                              "delete it.", code="forbidden")
+    reason = (f"“{locked.original_name}” ({_megabytes(locked.size)}), attached by "
+              f"{locked.uploaded_by}")
+    stored = locked.storage_name
+    locked.delete()
+    audit(cycle, action="attachment:deleted", actor=actor, reason=reason)
+    transaction.on_commit(lambda: default_storage.delete(stored))
+
+
 @transaction.atomic
 def cycle_comment_add(*, cycle: PDSACycle, actor: User, body: str) -> CycleComment:
     """The team's coach (or Center staff) comments on a cycle."""
@@ -802,4 +910,7 @@ def cycle_comment_add(*, cycle: PDSACycle, actor: User, body: str) -> CycleComme
         raise ValidationError("Only the team's coach comments on its cycles.")
     if not body.strip():
         raise ValidationError({"body": ["Write your comment."]})
+    errors = text_limit_errors(CycleComment, body=body.strip())
+    if errors:
+        raise ValidationError(errors)
     return CycleComment.objects.create(cycle=cycle, author=actor, body=body.strip())

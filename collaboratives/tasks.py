@@ -54,7 +54,7 @@ def _each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATC
 @shared_task
 def convening_reminders_send() -> int:
     """Daily: the reminder due for each convening ahead (14 and 2 days before, by default) to
-    every active member of the enrolled teams, once each; the cancellation notice for any
+    everyone invited (``selectors.convening_invitees``), once each; the cancellation notice for any
     cancelled convening still ahead, and the notice of a move made in the last two days, where
     they have not gone out (the task after cancelling or moving does it first). Returns how
     many emails were queued."""
@@ -84,13 +84,13 @@ def _notify(convening_id: int, notify: Callable) -> int:
 
 @shared_task
 def convening_move_notify(convening_id: int) -> int:
-    """After a convening moves: tell the enrolled members its new dates, once each."""
+    """After a convening moves: tell everyone invited its new dates, once each."""
     return _notify(convening_id, services.convening_move_notify)
 
 
 @shared_task
 def convening_cancellation_notify(convening_id: int) -> int:
-    """After a convening is cancelled: tell the enrolled members, once each."""
+    """After a convening is cancelled: tell everyone invited, once each."""
     return _notify(convening_id, services.convening_cancellation_notify)
 
 

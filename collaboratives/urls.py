@@ -23,6 +23,8 @@ urlpatterns = [
          name="attachment_add"),
     path("<slug:slug>/cycles/<int:pk>/comments/", views.comment_add, name="comment_add"),
     path("<slug:slug>/attachments/<int:pk>/", views.attachment_download, name="attachment"),
+    path("<slug:slug>/attachments/<int:pk>/delete/", views.attachment_delete,
+         name="attachment_delete"),
     path("<slug:slug>/convenings/<int:pk>/", views.convening_detail, name="convening"),
     path("<slug:slug>/convenings/<int:pk>/event.ics", views.convening_ics,
          name="convening_ics"),

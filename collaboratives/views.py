@@ -35,6 +35,7 @@ from collaboratives.models import (
     PDSACycle,
 )
 from core.once import submit_once
+from core.ratelimit import ratelimit
 from members.models import TeamMember, User
 
 PAGE_SIZE = 20
@@ -218,7 +219,8 @@ def _ics_response(body: bytes, filename: str) -> HttpResponse:
 def convening_ics(request, slug, pk):
     """One convening as an .ics file, to add it to a calendar."""
     _, _, convening = _convening(request, slug, pk)
-    body = ical.calendar_of([convening], name=convening.title)
+    body = ical.calendar_of([convening], name=convening.title,
+                            uid=ical.convening_calendar_uid(convening))
     return _ics_response(body, f"convening-{convening.pk}.ics")
 
 
@@ -230,7 +232,8 @@ def calendar_feed(request, token):
     if calendar_token is None:
         raise Http404
     convenings = selectors.convenings_for_calendar(calendar_token.user)
-    body = ical.calendar_of(convenings, name="NCSUP convenings")
+    body = ical.calendar_of(convenings, name="NCSUP convenings",
+                            uid=ical.feed_uid(calendar_token.pk))
     return _ics_response(body, "ncsup-convenings.ics")
 
 
@@ -243,7 +246,10 @@ def calendar_subscribe(request):
             token = services.calendar_token_for(user=request.user)
             messages.success(request, "Your calendar address is ready.")
         else:
-            token = services.calendar_token_reset(user=request.user)
+            # The page names the address it shows: a second click (or a replayed POST) finds
+            # it already replaced and lands on the new one instead of replacing it again.
+            token = services.calendar_token_reset(user=request.user,
+                                                  replaces=request.POST.get("replaces"))
             messages.success(request, "You have a new calendar address; the old one no longer "
                                       "works.")
         return redirect("collaboratives:calendar")
@@ -251,7 +257,8 @@ def calendar_subscribe(request):
                                                   args=[token.token])) if token else None)
     upcoming = selectors.convenings_for_calendar(request.user).filter(ends_at__gt=timezone.now())
     return render(request, "collaboratives/calendar_subscribe.html", {
-        "feed_url": feed_url, "upcoming": _page(request, upcoming)})
+        "feed_url": feed_url, "replaces": token.fingerprint if token else "",
+        "upcoming": _page(request, upcoming)})
 
 
 # --- Teams: workspace, aim, coaching -----------------------------------------------------------
@@ -436,11 +443,23 @@ def cycle_advance(request, slug, pk):
         to=to))
 
 
+def _attachments(user, viewer, cycle) -> list[CycleAttachment]:
+    """The cycle's attachments, each marked whether this person may delete it (one query for
+    the teams they lead, not one per file)."""
+    attachments = list(cycle.attachments.select_related("uploaded_by"))
+    lead_of = services.teams_led_by(user) if attachments else set()
+    for attachment in attachments:
+        attachment.cycle = cycle
+        attachment.may_delete = services.attachment_may_delete(user, attachment, viewer,
+                                                               lead_of)
+    return attachments
+
+
 def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None,
                   comment_form=None, status=200):
     return render(request, "collaboratives/pdsacycle_detail.html", _context(
         collaborative, viewer, cycle=cycle, measures=list(cycle.measures.all()),
-        attachments=list(cycle.attachments.select_related("uploaded_by")),
+        attachments=_attachments(request.user, viewer, cycle),
         comments=list(cycle.comments.select_related("author")),
         works_on=viewer.works_on(cycle.team_id),
         coaches=viewer.coaches_team(cycle.team_id),
@@ -459,6 +478,7 @@ def cycle_detail(request, slug, pk):
 
 @login_required
 @require_POST
+@ratelimit("attachment")
 def attachment_add(request, slug, pk):
     collaborative, viewer, cycle = _editable_cycle(request, slug, pk)
     form = AttachmentForm(request.POST, request.FILES)
@@ -490,6 +510,32 @@ def attachment_download(request, slug, pk):
                             filename=attachment.original_name)
     response["Cache-Control"] = "private, max-age=0"
     return response
+
+
+@login_required
+def attachment_delete(request, slug, pk):
+    """Asks first (GET), then deletes (POST): for whoever attached the file, the team's lead and
+    staff; anyone else gets a 404, as if there were no such file."""
+    collaborative, viewer = _collaborative(request, slug)
+    visible = selectors.cycles_visible_to(request.user, collaborative, viewer)
+    attachment = get_object_or_404(
+        CycleAttachment.objects.filter(cycle__in=visible).select_related("cycle", "uploaded_by"),
+        pk=pk)
+    cycle = attachment.cycle
+    if not services.attachment_may_delete(request.user, attachment, viewer,
+                                          services.teams_led_by(request.user)):
+        raise Http404("No such file.")
+    if request.method == "POST":
+        try:
+            services.attachment_delete(attachment=attachment, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, f"“{attachment.original_name}” is deleted.")
+        return redirect(reverse("collaboratives:cycle", args=[collaborative.slug, cycle.pk])
+                        + "#attachments")
+    return render(request, "collaboratives/cycleattachment_confirm_delete.html", _context(
+        collaborative, viewer, cycle=cycle, attachment=attachment))
 
 
 @login_required

@@ -6,7 +6,6 @@ enter its values; its members and coach set up its charts; its coach marks astro
 staff and the collaborative's coaches define measures. Anyone else gets a 404.
 """
 
-import csv
 import io
 from pathlib import PurePath
 
@@ -33,6 +32,7 @@ from collaboratives.forms import (
 )
 from collaboratives.models import Enrollment, Measure, MeasurePhase, MeasureValue
 from collaboratives.views import _collaborative, _context, _enrollment, posted_id
+from core import csvsafe
 from core.once import submit_once
 
 
@@ -389,12 +389,12 @@ def values_export(request, slug, team_pk):
     Text that looks like a formula leaves with a leading apostrophe."""
     collaborative, _, _ = _enrollment(request, slug, team_pk, _sees)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csvsafe.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "period", "value", "note"])
     for value in (MeasureValue.objects.filter(team_id=team_pk,
                                               measure__collaborative=collaborative)
                   .select_related("measure").order_by("measure__position", "measure__name",
                                                       "period")):
-        writer.writerow([measures.csv_safe(value.measure.name), value.period.isoformat(),
-                         f"{value.value.normalize():f}", measures.csv_safe(value.note)])
+        writer.writerow([value.measure.name, value.period.isoformat(),
+                         f"{value.value.normalize():f}", value.note])
     return _csv_response(out.getvalue(), f"{collaborative.slug}-team-{team_pk}-measures.csv")

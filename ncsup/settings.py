@@ -263,6 +263,10 @@ COLLABORATIVE_NUDGE_DAYS = env.int("COLLABORATIVE_NUDGE_DAYS", default=7)
 # PDSA cycle attachments (images, PDF, CSV): largest accepted file, in bytes.
 COLLABORATIVE_ATTACHMENT_MAX_BYTES = env.int("COLLABORATIVE_ATTACHMENT_MAX_BYTES",
                                              default=5 * 1024 * 1024)
+# What one team may keep attached to its cycles, in files and in bytes.
+COLLABORATIVE_ATTACHMENTS_PER_TEAM = env.int("COLLABORATIVE_ATTACHMENTS_PER_TEAM", default=200)
+COLLABORATIVE_ATTACHMENT_TEAM_BYTES = env.int("COLLABORATIVE_ATTACHMENT_TEAM_BYTES",
+                                              default=250 * 1024 * 1024)
 # Besides staff, members of this group may be assigned as a team's improvement coach.
 COLLABORATIVE_COACH_GROUP = "Improvement coaches"
 
@@ -319,6 +323,7 @@ RATE_LIMITS = {
     "apply": env("RATE_LIMIT_APPLY", default="10/h"),
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
+    "attachment": env("RATE_LIMIT_ATTACHMENT", default="30/h"),
 }
 # Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
 # last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a

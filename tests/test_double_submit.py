@@ -237,7 +237,7 @@ NOT_CREATING = {
         "members:member_make_lead", "members:invitation_resend", "members:invitation_revoke",
         "collaboratives:cycle_edit", "collaboratives:cycle_advance",
         "collaboratives:value_remove", "collaboratives:astronomical",
-        "collaboratives:measure_edit"]},
+        "collaboratives:measure_edit", "collaboratives:attachment_delete"]},
     "members:invitation": "accepting makes one team member: the invitation is then accepted "
                           "and a second post is told so",
     "collaboratives:calendar": "one calendar address per person (a unique row); a second "

@@ -63,6 +63,9 @@ def _matrix():
                        only("member_a", "staff")),
         "cycle_advance": (lambda w, o: url("cycle_advance", s, o["cycle"].pk), "get",
                           only("member_a", "staff")),
+        # Asks first: the uploader (member_a) and staff; not the coach, not another team.
+        "attachment_delete": (lambda w, o: url("attachment_delete", s, o["attachment"].pk),
+                              "get", only("member_a", "staff")),
         "attachment_add": (lambda w, o: url("attachment_add", s, o["cycle"].pk), "post",
                            only("member_a", "staff", ok=400)),  # 400: no file in the request
         "comment_add": (lambda w, o: url("comment_add", s, o["cycle"].pk), "post",

@@ -129,4 +129,4 @@ def test_cancelling_is_an_admin_action_that_tells_members(staff_client, world):
     convening.refresh_from_db()
     assert (convening.status, convening.cancellation_reason) == (Convening.Status.CANCELLED,
                                                                  "The venue flooded.")
-    assert len(mail.outbox) == 3
+    assert len(mail.outbox) == 5  # the three enrolled members and their two coaches

