@@ -346,7 +346,7 @@ def seat_invite(*, team: Team, actor: User, name: str, email: str, role: str) ->
     existing = team.invitations.filter(email__iexact=email, status=Invitation.Status.PENDING)
     live = existing.filter(expires_at__gt=timezone.now()).first()
     if live:
-        raise ValidationError({"email": [f"{email} already has a pending invitation; "
+        raise ValidationError({"email": [f"{email} already has a pending invitation: "
                                          "resend it from the list below."]})
     covered, used = seats_covered(team), seats_used(team)
     if used >= covered:

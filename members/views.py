@@ -155,7 +155,9 @@ def roster(request, pk):
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
+                if getattr(error, "code", None) == "seat_cap":
+                    pass  # the page's seat-cap notice says it, once, with how to get more
+                elif hasattr(error, "error_dict"):
                     for field, errors in error.message_dict.items():
                         invite_form.add_error(field if field in invite_form.fields else None,
                                               errors)
