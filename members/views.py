@@ -112,6 +112,7 @@ def dashboard(request):
         "memberships": selectors.memberships_of(request.user).annotate(team_pk=F("team__id")),
         "billed_ids": set(selectors.memberships_billed_to(request.user)
                           .values_list("pk", flat=True)),
+        "team_ids": set(selectors.teams_of(request.user).values_list("pk", flat=True)),
     })
 
 
@@ -212,7 +213,8 @@ def member_remove(request, pk, member_pk):
     return render(request, "members/member_confirm.html", {
         "team": team, "member": member, "verb": "remove",
         "question": f"Remove {member.user} from {team}?",
-        "explain": "Their seat frees at once. The team keeps the record that they were a member.",
+        "explain": "Their seat frees at once, and they stop being a billing contact if they "
+                   "were one. The team keeps the record that they were a member.",
         "button": "Remove from the team",
     })
 
