@@ -2,7 +2,8 @@
 
 The rules:
 - Staff see everything.
-- A member of an enrolled team (an active ``TeamMember`` of a team enrolled in the collaborative)
+- A member of an enrolled team (an active ``TeamMember`` of a team enrolled in the collaborative,
+  whose membership is current: see ``members.selectors.current_places``)
   sees the collaborative, its convenings with their meeting links, every team's *completed*
   cycles (learning is shared), and only their own team's planned and in-progress cycles and
   coaching calls.
@@ -33,8 +34,8 @@ from collaboratives.models import (
     PDSACycle,
     PrimaryDriver,
 )
-from members.models import Membership, TeamMember, User
-from members.selectors import memberships_visible_to
+from members.models import TeamMember, User
+from members.selectors import CURRENT_PLACE, current_places
 
 
 def is_coach(user: User) -> bool:
@@ -84,7 +85,7 @@ def viewer_for(user: User, collaborative: Collaborative) -> Viewer:
     if not user.is_authenticated:
         return Viewer()
     on_team = Exists(TeamMember.objects.filter(team=OuterRef("team"), user=user,
-                                               status=TeamMember.Status.ACTIVE))
+                                               **CURRENT_PLACE))
     rows = (Enrollment.objects.filter(collaborative=collaborative)
             .annotate(on_team=on_team).filter(Q(coach=user) | Q(on_team=True))
             .values_list("team_id", "coach_id", "on_team"))
@@ -97,9 +98,9 @@ def _visible_collaborative_ids(user: User) -> QuerySet | None:
     """Ids of the collaboratives a non-staff person takes part in; None for staff (all)."""
     if user.is_staff:
         return None
-    on_team = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE)
     return Enrollment.objects.filter(
-        Q(coach=user) | Q(team__in=on_team.values("team_id"))).values("collaborative_id")
+        Q(coach=user) | Q(team__in=current_places(user).values("team_id"))
+    ).values("collaborative_id")
 
 
 def _next_convening_start(now):
@@ -303,8 +304,7 @@ def change_ideas_of(collaborative: Collaborative) -> QuerySet[ChangeIdea]:
 def in_network(user: User) -> bool:
     """Staff, the Center's coaches, and anyone on a current membership of any tier: who reads the
     published change packages and is invited to convenings open to the whole network."""
-    return is_coach(user) or memberships_visible_to(user).filter(
-        status__in=Membership.CURRENT).exists()
+    return is_coach(user) or current_places(user).exists()
 
 
 def network_convening(user: User, slug: str, pk: int) -> Convening | None:

@@ -44,6 +44,7 @@ from collaboratives.models import (
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Membership, Team, TeamMember, User
+from members.selectors import CURRENT_PLACE
 
 logger = logging.getLogger(__name__)
 
@@ -190,7 +191,7 @@ def _convening_recipients(convening: Convening):
     invited = Q(team__in=enrolled.values("team_id"))
     if convening.open_to_network:
         invited |= Q(team__membership__status__in=Membership.CURRENT)
-    on_team = TeamMember.objects.filter(invited, status=TeamMember.Status.ACTIVE)
+    on_team = TeamMember.objects.filter(invited, **CURRENT_PLACE)  # not a team that left early
     return User.objects.filter(is_active=True, pk__in=on_team.values("user_id")).order_by("pk")
 
 
