@@ -19,6 +19,8 @@ COPY core core
 COPY members members
 COPY billing billing
 COPY collaboratives collaboratives
+COPY spc spc
+COPY devdata devdata
 RUN python -m pip install --quiet --upgrade pip && python -m pip install --quiet .
 
 COPY . .

@@ -726,7 +726,7 @@ class Measure(TimeStampedModel):
 
     @property
     def chart_unit(self) -> str:
-        """What ``runchart_svg`` writes after values: "%" for percents, the rate's basis."""
+        """What ``spc.svg`` writes after values: "%" for percents, the rate's basis."""
         if self.unit == self.Unit.PERCENT:
             return "%"
         if self.unit == self.Unit.RATE:
@@ -741,7 +741,7 @@ class Measure(TimeStampedModel):
 
     def display(self, value: Decimal | None) -> str:
         """A value as the charts write it: 18.5%, 1,204, 3.2."""
-        from collaboratives.runchart_svg import format_value
+        from spc.svg import format_value
 
         return "—" if value is None else format_value(value, self.chart_unit)
 

@@ -43,7 +43,14 @@ class OutboundEmail(TimeStampedModel):
 
     ``key`` makes queuing idempotent (the same reminder is never queued twice) and the status makes
     sending idempotent (a task that runs twice sends once).
+
+    A ``secret`` email carries something only its recipient may use (a password-reset, sign-in or
+    invitation link, a sign-in code): the admin never shows its bodies, and they are erased once
+    the email reaches a final state, so neither staff nor a later database dump hold a working
+    token.
     """
+
+    SCRUBBED = "(Erased once the email was sent or given up on: it carried a private link or code.)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "queued"
@@ -63,6 +70,10 @@ class OutboundEmail(TimeStampedModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    secret = models.BooleanField(
+        default=False,
+        help_text="Carries a private link or code: its bodies are never shown and are erased "
+                  "once it is sent or given up on.")
 
     class Meta:
         ordering = ["-created_at"]

@@ -6,6 +6,7 @@ runs Celery tasks in-process and prints mail to the console.
 """
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -43,6 +44,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
 MIDDLEWARE = [
@@ -150,6 +152,16 @@ ACCOUNT_RATE_LIMITS = {
 
 # --- Mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///var/mail; read the path ourselves.
+    # filemail:///var/mail/ncsup is absolute; filemail:tmp/mail (or filemail://tmp/mail) is
+    # relative to the project directory, whatever the working directory.
+    _mail_url = urlsplit(env("EMAIL_URL"))
+    _mail_dir = unquote(_mail_url.netloc + _mail_url.path)
+    if not _mail_dir:
+        raise ImproperlyConfigured("EMAIL_URL=filemail: needs a directory, e.g. "
+                                   "filemail:///var/mail/ncsup (absolute) or filemail:tmp/mail.")
+    _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _mail_dir)  # an absolute path stays as it is
 _email_options = {
     option: _email.get(key)
     for key, option in {
@@ -297,7 +309,10 @@ RATE_LIMITS = {
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
 }
-# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR).
+# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
+# last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a
+# client sends is ignored. It drives allauth's sign-in limits too (members.adapters
+# .AccountAdapter.get_client_ip), so allauth's own ALLAUTH_TRUSTED_* settings stay unset.
 RATE_LIMIT_CLIENT_IP_HEADER = env("RATE_LIMIT_CLIENT_IP_HEADER", default="")
 
 LOGGING = {

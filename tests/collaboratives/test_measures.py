@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from collaboratives import charts, measures, selectors, services
 from collaboratives.models import AstronomicalPoint, Measure, MeasurePhase, MeasureValue
-from collaboratives.runchart import Rule
 from core.models import AuditEntry
 from core.statemachine import history
+from spc.runchart import Rule
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory, MeasureValueFactory, PDSACycleFactory
 
