@@ -32,7 +32,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from bench.management.commands.bench_seed import STAFF_EMAIL  # noqa: E402
 from collaboratives.models import Collaborative, Enrollment  # noqa: E402
-from members.models import Role, Team, TeamMember, User  # noqa: E402
+from members.models import BillingContact, Role, Team, TeamMember, User  # noqa: E402
 
 
 def session_for(user: User) -> str:
@@ -50,6 +50,10 @@ def personas() -> tuple[dict, dict]:
            .order_by("-active", "pk").first())
     lead = big.members.get(role=Role.LEAD, status="active").user
     assert big.membership.application.applicant_id == lead.pk, "the lead is the billing contact"
+    # Bills show to the membership's billing contacts (members.BillingContact), which the bulk
+    # seed does not write: make the lead one, as approval would have.
+    BillingContact.objects.get_or_create(membership=big.membership, user=lead,
+                                         defaults={"name": str(lead), "email": lead.email})
     # The benchmark's collaborative: the longest-running, where the large team is enrolled.
     collaborative = Collaborative.objects.filter(enrollments__team=big).order_by("start").first()
     enrollment = (Enrollment.objects.filter(collaborative=collaborative).exclude(team=big)

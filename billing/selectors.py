@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from billing.models import ZERO, FeeSchedule, Invoice, Payment, Refund
 from core.money import money
-from members.models import User
-from members.selectors import memberships_billed_to
+from members.models import Membership, Role, Team, User
+from members.selectors import current_places, memberships_billed_to, team_lead_of
 
 
 def invoices_visible_to(user: User) -> QuerySet[Invoice]:
@@ -31,6 +31,41 @@ def invoices_of_member(user: User, *, membership_id: int | None = None) -> Query
     if membership_id is not None:
         invoices = invoices.filter(membership_id=membership_id)
     return invoices.order_by("-issue_date", "-fiscal_year", "-sequence")
+
+
+@dataclass(frozen=True)
+class BillingAccess:
+    """What one person may do with one membership's billing."""
+
+    sees_invoices: bool = False  # staff, and the membership's billing contacts
+    manages_contacts: bool = False  # staff, and the lead of its team while it is current
+
+    @property
+    def sees_contacts(self) -> bool:
+        return self.sees_invoices or self.manages_contacts
+
+
+def billing_access(user: User, membership: Membership) -> BillingAccess:
+    if not user.is_authenticated:
+        return BillingAccess()
+    if user.is_staff:
+        return BillingAccess(sees_invoices=True, manages_contacts=True)
+    team = Team.objects.filter(membership=membership).first()
+    return BillingAccess(
+        sees_invoices=memberships_billed_to(user).filter(pk=membership.pk).exists(),
+        manages_contacts=team is not None and team_lead_of(team, user),
+    )
+
+
+def memberships_with_contacts_for(user: User) -> QuerySet[Membership]:
+    """Memberships whose billing contacts the person sees on the billing page: those they are a
+    billing contact of, and those whose team they lead today."""
+    if not user.is_authenticated:
+        return Membership.objects.none()
+    led = current_places(user).filter(role=Role.LEAD).values("team__membership_id")
+    ids = memberships_billed_to(user).values("pk").union(led)
+    return (Membership.objects.filter(pk__in=ids).prefetch_related("institutions")
+            .order_by("-term_start", "-pk"))
 
 
 def membership_in_arrears(membership, *, today: date | None = None) -> bool:

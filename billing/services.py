@@ -4,6 +4,7 @@ Locks follow one order, parents first: membership, then invoice, then the number
 is never called from inside these transactions; tasks call it after commit.
 """
 
+import hashlib
 import logging
 import secrets
 from dataclasses import dataclass
@@ -39,6 +40,7 @@ from core.money import format_usd, money
 from core.statemachine import audit, transition
 from members import services as member_services
 from members.models import Membership, MembershipApplication, Tier, User
+from members.selectors import billing_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -390,9 +392,9 @@ def payment_record(
                        reason=f"First payment received ({locked.number})")
         if method != Payment.Method.STRIPE and locked.stripe_invoice_id:
             _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
-    email_queue(
+    _email_billing_contacts(
+        locked,
         key=f"payment-received:{payment.pk}",
-        to=locked.bill_to_email,
         template="payment_received",
         context={"invoice": locked, "payment": payment, "method": label,
                  "balance": money(balance - amount)},
@@ -465,9 +467,9 @@ def refund_record(
     if locked.status == Invoice.Status.PAID:
         transition(locked, Invoice.Status.OPEN, actor=actor,
                    reason=f"Refund of {format_usd(amount)}: {format_usd(balance)} due")
-    email_queue(key=f"refund-sent:{refund.pk}", to=locked.bill_to_email, template="refund_sent",
-                context={"invoice": locked, "refund": refund, "method": label,
-                         "balance": balance})
+    _email_billing_contacts(locked, key=f"refund-sent:{refund.pk}", template="refund_sent",
+                            context={"invoice": locked, "refund": refund, "method": label,
+                                     "balance": balance})
     return refund
 
 
@@ -620,27 +622,32 @@ def invoice_pdf_store(*, invoice: Invoice) -> str:
     return invoice.pdf_path
 
 
-def _recipients(invoice: Invoice) -> list[tuple[str, str]]:
-    """The billing contact, and the applicant who will look for it in the portal."""
-    out = [("billing", invoice.bill_to_email)]
-    applicant_email = invoice.membership.application.applicant.email
-    if applicant_email.lower() != invoice.bill_to_email.lower():
-        out.append(("contact", applicant_email))
-    return out
+def _recipients(invoice: Invoice) -> list[str]:
+    """The membership's billing contacts (members.BillingContact), each address once; the
+    invoice's bill-to address only if a membership somehow has none."""
+    return billing_addresses(invoice.membership) or [invoice.bill_to_email]
+
+
+def _email_billing_contacts(invoice: Invoice, *, key: str, **email) -> None:
+    """One email to each billing contact, keyed per address (idempotent per person)."""
+    for address in _recipients(invoice):
+        person = address.lower()
+        if len(person) > 100:  # outbox keys are at most 200 characters
+            person = hashlib.sha256(person.encode()).hexdigest()
+        email_queue(key=f"{key}:{person}", to=address, **email)
 
 
 @transaction.atomic
 def invoice_email_queue(*, invoice: Invoice) -> None:
     """Email the issued invoice with its PDF attached, once per recipient."""
-    for role, address in _recipients(invoice):
-        email_queue(
-            key=f"invoice-issued:{invoice.pk}:{role}",
-            to=address,
-            template="invoice_issued",
-            context={"invoice": invoice, "lines": list(invoice.lines.all()), **payment_details()},
-            attachment_path=invoice.pdf_path,
-            attachment_name=invoice.pdf_filename,
-        )
+    _email_billing_contacts(
+        invoice,
+        key=f"invoice-issued:{invoice.pk}",
+        template="invoice_issued",
+        context={"invoice": invoice, "lines": list(invoice.lines.all()), **payment_details()},
+        attachment_path=invoice.pdf_path,
+        attachment_name=invoice.pdf_filename,
+    )
     Invoice.objects.filter(pk=invoice.pk, delivered_at__isnull=True).update(
         delivered_at=timezone.now())
 
@@ -682,9 +689,9 @@ def invoice_reminder_send(*, invoice: Invoice, today: date | None = None) -> Rem
             log = ReminderLog.objects.create(invoice=locked, kind=kind)
     except IntegrityError:
         return None
-    email_queue(
+    _email_billing_contacts(
+        locked,
         key=f"invoice-reminder:{locked.pk}:{kind}",
-        to=locked.bill_to_email,
         template="invoice_reminder",
         context={"invoice": locked, "kind": kind, "overdue": kind != ReminderLog.Kind.DUE_SOON,
                  "days_late": (today - locked.due_date).days, **payment_details()},

@@ -2,7 +2,8 @@
 
 The rules:
 - Staff see everything.
-- A member of an enrolled team (an active ``TeamMember`` of a team enrolled in the collaborative)
+- A member of an enrolled team (an active ``TeamMember`` of a team enrolled in the collaborative,
+  whose membership is current: see ``members.selectors.current_places``)
   sees the collaborative, its convenings with their meeting links, every team's *completed*
   cycles (learning is shared), and only their own team's planned and in-progress cycles and
   coaching calls.
@@ -33,8 +34,8 @@ from collaboratives.models import (
     PDSACycle,
     PrimaryDriver,
 )
-from members.models import Membership, TeamMember, User
-from members.selectors import memberships_visible_to
+from members.models import TeamMember, User
+from members.selectors import CURRENT_PLACE, current_places
 
 
 def is_coach(user: User) -> bool:
@@ -84,7 +85,7 @@ def viewer_for(user: User, collaborative: Collaborative) -> Viewer:
     if not user.is_authenticated:
         return Viewer()
     on_team = Exists(TeamMember.objects.filter(team=OuterRef("team"), user=user,
-                                               status=TeamMember.Status.ACTIVE))
+                                               **CURRENT_PLACE))
     rows = (Enrollment.objects.filter(collaborative=collaborative)
             .annotate(on_team=on_team).filter(Q(coach=user) | Q(on_team=True))
             .values_list("team_id", "coach_id", "on_team"))
@@ -97,9 +98,9 @@ def _visible_collaborative_ids(user: User) -> QuerySet | None:
     """Ids of the collaboratives a non-staff person takes part in; None for staff (all)."""
     if user.is_staff:
         return None
-    on_team = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE)
     return Enrollment.objects.filter(
-        Q(coach=user) | Q(team__in=on_team.values("team_id"))).values("collaborative_id")
+        Q(coach=user) | Q(team__in=current_places(user).values("team_id"))
+    ).values("collaborative_id")
 
 
 def _next_convening_start(now):
@@ -303,8 +304,7 @@ def change_ideas_of(collaborative: Collaborative) -> QuerySet[ChangeIdea]:
 def in_network(user: User) -> bool:
     """Staff, the Center's coaches, and anyone on a current membership of any tier: who reads the
     published change packages and is invited to convenings open to the whole network."""
-    return is_coach(user) or memberships_visible_to(user).filter(
-        status__in=Membership.CURRENT).exists()
+    return is_coach(user) or current_places(user).exists()
 
 
 def network_convening(user: User, slug: str, pk: int) -> Convening | None:
@@ -320,26 +320,22 @@ def convening_invitees(convening: Convening) -> QuerySet[User]:
     """Who is invited to a convening: the one answer behind its reminders, move and
     cancellation notices, and who may answer it (``invited_to``).
 
-    - every active member of a team enrolled in its collaborative, and each enrolled team's
-      coach;
-    - when it is open to the whole network, also the network as ``in_network`` draws it: the
-      people of every current membership (on its team, or its applicant) and the Center's
-      coaches.
+    - every member of a team enrolled in its collaborative who has a current place on it
+      (``members.selectors.CURRENT_PLACE``: active on a team whose membership is pending or
+      active), and each enrolled team's coach;
+    - when it is open to the whole network, also the network as ``in_network`` draws it: every
+      current place on any team, and the Center's coaches.
 
     Staff are not invited for being staff: they run convenings and see every answer; a staff
     member who coaches an enrolled team is invited as its coach. Only active accounts."""
     enrolled = Enrollment.objects.filter(collaborative_id=convening.collaborative_id)
-    active = TeamMember.objects.filter(status=TeamMember.Status.ACTIVE)
-    invited = (Q(pk__in=active.filter(team__in=enrolled.values("team_id")).values("user_id"))
+    places = TeamMember.objects.filter(**CURRENT_PLACE)
+    invited = (Q(pk__in=places.filter(team__in=enrolled.values("team_id")).values("user_id"))
                | Q(pk__in=enrolled.values("coach_id")))
     if convening.open_to_network:
-        current = Membership.objects.filter(status__in=Membership.CURRENT)
         coaches = User.groups.through.objects.filter(
             group__name=settings.COLLABORATIVE_COACH_GROUP)
-        invited |= (Q(pk__in=active.filter(team__membership__in=current).values("user_id"))
-                    | Q(pk__in=current.filter(application__isnull=False)
-                        .values("application__applicant_id"))
-                    | Q(pk__in=coaches.values("user_id")))
+        invited |= Q(pk__in=places.values("user_id")) | Q(pk__in=coaches.values("user_id"))
     return User.objects.filter(invited, is_active=True).order_by("pk")
 
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import Count, OuterRef, Q, Subquery, Sum
@@ -7,10 +8,11 @@ from django.utils.html import format_html, format_html_join
 
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
-from core.statemachine import history
+from core.statemachine import audit, history
 from members import services
 from members.forms import DecisionForm, RejectionForm
 from members.models import (
+    BillingContact,
     Institution,
     Invitation,
     Membership,
@@ -151,6 +153,77 @@ def _seat_annotations(queryset, team_path=""):
     )
 
 
+class BillingContactForm(forms.ModelForm):
+    """A portal account needs no name or address typed in: they come from the account."""
+
+    class Meta:
+        model = BillingContact
+        fields = ["user", "name", "email", "kept_by_staff"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("name", "email"):
+            self.fields[name].required = False
+            self.fields[name].help_text = "Taken from the account when one is chosen."
+
+    def clean(self):
+        data = super().clean()
+        user = data.get("user")
+        if user is not None:
+            data["email"] = user.email
+            data["name"] = data.get("name") or user.get_full_name() or user.email
+        if not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Give an address, or choose a portal account.")
+        if not data.get("name") and "name" not in self.errors:
+            self.add_error("name", "Give a name, such as “Accounts payable”.")
+        return data
+
+
+class BillingContactFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if self.instance.pk and not kept:
+            raise forms.ValidationError("Keep at least one billing contact: someone must "
+                                        "receive the invoices.")
+
+
+class BillingContactInline(admin.TabularInline):
+    """Who sees the membership's bills and gets its billing emails. Adding and removing here is
+    written to the membership's history."""
+
+    model = BillingContact
+    form = BillingContactForm
+    formset = BillingContactFormSet
+    fields = ["user", "name", "email", "kept_by_staff", "added_by", "created_at"]
+    readonly_fields = ["added_by", "created_at"]
+    autocomplete_fields = ["user"]
+    extra = 0
+
+
+@admin.register(BillingContact)
+class BillingContactAdmin(admin.ModelAdmin):
+    """A searchable list; contacts are edited on their membership."""
+
+    list_display = ["name", "email", "user", "membership", "kept_by_staff", "created_at"]
+    list_filter = ["kept_by_staff", "membership__status"]
+    search_fields = ["name", "email", "user__email", "user__last_name",
+                     "membership__institutions__name"]
+    list_select_related = ["user", "membership"]
+    autocomplete_fields = ["user", "membership"]
+    readonly_fields = ["membership", "user", "name", "email", "kept_by_staff", "added_by",
+                       "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Membership)
 class MembershipAdmin(OnceAdmin):
     list_display = ["id", "institution_names", "tier", "status", "term_start", "term_end",
@@ -158,9 +231,11 @@ class MembershipAdmin(OnceAdmin):
     list_filter = ["status", "tier", "institutions__kind", "institutions__state"]
     search_fields = ["institutions__name", "application__contact_email",
                      "application__applicant__email", "team__members__user__email",
-                     "team__members__user__last_name", "team__invitations__email"]
+                     "team__members__user__last_name", "team__invitations__email",
+                     "billing_contacts__email", "billing_contacts__user__email"]
     list_select_related = ["tier"]
     autocomplete_fields = ["institutions"]
+    inlines = [BillingContactInline]
     readonly_fields = ["application", "status", "active_at", "left_early_at", "ended_at",
                        "roster", "seat_usage"]
     date_hierarchy = "term_start"
@@ -194,6 +269,24 @@ class MembershipAdmin(OnceAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not BillingContact:
+            return super().save_formset(request, form, formset, change)
+        contacts = formset.save(commit=False)
+        for contact in formset.deleted_objects:
+            audit(form.instance, action="billing-contact:removed", actor=request.user,
+                  reason=f"{contact.address}: removed in the admin")
+            contact.delete()
+        for contact in contacts:
+            added = contact.pk is None
+            if added:
+                contact.added_by = request.user
+            contact.save()
+            audit(form.instance, action=f"billing-contact:{'added' if added else 'changed'}",
+                  actor=request.user, reason=f"{contact.address}: in the admin"
+                  + ("; kept after leaving the team" if contact.kept_by_staff else ""))
+        return None
 
 
 class TeamMemberInline(admin.TabularInline):

@@ -4,7 +4,7 @@ from django.utils.translation import ngettext
 from core.money import format_usd
 from core.once import OnceForm  # creating forms: posted twice, they save once
 from core.usstates import US_STATES
-from members.models import Institution, MembershipApplication, Role, Tier
+from members.models import Institution, MembershipApplication, Role, Tier, User
 from members.services import InstitutionData
 
 
@@ -166,3 +166,28 @@ class InviteForm(OnceForm):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=GIVEN_ROLES)
+
+
+class BillingContactMemberForm(forms.Form):
+    """Add someone on the team as a billing contact (they then see the invoices in the portal)."""
+
+    user = forms.ModelChoiceField(queryset=None, label="Team member",
+                                  empty_label="Choose a team member",
+                                  error_messages={"required": "Choose a team member.",
+                                                  "invalid_choice": "Choose someone who is on "
+                                                                    "the team now."})
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people if people is not None else User.objects.none()
+        self.fields["user"].label_from_instance = (
+            lambda u: f"{u.get_full_name()} ({u.email})" if u.get_full_name() else u.email)
+
+
+class BillingContactAddressForm(forms.Form):
+    """Add an outside address, such as accounts payable: it gets the emails, not the portal."""
+
+    name = forms.CharField(max_length=120, help_text="For example “Accounts payable”.",
+                           error_messages={"required": "Give a name, such as “Accounts payable”."})
+    email = forms.EmailField(label="Email address",
+                             error_messages={"required": "Give the address the invoices go to."})

@@ -333,3 +333,45 @@ class SeatGrant(TimeStampedModel):
 
     def __str__(self):
         return f"+{self.seats} seats for {self.membership}"
+
+
+class BillingContact(TimeStampedModel):
+    """Who may see a membership's bills and gets its invoice, reminder, payment and refund emails.
+
+    A portal account (``user``) reads the invoices in the portal; an address alone (accounts
+    payable) only gets the emails. Removing a contact deletes the row and writes an audit entry on
+    the membership. Someone removed from the team stops being a contact, unless staff keep them.
+    """
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE,
+                                   related_name="billing_contacts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="billing_contacts",
+                             help_text="A portal account: they see the invoices in the portal. "
+                                       "Leave empty for an address that only gets the emails.")
+    name = models.CharField(max_length=120)
+    email = models.EmailField()
+    kept_by_staff = models.BooleanField(
+        "keep after leaving the team", default=False,
+        help_text="Stays a billing contact when removed from the improvement team (for "
+                  "example a business officer who pays but does not work on the team).")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["membership", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), "membership",
+                                    name="one_billing_contact_per_email_per_membership"),
+            models.UniqueConstraint(fields=["membership", "user"],
+                                    condition=models.Q(user__isnull=False),
+                                    name="one_billing_contact_per_user_per_membership"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} <{self.address}>"
+
+    @property
+    def address(self) -> str:
+        """Where the emails go: the account's current address, or the one typed in."""
+        return self.user.email if self.user_id else self.email

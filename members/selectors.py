@@ -1,6 +1,7 @@
 from django.db.models import Case, QuerySet, Value, When
 
 from members.models import (
+    BillingContact,
     Invitation,
     Membership,
     MembershipApplication,
@@ -20,42 +21,61 @@ def applications_of(user: User) -> QuerySet[MembershipApplication]:
     )
 
 
-def memberships_visible_to(user: User) -> QuerySet[Membership]:
-    """The memberships a person belongs to: the one place that answers "whose is this?".
+# A place on a team that gives access today, as a filter on TeamMember (for subqueries too).
+CURRENT_PLACE = {"status": TeamMember.Status.ACTIVE,
+                 "team__membership__status__in": Membership.CURRENT}
 
-    Billing and the collaboratives ask this before showing anything a membership owns.
+
+def current_places(user: User) -> QuerySet[TeamMember]:
+    """The one place that answers "what does this person's team give them today?".
+
+    A place counts while the person is active on the team AND the team's membership is current
+    (pending or active). Leaving the team, or the membership leaving early or ending, ends it:
+    rosters, invitations, collaboratives, convenings and the library all ask here.
     """
     if not user.is_authenticated:
-        return Membership.objects.none()
-    on_team = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE).values(
-        "team__membership_id")
-    return Membership.objects.filter(pk__in=_applied_by(user).union(on_team))
+        return TeamMember.objects.none()
+    return TeamMember.objects.filter(user=user, **CURRENT_PLACE)
 
 
-def _applied_by(user: User) -> QuerySet:
-    """Ids of the memberships a person applied for. Combined with UNION, not OR: an OR across the
-    join to applications scans every membership; the union is two index lookups."""
-    return Membership.objects.filter(application__applicant=user).values("pk")
+def memberships_visible_to(user: User) -> QuerySet[Membership]:
+    """The current memberships a person is on the team of.
 
-
-BILLING_ROLES = (Role.LEAD, Role.SPONSOR)
+    Billing and the collaboratives ask this before showing anything a membership owns. Having
+    applied gives nothing by itself: who reads the bills is the billing contacts list.
+    """
+    return Membership.objects.filter(pk__in=current_places(user).values("team__membership_id"))
 
 
 def memberships_billed_to(user: User) -> QuerySet[Membership]:
-    """Memberships whose invoices a person may see: the applicant, the team lead and sponsors.
+    """Memberships whose invoices a person may see: those listing them as a billing contact.
 
-    Teachers and analysts on a team read convenings and cycles, not the bills.
+    Whatever the membership's state: a membership that left early or ended may still owe money.
     """
     if not user.is_authenticated:
         return Membership.objects.none()
-    contacts = TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
-                                         role__in=BILLING_ROLES).values("team__membership_id")
-    return Membership.objects.filter(pk__in=_applied_by(user).union(contacts))
+    return Membership.objects.filter(billing_contacts__user=user)
+
+
+def billing_contacts_of(membership: Membership) -> QuerySet[BillingContact]:
+    return membership.billing_contacts.select_related("user", "added_by").order_by("created_at",
+                                                                                    "pk")
+
+
+def billing_addresses(membership: Membership) -> list[str]:
+    """Where a membership's invoice, reminder, payment and refund emails go, each address once."""
+    seen: dict[str, str] = {}
+    for contact in billing_contacts_of(membership):
+        seen.setdefault(contact.address.lower(), contact.address)
+    return list(seen.values())
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
+    """The memberships on a person's dashboard: those they are on the team of, and those they
+    are a billing contact of (a membership that left early may still owe money)."""
+    ids = memberships_visible_to(user).values("pk").union(memberships_billed_to(user).values("pk"))
     return (
-        memberships_visible_to(user)
+        Membership.objects.filter(pk__in=ids)
         .select_related("tier", "application")
         .prefetch_related("institutions")
     )
@@ -69,7 +89,7 @@ def teams_visible_to(user: User) -> QuerySet[Team]:
     teams = Team.objects.select_related("membership__tier")
     if user.is_staff:
         return teams
-    return teams.filter(members__user=user, members__status=TeamMember.Status.ACTIVE)
+    return teams.filter(pk__in=current_places(user).values("team_id"))
 
 
 def roster_of(team: Team) -> QuerySet[TeamMember]:
@@ -84,4 +104,17 @@ def pending_invitations_of(team: Team) -> QuerySet[Invitation]:
 
 
 def teams_of(user: User) -> QuerySet[Team]:
-    return Team.objects.filter(members__user=user, members__status=TeamMember.Status.ACTIVE)
+    return Team.objects.filter(pk__in=current_places(user).values("team_id"))
+
+
+def team_lead_of(team: Team, user: User) -> bool:
+    """Leads the team today: its lead, and its membership current (not left early or ended)."""
+    return current_places(user).filter(team=team, role=Role.LEAD).exists()
+
+
+def billing_contact_candidates(membership: Membership) -> QuerySet[User]:
+    """People on the team now who are not billing contacts yet: whom the lead may add."""
+    return (User.objects.filter(team_memberships__team__membership=membership,
+                                team_memberships__status=TeamMember.Status.ACTIVE)
+            .exclude(billing_contacts__membership=membership)
+            .order_by("last_name", "first_name", "email").distinct())

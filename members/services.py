@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Sum, Value
+from django.db.models import Q, Sum, Value
 from django.db.models.functions import Lower, Replace
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -16,7 +16,9 @@ from django.utils.module_loading import import_string
 from core.dates import add_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
+from members import selectors
 from members.models import (
+    BillingContact,
     Institution,
     Invitation,
     Membership,
@@ -194,6 +196,8 @@ def application_approve(
     team = Team.objects.create(membership=membership,
                                name=" + ".join(i.name for i in locked.institutions.all()))
     TeamMember.objects.create(team=team, user=locked.applicant, role=Role.LEAD)
+    # Who sees the bills and gets the invoice: before the hooks below issue it.
+    _billing_contacts_start(membership, locked, actor=actor)
     # The welcome ("your first invoice follows") is queued first, so its send runs before the
     # hooks below and it arrives before the invoice they send.
     email_queue(
@@ -279,7 +283,9 @@ def seats_used(team: Team) -> int:
 
 
 def team_lead_of(team: Team, user: User) -> bool:
-    return team.members.filter(user=user, role=Role.LEAD, status=TeamMember.Status.ACTIVE).exists()
+    """Leads the team today (see members.selectors.current_places): a lead whose membership left
+    early or ended can no longer invite or change the roster."""
+    return selectors.team_lead_of(team, user)
 
 
 def _require_lead(team: Team, actor: User):
@@ -349,7 +355,7 @@ def seat_invite(*, team: Team, actor: User, name: str, email: str, role: str) ->
     existing = team.invitations.filter(email__iexact=email, status=Invitation.Status.PENDING)
     live = existing.filter(expires_at__gt=timezone.now()).first()
     if live:
-        raise ValidationError({"email": [f"{email} already has a pending invitation; "
+        raise ValidationError({"email": [f"{email} already has a pending invitation: "
                                          "resend it from the list below."]})
     covered, used = seats_covered(team), seats_used(team)
     if used >= covered:
@@ -412,6 +418,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> TeamMember:
     if invitation.expires_at <= timezone.now():
         raise ValidationError("This invitation has expired. Ask the team lead to send a new one.",
                               code="expired")
+    if team.membership.status not in Membership.CURRENT:
+        raise ValidationError("This team's membership has ended, so it takes no new members.",
+                              code="membership_ended")
     if not user.get_full_name() and invitation.name:
         user.first_name, _, user.last_name = invitation.name.partition(" ")
         user.save(update_fields=["first_name", "last_name"])
@@ -461,6 +470,7 @@ def member_remove(*, member: TeamMember, actor: User) -> TeamMember:
     member.removed_by = actor
     member.save(update_fields=["status", "removed_at", "removed_by", "updated_at"])
     audit(team, action="member:removed", actor=actor, reason=member.user.email)
+    _billing_contact_drop_leaver(team, member.user, actor=actor)
     return member
 
 
@@ -493,3 +503,108 @@ def seat_grant_record(*, membership: Membership, seats: int, actor: User,
                                      granted_by=actor)
     audit(membership, action="seats:granted", actor=actor, reason=f"+{seats} {reason}".strip())
     return grant
+
+
+# --- Billing contacts: who sees a membership's bills and gets its billing emails ----------------
+def _billing_contact_create(membership: Membership, *, actor: User | None, name: str,
+                            email: str, user: User | None = None,
+                            reason: str = "") -> BillingContact:
+    contact = BillingContact.objects.create(membership=membership, user=user, name=name.strip(),
+                                            email=email.strip(), added_by=actor)
+    audit(membership, action="billing-contact:added", actor=actor,
+          reason=f"{contact.address}{f': {reason}' if reason else ''}")
+    return contact
+
+
+def _billing_contacts_start(membership: Membership, application: MembershipApplication, *,
+                            actor: User | None) -> None:
+    """On approval: the applicant, and the application's billing address when it differs."""
+    applicant = application.applicant
+    _billing_contact_create(membership, actor=actor, user=applicant, email=applicant.email,
+                            name=applicant.get_full_name() or application.contact_name,
+                            reason="the applicant")
+    if application.billing_email.strip().lower() != applicant.email.lower():
+        _billing_contact_create(membership, actor=actor, name=application.billing_name,
+                                email=application.billing_email,
+                                reason="the application's billing contact")
+
+
+def _billing_contact_delete(contact: BillingContact, *, actor: User | None, reason: str) -> None:
+    audit(contact.membership, action="billing-contact:removed", actor=actor,
+          reason=f"{contact.address}: {reason}")
+    contact.delete()
+
+
+def _billing_contact_drop_leaver(team: Team, user: User, *, actor: User) -> None:
+    """Someone leaves the team: they stop seeing its bills (unless staff keep them). If nobody
+    would be left to bill, the team lead becomes the billing contact."""
+    membership = team.membership
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    leaving = membership.billing_contacts.filter(user=user, kept_by_staff=False).first()
+    if leaving is None:
+        return
+    _billing_contact_delete(leaving, actor=actor, reason="left the improvement team")
+    if membership.billing_contacts.exists():
+        return
+    lead = team.members.select_related("user").filter(
+        role=Role.LEAD, status=TeamMember.Status.ACTIVE).first()
+    if lead is not None:
+        _billing_contact_create(membership, actor=actor, user=lead.user, email=lead.user.email,
+                                name=lead.user.get_full_name() or lead.user.email,
+                                reason="the last billing contact left the team")
+
+
+def _require_billing_manager(membership: Membership, actor: User) -> None:
+    """Staff, or the lead of the membership's team while the membership is current."""
+    if actor.is_staff:
+        return
+    team = Team.objects.filter(membership=membership).first()
+    if team is None or not team_lead_of(team, actor):
+        raise PermissionDenied("Only the team lead or the Center changes the billing contacts.")
+
+
+@transaction.atomic
+def billing_contact_add(*, membership: Membership, actor: User, user: User | None = None,
+                        name: str = "", email: str = "") -> BillingContact:
+    """Add a billing contact: an active member of the team (``user``), or an outside address
+    such as accounts payable (``name`` and ``email``). Errors are keyed by the form's fields."""
+    _require_billing_manager(membership, actor)
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    if user is not None:
+        on_team = TeamMember.objects.filter(team__membership=membership, user=user,
+                                            status=TeamMember.Status.ACTIVE).exists()
+        if not on_team:
+            raise ValidationError({"user": ["Choose someone who is on the team now."]})
+        name, email, field = user.get_full_name() or user.email, user.email, "user"
+    else:
+        name, email, field = name.strip(), email.strip(), "email"
+        errors = {}
+        if not name:
+            errors["name"] = ["Give a name, such as “Accounts payable”."]
+        if not email:
+            errors["email"] = ["Give the address the invoices go to."]
+        if errors:
+            raise ValidationError(errors)
+    same = Q(email__iexact=email) | Q(user__email__iexact=email)
+    if user is not None:
+        same |= Q(user=user)
+    if membership.billing_contacts.filter(same).exists():
+        raise ValidationError({field: [f"{email} is already a billing contact."]})
+    return _billing_contact_create(membership, actor=actor, user=user, name=name, email=email)
+
+
+@transaction.atomic
+def billing_contact_remove(*, contact: BillingContact, actor: User) -> None:
+    """Remove a billing contact (an audited delete). At least one must remain."""
+    membership = contact.membership
+    _require_billing_manager(membership, actor)
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    contact = BillingContact.objects.select_related("user", "membership").filter(
+        pk=contact.pk, membership=membership).first()
+    if contact is None:
+        return
+    if membership.billing_contacts.count() <= 1:
+        raise ValidationError(f"{contact.address} is the only billing contact. Add another "
+                              "before removing them: someone must receive the invoices.",
+                              code="last_billing_contact")
+    _billing_contact_delete(contact, actor=actor, reason=f"removed by {actor.email}")

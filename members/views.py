@@ -142,6 +142,7 @@ def dashboard(request):
         "memberships": selectors.memberships_of(request.user).annotate(team_pk=F("team__id")),
         "billed_ids": set(selectors.memberships_billed_to(request.user)
                           .values_list("pk", flat=True)),
+        "team_ids": set(selectors.teams_of(request.user).values_list("pk", flat=True)),
     })
 
 
@@ -190,7 +191,9 @@ def roster(request, pk):
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
-                if hasattr(error, "error_dict"):
+                if getattr(error, "code", None) == "seat_cap":
+                    pass  # the page's seat-cap notice says it, once, with how to get more
+                elif hasattr(error, "error_dict"):
                     for field, errors in error.message_dict.items():
                         invite_form.add_error(field if field in invite_form.fields else None,
                                               errors)
@@ -242,7 +245,8 @@ def member_remove(request, pk, member_pk):
     return render(request, "members/member_confirm.html", {
         "team": team, "member": member, "verb": "remove",
         "question": f"Remove {member.user} from {team}?",
-        "explain": "Their seat frees at once. The team keeps the record that they were a member.",
+        "explain": "Their seat frees at once, and they stop being a billing contact if they "
+                   "were one. The team keeps the record that they were a member.",
         "button": "Remove from the team",
     })
 

@@ -126,6 +126,22 @@ class MembershipFactory(DjangoModelFactory):
         if create:
             obj.institutions.set(extracted or obj.application.institutions.all())
 
+    @factory.post_generation
+    def billing_contacts(obj, create, extracted, **kwargs):
+        """As approval does: the applicant, and the billing address when it differs
+        (``billing_contacts=False`` for none)."""
+        if not create or extracted is False:
+            return
+        from members.models import BillingContact
+
+        application = obj.application
+        BillingContact.objects.create(membership=obj, user=application.applicant,
+                                      name=application.contact_name,
+                                      email=application.applicant.email)
+        if application.billing_email.lower() != application.applicant.email.lower():
+            BillingContact.objects.create(membership=obj, name=application.billing_name,
+                                          email=application.billing_email)
+
 
 # --- Improvement teams -------------------------------------------------------------------------
 class TeamFactory(DjangoModelFactory):

@@ -22,8 +22,10 @@ from tests.factories import (
     UserFactory,
 )
 
-# The five kinds of person, plus the team's lead (who may do more than a team member).
-PERSONAS = ["anonymous", "other_member", "team_member", "lead", "other_coach", "staff"]
+# The five kinds of person, plus the team's lead (who may do more than a team member),
+# and the person who applied and led the team, then handed the lead over and was removed.
+PERSONAS = ["anonymous", "other_member", "team_member", "lead", "other_coach", "staff",
+            "former_applicant"]
 LOGIN = "login"  # a redirect to the sign-in page
 
 # Third-party URLs with keys, tested by their own projects (allauth's signed keys, Django admin's
@@ -57,6 +59,7 @@ class World:
     other_member: object
     other_coach: object
     staff: object
+    former_applicant: object
     team: object
     member_place: object
     application: object
@@ -68,8 +71,14 @@ class World:
 def world(db, tier1, fees, immediate_on_commit):
     from tests.factories import EnrollmentFactory
 
-    lead = UserFactory()
-    team = TeamFactory(lead=lead)
+    former_applicant = UserFactory()
+    team = TeamFactory(lead=former_applicant, membership__application__applicant=former_applicant)
+    lead = TeamMemberFactory(team=team).user
+    member_services.lead_handover(team=team, actor=former_applicant,
+                                  to=team.members.get(user=lead))
+    member_services.member_remove(member=team.members.get(user=former_applicant,
+                                                          status="active"), actor=lead)
+    member_services.billing_contact_add(membership=team.membership, actor=lead, user=lead)
     member_place = TeamMemberFactory(team=team)
     other_lead = UserFactory()
     other_team = TeamFactory(lead=other_lead)
@@ -83,6 +92,7 @@ def world(db, tier1, fees, immediate_on_commit):
     return World(
         lead=lead, team_member=member_place.user, other_member=other_lead,
         other_coach=other_coach, staff=UserFactory(staff=True), team=team,
+        former_applicant=former_applicant,
         member_place=member_place,
         application=ApplicationFactory(applicant=member_place.user, requested_tier=tier1),
         invitation_token=member_services.invitation_token(invitation),
@@ -93,14 +103,15 @@ def world(db, tier1, fees, immediate_on_commit):
 # name -> (build url from world, method, {persona: expected}); expected is a status or LOGIN.
 # "team_member" is the person who owns the object (their application, their team).
 OWNER_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 200, "lead": 404,
-              "other_coach": 404, "staff": 404}
+              "other_coach": 404, "staff": 404, "former_applicant": 404}
 TEAM_READ = {"anonymous": LOGIN, "other_member": 404, "team_member": 200, "lead": 200,
-             "other_coach": 404, "staff": 200}
+             "other_coach": 404, "staff": 200, "former_applicant": 404}
 LEAD_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
-             "other_coach": 404, "staff": 404}
+             "other_coach": 404, "staff": 404, "former_applicant": 404}
 LEAD_ONLY_POST = {**LEAD_ONLY, "lead": 302}  # done, then back to the roster
+# Bills: staff and the billing contacts (here the lead, who added themselves), nobody else.
 BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
-           "other_coach": 404, "staff": 200}
+           "other_coach": 404, "staff": 200, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
         lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
@@ -131,6 +142,12 @@ MATRIX = {
         dict.fromkeys(PERSONAS, 200)),
     "billing:invoice_pdf": (lambda w: f"/portal/billing/invoices/{w.invoice.pk}/pdf/", "get",
                             BILLING),
+    "billing:contacts": (lambda w: f"/portal/billing/memberships/{w.team.membership.pk}/contacts/",
+                         "get", BILLING),
+    "billing:contact_remove": (
+        lambda w: f"/portal/billing/memberships/{w.team.membership.pk}/contacts/"
+                  f"{w.team.membership.billing_contacts.get(user__isnull=True).pk}/remove/",
+        "post", {**BILLING, "lead": 302, "staff": 302}),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

@@ -139,7 +139,8 @@ def test_invoice_paid_records_the_payment_activates_and_sends_one_receipt(
     assert StripeEvent.objects.get().event_id == "evt_1"
     retrieve = fake_stripe.calls("GET", f"/v1/invoices/{paid_online.stripe_invoice_id}")
     assert len(retrieve) == 1
-    receipts = [m for m in mail.outbox if m.subject.startswith("Payment received")]
+    receipts = [m for m in mail.outbox if m.subject.startswith("Payment received")
+                and m.to == ["ap@example.org"]]  # each billing contact gets their own
     assert len(receipts) == 1 and "paid in full" in receipts[0].body
 
 
@@ -152,7 +153,8 @@ def test_a_replay_returns_200_and_changes_nothing(client, paid_online, fake_stri
     assert Payment.objects.count() == 1
     assert StripeEvent.objects.count() == 1
     assert AuditEntry.objects.filter(to_status="paid").count() == 1
-    assert len([m for m in mail.outbox if m.subject.startswith("Payment received")]) == 1
+    assert len([m for m in mail.outbox if m.subject.startswith("Payment received")
+                and m.to == ["ap@example.org"]]) == 1
     # Replays are answered from our own table: Stripe is asked once.
     assert len(fake_stripe.calls("GET")) == 1
 
@@ -252,4 +254,5 @@ def test_ten_concurrent_replays_make_one_payment_one_change_one_receipt(
     assert invoice.status == "paid"
     assert AuditEntry.objects.filter(object_id=str(invoice.pk), to_status="paid").count() == 1
     assert OutboundEmail.objects.filter(key__startswith="payment-received:").count() == 1
-    assert len([m for m in mail.outbox if m.subject.startswith("Payment received")]) == 1
+    assert len([m for m in mail.outbox if m.subject.startswith("Payment received")
+                and m.to == ["ap@example.org"]]) == 1

@@ -72,3 +72,35 @@ def test_library_query_count_does_not_grow_with_collaboratives(
             client.get(reverse("collaboratives:library"))
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_a_left_early_membership_and_a_former_applicant_lose_the_library(client, packages,
+                                                                         tier1, staff):
+    from members import services as member_services
+    from members.models import TeamMember
+    from tests.factories import ApplicationFactory
+
+    published, _ = packages
+    left = UserFactory()
+    team = TeamFactory(lead=left)
+    Membership.objects.filter(pk=team.membership.pk).update(status=Membership.Status.LEFT_EARLY)
+    applicant = UserFactory()
+    membership = member_services.application_approve(
+        application=ApplicationFactory(applicant=applicant), actor=staff)
+    successor = UserFactory()
+    TeamMember.objects.create(team=membership.team, user=successor, role="member")
+    member_services.lead_handover(team=membership.team, actor=applicant,
+                                  to=membership.team.members.get(user=successor))
+    member_services.member_remove(member=membership.team.members.get(user=applicant,
+                                                                     status="active"),
+                                  actor=successor)
+    for person in (left, applicant):
+        client.force_login(person)
+        listing = client.get(reverse("collaboratives:library")).content.decode()
+        assert "Attendance change package" not in listing
+        for name in ("library_package", "library_pdf"):
+            assert client.get(reverse(f"collaboratives:{name}",
+                                      args=[published.pk])).status_code == 404
+    client.force_login(successor)
+    assert "Attendance change package" in client.get(
+        reverse("collaboratives:library")).content.decode()

@@ -148,3 +148,50 @@ def test_a_guests_convening_page_asks_who_is_in_the_network_once(
         assert client.get(url("convening", S, open_one.pk)).status_code == 200
     groups = [q for q in queries.captured_queries if "auth_group" in q["sql"]]
     assert len(groups) == 1  # is_coach: asked by network_convening, not again for the RSVP
+
+
+@pytest.mark.parametrize("who", ["former applicant", "left early"])
+def test_access_ends_with_the_reason_for_it(client, world, convenings, tier1, who):
+    """The applicant who handed the lead over and was removed, or a membership that left early:
+    no network convening (nor its meeting link), no library, no answer."""
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from collaboratives.models import ChangePackage
+    from members import services as member_services
+    from members.models import TeamMember
+
+    package = ChangePackage.objects.create(
+        collaborative=world.collaborative, version=1, title="Change package",
+        status=ChangePackage.Status.PUBLISHED, published_at=timezone.now())
+    open_one, _ = convenings
+    if who == "former applicant":
+        place = TeamMember.objects.get(user=tier1)
+        successor = UserFactory()
+        TeamMember.objects.create(team=place.team, user=successor, role="member")
+        member_services.lead_handover(team=place.team, actor=tier1,
+                                      to=place.team.members.get(user=successor))
+        member_services.member_remove(member=place.team.members.get(user=tier1,
+                                                                    status="active"),
+                                      actor=successor)
+    else:
+        Membership.objects.filter(team__members__user=tier1).update(
+            status=Membership.Status.LEFT_EARLY)
+    client.force_login(tier1)
+    response = client.get(url("convening", S, open_one.pk))
+    assert response.status_code == 404
+    assert "meet.example.org" not in response.content.decode()
+    assert client.get(url("convening_ics", S, open_one.pk)).status_code == 404
+    assert client.get(reverse("collaboratives:library_package", args=[package.pk])
+                      ).status_code == 404
+    assert open_one.title not in client.get(url("calendar")).content.decode()
+    with pytest.raises(ValidationError, match="Only the people invited"):
+        services.rsvp_set(convening=open_one, user=tier1, response=RSVP.Response.YES)
+
+
+def test_an_enrolled_team_that_left_early_gets_no_reminders(world, convenings):
+    Membership.objects.filter(team=world.team_b).update(status=Membership.Status.LEFT_EARLY)
+    tasks.convening_reminders_send()
+    sent = set(OutboundEmail.objects.values_list("to", flat=True))
+    assert "member.b@district-b.example.org" not in sent
+    assert "member.a@district-a.example.org" in sent

@@ -131,3 +131,44 @@ def test_staff_see_everything(client, staff, world, cycles, online):
 def test_anonymous_visitors_are_sent_to_sign_in(client, world):
     response = client.get(url("home", world.collaborative.slug))
     assert response.status_code == 302 and "/accounts/login/" in response.url
+
+
+# --- Access reads the membership's current state ----------------------------------------------
+@pytest.mark.parametrize("status", ["left_early", "ended"])
+def test_a_team_whose_membership_left_early_or_ended_loses_the_collaborative(
+        client, world, online, status):
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from collaboratives import measures, services
+    from collaboratives.models import RSVP
+    from members import services as member_services
+    from members.models import Membership
+    from tests.factories import MeasureFactory
+
+    online.open_to_network = True
+    online.save(update_fields=["open_to_network"])
+    measure = MeasureFactory(collaborative=world.collaborative)
+    Membership.objects.filter(team=world.team_a).update(status=status)
+    lead = world.lead_a
+    client.force_login(lead)
+    for path in (url("home", "attendance-works"), url("convening", "attendance-works", online.pk),
+                 url("cycle_create", "attendance-works", world.team_a.pk)):
+        assert client.get(path).status_code == 404, path
+    assert selectors.viewer_for(lead, world.collaborative).works_on(world.team_a.pk) is False
+    with pytest.raises(ValidationError, match="Only members of the team"):
+        services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                                actor=lead, change_idea=world.idea, title="T", question="Q",
+                                prediction="P")
+    with pytest.raises(ValidationError, match="Only members of the team enter its data"):
+        measures.measure_value_record(team=world.team_a, measure=measure, actor=lead,
+                                      day=date.today(), value="3")
+    with pytest.raises(ValidationError, match="Only the people invited"):
+        services.rsvp_set(convening=online, user=lead, response=RSVP.Response.YES)
+    with pytest.raises(Exception, match="Only the team lead"):
+        member_services.seat_invite(team=world.team_a, actor=lead, name="Zoe",
+                                    email="zoe@example.org", role="member")
+    # Team B, still current, is untouched.
+    client.force_login(world.member_b)
+    assert client.get(url("convening", "attendance-works", online.pk)).status_code == 200

@@ -126,3 +126,58 @@ def test_admin_application_list_query_count_is_the_same_at_10_and_1000(
         assert response.context["cl"].result_count == total
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def _membership_form(membership, contacts, extra=()):
+    """The membership change form as the admin posts it, with its billing-contacts inline."""
+    data = {
+        "institutions": [i.pk for i in membership.institutions.all()],
+        "tier": membership.tier_id, "term_start": str(membership.term_start),
+        "term_end": str(membership.term_end),
+        "billing_contacts-TOTAL_FORMS": str(len(contacts) + len(extra)),
+        "billing_contacts-INITIAL_FORMS": str(len(contacts)),
+        "billing_contacts-MIN_NUM_FORMS": "0", "billing_contacts-MAX_NUM_FORMS": "1000",
+    }
+    for n, (contact, delete) in enumerate(contacts):
+        data.update({f"billing_contacts-{n}-id": contact.pk,
+                     f"billing_contacts-{n}-membership": membership.pk,
+                     f"billing_contacts-{n}-user": contact.user_id or "",
+                     f"billing_contacts-{n}-name": contact.name,
+                     f"billing_contacts-{n}-email": contact.email})
+        if delete:
+            data[f"billing_contacts-{n}-DELETE"] = "on"
+    for n, row in enumerate(extra, start=len(contacts)):
+        data.update({f"billing_contacts-{n}-{key}": value for key, value in row.items()})
+        data[f"billing_contacts-{n}-membership"] = membership.pk
+    return data
+
+
+def test_staff_find_a_membership_by_billing_contact_and_edit_the_list(staff_client):
+    from core.models import AuditEntry
+    from tests.factories import MembershipFactory
+
+    membership = MembershipFactory()
+    other = MembershipFactory(application__billing_email="someone-else@example.org")
+    listing = staff_client.get("/staff/members/membership/", {"q": "ap@example.org"})
+    assert list(listing.context["cl"].result_list) == [membership]
+    assert other not in listing.context["cl"].result_list
+    change = f"/staff/members/membership/{membership.pk}/change/"
+    assert "Billing contacts" in staff_client.get(change).content.decode()
+    applicant_contact, ap = membership.billing_contacts.order_by("pk")
+    # Removing every contact is refused, and nothing changes.
+    response = staff_client.post(change, _membership_form(
+        membership, [(applicant_contact, True), (ap, True)]))
+    assert response.status_code == 200
+    assert "Keep at least one billing contact" in response.content.decode()
+    assert membership.billing_contacts.count() == 2
+    # Replacing the accounts-payable address in one save is audited both ways.
+    response = staff_client.post(change, _membership_form(
+        membership, [(applicant_contact, False), (ap, True)],
+        extra=[{"name": "Business office", "email": "business@example.org"}]))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert sorted(membership.billing_contacts.values_list("email", flat=True)) == sorted(
+        [applicant_contact.email, "business@example.org"])
+    actions = set(AuditEntry.objects.filter(object_id=str(membership.pk))
+                  .values_list("action", flat=True))
+    assert {"billing-contact:added", "billing-contact:removed"} <= actions
+    assert membership.billing_contacts.get(email="business@example.org").added_by is not None

@@ -271,3 +271,38 @@ def test_arrears_can_pause_invitations_when_staff_choose(team, lead, settings):
 
 def always_in_arrears(membership):
     return True
+
+
+# --- A membership that left early or ended: its team's roster is frozen --------------------------
+@pytest.mark.parametrize("status", ["left_early", "ended"])
+def test_the_lead_of_a_membership_no_longer_current_changes_nothing(team, lead, staff, status,
+                                                                    client):
+    from members.models import Membership
+
+    member = TeamMemberFactory(team=team)
+    pending = invite(team, lead, 1)
+    if status == "left_early":
+        services.membership_leave_early(membership=team.membership, actor=staff,
+                                        reason="Budget cut")
+    else:
+        Membership.objects.filter(pk=team.membership_id).update(status=status)
+    assert services.team_lead_of(team, lead) is False
+    for attempt in (
+        lambda: invite(team, lead, 2),
+        lambda: services.invitation_resend(invitation=pending, actor=lead),
+        lambda: services.invitation_revoke(invitation=pending, actor=lead),
+        lambda: services.member_remove(member=member, actor=lead),
+        lambda: services.member_role_change(member=member, actor=lead, role="data_analyst"),
+        lambda: services.lead_handover(team=team, actor=lead, to=member),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    with pytest.raises(ValidationError, match="membership has ended"):
+        services.invitation_accept(invitation=pending,
+                                   user=UserFactory(email="person1@example.org"))
+    client.force_login(lead)
+    assert client.get(team.get_absolute_url()).status_code == 404
+    assert client.post(team.get_absolute_url(), {"name": "Zoe", "email": "zoe@example.org",
+                                                  "role": "member"}).status_code == 404
+    assert Invitation.objects.filter(team=team).count() == 1
+    assert TeamMember.objects.get(pk=member.pk).status == "active"

@@ -231,3 +231,30 @@ def test_roster_query_count_is_the_same_at_5_and_500_rows(
 def test_dashboard_links_to_the_team(lead_client, team):
     html = lead_client.get(reverse("members:dashboard")).content.decode()
     assert team.get_absolute_url() in html
+
+
+def _fill_the_roster(team, lead):
+    for n in range(4):
+        services.seat_invite(team=team, actor=lead, name=f"P{n}", email=f"p{n}@example.org",
+                             role="member")
+
+
+def test_reinviting_a_pending_address_on_a_full_roster_says_so_once(lead_client, team, lead):
+    _fill_the_roster(team, lead)
+    response = lead_client.post(team.get_absolute_url(), {
+        "name": "Zoe", "email": "p0@example.org", "role": "member"})
+    html = response.content.decode()
+    message = "p0@example.org already has a pending invitation: resend it from the list below."
+    assert html.count(message) == 1
+    assert Invitation.objects.filter(email="p0@example.org").count() == 1
+
+
+def test_the_seat_cap_refusal_says_its_sentence_once(lead_client, team, lead):
+    _fill_the_roster(team, lead)
+    response = lead_client.post(team.get_absolute_url(), {
+        "name": "Six", "email": "six@example.org", "role": "member"})
+    html = response.content.decode()
+    assert html.count("All 5 covered seats are in use.") == 1
+    assert html.count("covered seats are in use") == 1
+    assert "ask the Center for extra seats" in html
+    assert not Invitation.objects.filter(email="six@example.org").exists()
