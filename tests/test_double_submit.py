@@ -237,12 +237,15 @@ NOT_CREATING = {
         "members:member_make_lead", "members:invitation_resend", "members:invitation_revoke",
         "collaboratives:cycle_edit", "collaboratives:cycle_advance",
         "collaboratives:value_remove", "collaboratives:astronomical",
-        "collaboratives:measure_edit", "collaboratives:attachment_delete"]},
+        "collaboratives:measure_edit", "collaboratives:attachment_delete",
+        "billing:contact_remove"]},
     "members:invitation": "accepting makes one team member: the invitation is then accepted "
                           "and a second post is told so",
     "collaboratives:calendar": "one calendar address per person (a unique row); a second "
                                "'new address' replaces it again and creates nothing",
     "billing:stripe_webhook": "Stripe's events: each event id is stored once",
+    "billing:contacts": "one contact per membership and address (a unique row); adding the "
+                        "same address again is refused next to the field",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}

@@ -12,7 +12,8 @@ from django.utils import timezone
 from collaboratives import services, tasks
 from collaboratives.models import RSVP
 from core.models import OutboundEmail
-from members.models import Membership
+from members.models import Membership, TeamMember
+from members.selectors import CURRENT_PLACE
 from tests.collaboratives.util import url
 from tests.factories import ConveningFactory, TeamFactory, UserFactory
 from tests.once import token
@@ -102,10 +103,11 @@ def test_reminders_of_an_open_convening_go_to_the_whole_network_once(world, conv
                    .values_list("to", flat=True))
 
     coaches = {"coach.a@ncsup.example.org", "coach.b@ncsup.example.org"}
-    applicants = set(Membership.objects.filter(status__in=Membership.CURRENT)
-                     .values_list("application__applicant__email", flat=True))
-    network = ENROLLED | coaches | applicants | {"outsider@district-c.example.org",
-                                                 "tier1@district-d.example.org"}
+    # Everyone with a place on a current membership's team; applying alone gives none.
+    on_teams = set(TeamMember.objects.filter(**CURRENT_PLACE).values_list("user__email",
+                                                                          flat=True))
+    network = ENROLLED | coaches | on_teams | {"outsider@district-c.example.org",
+                                               "tier1@district-d.example.org"}
     assert sent_for(open_one) == network  # not the ended membership, not the removed member
     assert "ended@district-e.example.org" not in network
     assert sent_for(own) == ENROLLED | coaches
