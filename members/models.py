@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower, Replace
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from core.models import TimeStampedModel
 from core.usstates import US_STATES
+from members.names import NAME_KEY_LENGTH
 
 
 class UserManager(BaseUserManager):
@@ -84,12 +85,10 @@ class Institution(TimeStampedModel):
         YSO = "yso", "Youth-serving organization"
 
     name = models.CharField(max_length=200)
-    # Case- and space-insensitive name, for catching the same institution applying twice.
-    name_key = models.GeneratedField(
-        expression=Lower(Replace("name", models.Value(" "), models.Value(""))),
-        output_field=models.CharField(max_length=200),
-        db_persist=True,
-    )
+    # The name as members.names.institution_name_key reads it, for catching the same institution
+    # applying twice. Computed in Python (never by the database, whose case folding differs) by
+    # the services that create or rename an institution.
+    name_key = models.CharField(max_length=NAME_KEY_LENGTH, editable=False)
     kind = models.CharField(max_length=3, choices=Kind)
     city = models.CharField(max_length=100)
     state = models.CharField("US state", max_length=2, choices=US_STATES)
@@ -101,7 +100,13 @@ class Institution(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name_key", "state"])]
+        indexes = [models.Index(fields=["name_key", "state"], name="institution_name_key_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name_key=""), name="institution_has_name_key",
+                violation_error_message="The institution's name needs letters or digits.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.state})"

@@ -9,6 +9,7 @@ from factory.django import DjangoModelFactory
 
 from billing.models import FeeSchedule
 from members.models import Institution, Membership, MembershipApplication, Tier, User
+from members.names import institution_name_key
 
 PASSWORD = "correct-horse-battery"
 
@@ -66,6 +67,7 @@ class InstitutionFactory(DjangoModelFactory):
         model = Institution
 
     name = factory.Sequence(lambda n: f"District {n}")
+    name_key = factory.LazyAttribute(lambda o: institution_name_key(o.name))
     kind = Institution.Kind.LEA
     city = "Oxford"
     state = "MS"

@@ -81,6 +81,7 @@ from members.models import (
     TeamMember,
     User,
 )
+from members.names import institution_name_key
 
 BENCH_DOMAIN = "bench.ncsup.example.org"
 STAFF_EMAIL = f"staff@{BENCH_DOMAIN}"
@@ -495,6 +496,7 @@ class Command(BaseCommand):
             created = _at(today - timedelta(days=rng.randrange(30, 1800)), 9)
             institution_rows.append({
                 "id": inst_id, "name": name, "kind": kind, "city": city, "state": state,
+                "name_key": institution_name_key(name),
                 "website": f"https://www.{_slug(name).replace('-', '')[:30]}.example.org",
                 "nces_id": f"{rng.randrange(10**6, 10**7)}", "created_at": created,
                 "updated_at": created})
