@@ -243,8 +243,7 @@ def _seat_annotations(queryset, team_path=""):
 
 @admin.register(Membership)
 class MembershipAdmin(OnceAdmin):
-    list_display = ["id", "institution_names", "tier", "status", "term_start", "term_end",
-                    "seat_usage"]
+    list_display = ["id", "institution_names", "tier", "status", "term", "seat_usage"]
     list_filter = ["status", "tier", "institutions__kind", "institutions__state"]
     search_fields = ["institutions__name", "application__contact_email",
                      "application__applicant__email", "team__members__user__email",
@@ -261,6 +260,10 @@ class MembershipAdmin(OnceAdmin):
     @admin.display(description="Institutions")
     def institution_names(self, obj):
         return " + ".join(i.name for i in obj.institutions.all())
+
+    @admin.display(description="Term (both days included)", ordering="term_start")
+    def term(self, obj):
+        return obj.term_display
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):

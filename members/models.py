@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core.dates import date_range
 from core.models import TimeStampedModel
 from core.usstates import US_STATES
 from members.names import NAME_KEY_LENGTH
@@ -207,7 +208,13 @@ class Membership(TimeStampedModel):
     institutions = models.ManyToManyField(Institution, related_name="memberships")
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="memberships")
     term_start = models.DateField()
-    term_end = models.DateField(help_text="Two years after the start: the initial commitment.")
+    # Inclusive, as every period in the portal (core.dates): a term from 1 Dec 2026 ends on
+    # 30 Nov 2028, a member day; 1 Dec 2028 is not.
+    term_end = models.DateField(
+        "last day of the term",
+        help_text="Inclusive: the last day the membership covers. The initial commitment runs "
+                  "two years, so a term from 1 Dec 2026 ends on 30 Nov 2028.",
+    )
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING,
                               db_index=True)
     active_at = models.DateTimeField(null=True, blank=True)
@@ -229,6 +236,15 @@ class Membership(TimeStampedModel):
     @property
     def is_partnership(self):
         return self.application.kind == MembershipApplication.Kind.PARTNERSHIP
+
+    @property
+    def term_display(self) -> str:
+        """The term as every page prints it, both days included: "1 Dec 2026 to 30 Nov 2028"."""
+        return date_range(self.term_start, self.term_end)
+
+    def covers(self, day) -> bool:
+        """Is ``day`` inside the term? The last day is; the day after is not."""
+        return self.term_start <= day <= self.term_end
 
 
 class Role(models.TextChoices):

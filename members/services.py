@@ -12,7 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.dates import add_years
+from core.dates import last_day_of_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
 from members.models import (
@@ -202,7 +202,7 @@ def application_approve(
         application=locked,
         tier=locked.requested_tier,
         term_start=start,
-        term_end=add_years(start, COMMITMENT_YEARS),
+        term_end=last_day_of_years(start, COMMITMENT_YEARS),  # inclusive (core.dates)
     )
     membership.institutions.set(locked.institutions.all())
     # The team starts with the applicant as its lead; they invite the rest.

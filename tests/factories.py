@@ -118,7 +118,7 @@ class MembershipFactory(DjangoModelFactory):
                                      status=MembershipApplication.Status.APPROVED)
     tier = factory.LazyAttribute(lambda o: o.application.requested_tier)
     term_start = date(2026, 9, 1)
-    term_end = date(2028, 9, 1)
+    term_end = date(2028, 8, 31)  # inclusive: the last day of the two-year commitment
 
     class Params:
         active = factory.Trait(status=Membership.Status.ACTIVE)
