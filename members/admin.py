@@ -24,7 +24,7 @@ from members.models import (
     Tier,
     User,
 )
-from members.names import institution_name_validate
+from members.names import institution_name_key, institution_name_validate
 
 
 @admin.register(User)
@@ -74,6 +74,15 @@ class InstitutionAdmin(OnceAdmin):
     def save_model(self, request, obj, form, change):
         # The name's key is what duplicate checks compare: recomputed on every save.
         services.institution_save(institution=obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find names by their key, so "ecole publique" finds "ÉCOLE PUBLIQUE" (SQLite's
+        case-insensitive search folds only A-Z). Autocomplete fields search through here too."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = institution_name_key(search_term)
+        if key:
+            results = results | queryset.filter(name_key__contains=key)
+        return results, may_have_duplicates
 
 
 def _decided(service):

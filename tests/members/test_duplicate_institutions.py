@@ -256,3 +256,13 @@ def test_staff_adding_an_institution_gets_its_key(staff_client):
         "website": "", "nces_id": ""})
     assert response.status_code == 302
     assert Institution.objects.get().name_key == "nanduecolepubliquex"
+
+
+def test_staff_find_an_institution_however_they_type_its_name(staff_client):
+    target = InstitutionFactory(name="ÑANDÚ ÉCOLE Publique X")
+    InstitutionFactory(name="Oxford School District")
+    url = reverse("admin:members_institution_changelist")
+    for term in ("ñandú école", "Nandu Ecole", "nanduecole", "\uff2e\uff21\uff2e\uff24\uff35"):
+        found = staff_client.get(url, {"q": term}).context["cl"].result_list
+        assert [i.pk for i in found] == [target.pk], term
+    assert list(staff_client.get(url, {"q": "Lafayette"}).context["cl"].result_list) == []
