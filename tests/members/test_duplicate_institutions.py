@@ -13,6 +13,7 @@ from members.models import Institution, Membership, MembershipApplication
 from members.names import institution_name_key
 from members.services import InstitutionData
 from tests.factories import ApplicationFactory, InstitutionFactory, MembershipFactory, UserFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -134,6 +135,7 @@ def form_data(name, **overrides):
         "contact_email": "pat@example.org", "billing_name": "AP",
         "billing_email": "ap@example.org", "billing_address": "1 Way",
         "commitment_accepted": "on",
+        **token(),
     }
     data.update(overrides)
     return data
@@ -253,7 +255,7 @@ def test_staff_renaming_an_institution_recomputes_its_key(staff_client):
 def test_staff_adding_an_institution_gets_its_key(staff_client):
     response = staff_client.post(reverse("admin:members_institution_add"), {
         "name": "ÑANDÚ ÉCOLE publique X", "kind": "lea", "city": "Oxford", "state": "MS",
-        "website": "", "nces_id": ""})
+        "website": "", "nces_id": "", **token()})
     assert response.status_code == 302
     assert Institution.objects.get().name_key == "nanduecolepubliquex"
 
