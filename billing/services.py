@@ -97,7 +97,8 @@ def commitment_year_start(membership: Membership, year: int) -> date:
 
 
 def commitment_years_in_term(membership: Membership) -> int:
-    """How many yearly invoices the membership's term holds (two for the initial commitment)."""
+    """How many yearly invoices the membership's term holds (two for the initial commitment).
+    ``term_end`` is the term's last day (inclusive); a year would need to start before it."""
     years = 0
     while commitment_year_start(membership, years + 1) < membership.term_end:
         years += 1
@@ -185,7 +186,9 @@ def dues_line(*, membership: Membership, year: int, years: int, fees: FeeSchedul
     """The invoice line of commitment ``year`` of ``years``: its dates and the fee (an
     institution's or a partnership's) from ``fees``."""
     start = commitment_year_start(membership, year)
-    end = min(commitment_year_start(membership, year + 1), membership.term_end) - timedelta(days=1)
+    # Both ends inclusive, as the membership's term: the day before the next year starts, and
+    # never past the term's last day.
+    end = min(commitment_year_start(membership, year + 1) - timedelta(days=1), membership.term_end)
     partnership = membership.application.kind == MembershipApplication.Kind.PARTNERSHIP
     who = "LEA-IHE partnership" if partnership else "one institution"
     return LineData(

@@ -76,7 +76,7 @@ def commitment_invoices_issue_due():
     default) and not invoiced yet. Also catches a year 1 that approval could not issue."""
     today = timezone.localdate()
     memberships = Membership.objects.filter(status__in=Membership.CURRENT,
-                                            term_end__gt=today)
+                                            term_end__gte=today)  # the last day is inclusive
     return _each_locked(
         memberships, lambda membership: services.commitment_invoices_issue(membership=membership,
                                                                            today=today))

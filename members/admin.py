@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.db.models import Count, OuterRef, Q, Subquery, Sum
+from django.core.exceptions import ValidationError
+from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, When
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -23,6 +25,7 @@ from members.models import (
     Tier,
     User,
 )
+from members.names import institution_name_key, institution_name_validate
 
 
 @admin.register(User)
@@ -50,11 +53,37 @@ class TierAdmin(OnceAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
+class InstitutionAdminForm(forms.ModelForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "kind", "city", "state", "website", "nces_id"]
+
+    def clean_name(self):
+        try:
+            return institution_name_validate(self.cleaned_data["name"])
+        except ValidationError as error:
+            raise ValidationError(error.messages) from error
+
+
 @admin.register(Institution)
 class InstitutionAdmin(OnceAdmin):
+    form = InstitutionAdminForm
     list_display = ["name", "kind", "city", "state", "nces_id"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "city", "nces_id"]
+
+    def save_model(self, request, obj, form, change):
+        # The name's key is what duplicate checks compare: recomputed on every save.
+        services.institution_save(institution=obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        """Also find names by their key, so "ecole publique" finds "ÉCOLE PUBLIQUE" (SQLite's
+        case-insensitive search folds only A-Z). Autocomplete fields search through here too."""
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        key = institution_name_key(search_term)
+        if key:
+            results = results | queryset.filter(name_key__contains=key)
+        return results, may_have_duplicates
 
 
 def _decided(service):
@@ -84,12 +113,63 @@ waitlist_selected = form_action(
           "your note.")
 
 
+_AppInstitution = MembershipApplication.institutions.through
+_MemberInstitution = Membership.institutions.through
+
+
+def _same_institution_as_mine():
+    """Inside a subquery over rows that link something to an institution: does the outer
+    application name an institution with the same name key in the same state?"""
+    return Exists(_AppInstitution.objects.filter(
+        membershipapplication_id=OuterRef(OuterRef("pk")),
+        institution__name_key=OuterRef("institution__name_key"),
+        institution__state=OuterRef("institution__state"),
+    ))
+
+
+def applications_with_twins(queryset):
+    """Annotate each pending application with the first other pending application
+    (``twin_application``) and the first current membership not made from it
+    (``twin_membership``) that name the same institution by its name key and state; None when
+    there is none or the application is decided. Subqueries: one query for the whole list."""
+    pending = (_AppInstitution.objects
+               .filter(_same_institution_as_mine(),
+                       membershipapplication__status__in=MembershipApplication.PENDING)
+               .exclude(membershipapplication_id=OuterRef("pk"))
+               .order_by("membershipapplication_id").values("membershipapplication_id")[:1])
+    members = (_MemberInstitution.objects
+               .filter(_same_institution_as_mine(), membership__status__in=Membership.CURRENT)
+               .exclude(membership__application_id=OuterRef("pk"))
+               .order_by("membership_id").values("membership_id")[:1])
+    undecided = Q(status__in=MembershipApplication.PENDING)
+    return queryset.annotate(
+        twin_application=Case(When(undecided, then=Subquery(pending)), default=None),
+        twin_membership=Case(When(undecided, then=Subquery(members)), default=None),
+    )
+
+
+class PossibleDuplicateFilter(admin.SimpleListFilter):
+    title = "possible duplicate"
+    parameter_name = "duplicate"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        twin = Q(twin_application__isnull=False) | Q(twin_membership__isnull=False)
+        if self.value() == "yes":
+            return queryset.filter(twin)
+        if self.value() == "no":
+            return queryset.exclude(twin)
+        return queryset
+
+
 @admin.register(MembershipApplication)
 class MembershipApplicationAdmin(admin.ModelAdmin):
     list_display = ["id", "institution_names", "kind", "requested_tier", "status",
-                    "submitted_at", "applicant"]
-    list_filter = ["status", "requested_tier", "kind", "institutions__kind",
-                   "institutions__state", "pays_by_po"]
+                    "possible_duplicate", "submitted_at", "applicant"]
+    list_filter = ["status", PossibleDuplicateFilter, "requested_tier", "kind",
+                   "institutions__kind", "institutions__state", "pays_by_po"]
     search_fields = ["institutions__name", "contact_name", "contact_email", "applicant__email",
                      "billing_email", "po_number"]
     list_select_related = ["requested_tier", "applicant"]
@@ -99,10 +179,11 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["institutions", "applicant"]
     readonly_fields = ["status", "submitted_at", "approved_at", "rejected_at", "waitlisted_at",
                        "withdrawn_at", "decided_by", "decision_reason", "applicant", "kind",
-                       "institutions", "commitment_accepted", "requested_tier", "history"]
+                       "institutions", "possible_duplicate", "commitment_accepted",
+                       "requested_tier", "history"]
     fieldsets = [
-        ("Application", {"fields": ["status", "kind", "institutions", "requested_tier",
-                                    "problem_of_practice", "applicant"]}),
+        ("Application", {"fields": ["status", "kind", "institutions", "possible_duplicate",
+                                    "requested_tier", "problem_of_practice", "applicant"]}),
         ("Contacts", {"fields": ["contact_name", "contact_title", "contact_email",
                                  "contact_phone"]}),
         ("Billing", {"fields": ["billing_name", "billing_email", "billing_address",
@@ -113,11 +194,28 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("institutions")
+        return applications_with_twins(super().get_queryset(request)
+                                       .prefetch_related("institutions"))
 
     @admin.display(description="Institutions")
     def institution_names(self, obj):
         return obj.display_name()
+
+    @admin.display(description="Possible duplicate")
+    def possible_duplicate(self, obj):
+        """Same institution (name key and state) as another pending application or a member."""
+        links = []
+        if obj.twin_application:
+            links.append(format_html(
+                '<a href="{}">same institution as application #{}</a>',
+                reverse("admin:members_membershipapplication_change", args=[obj.twin_application]),
+                obj.twin_application))
+        if obj.twin_membership:
+            links.append(format_html(
+                '<a href="{}">same institution as membership #{}</a>',
+                reverse("admin:members_membership_change", args=[obj.twin_membership]),
+                obj.twin_membership))
+        return format_html_join("; ", "{}", ((link,) for link in links)) or "—"
 
     @admin.display(description="History")
     def history(self, obj):
@@ -226,8 +324,7 @@ class BillingContactAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(OnceAdmin):
-    list_display = ["id", "institution_names", "tier", "status", "term_start", "term_end",
-                    "seat_usage"]
+    list_display = ["id", "institution_names", "tier", "status", "term", "seat_usage"]
     list_filter = ["status", "tier", "institutions__kind", "institutions__state"]
     search_fields = ["institutions__name", "application__contact_email",
                      "application__applicant__email", "team__members__user__email",
@@ -246,6 +343,10 @@ class MembershipAdmin(OnceAdmin):
     @admin.display(description="Institutions")
     def institution_names(self, obj):
         return " + ".join(i.name for i in obj.institutions.all())
+
+    @admin.display(description="Term (both days included)", ordering="term_start")
+    def term(self, obj):
+        return obj.term_display
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):

@@ -5,6 +5,7 @@ from core.money import format_usd
 from core.once import OnceForm  # creating forms: posted twice, they save once
 from core.usstates import US_STATES
 from members.models import Institution, MembershipApplication, Role, Tier, User
+from members.names import institution_name_validate
 from members.services import InstitutionData
 
 
@@ -28,6 +29,12 @@ class InstitutionForm(forms.Form):
                 # Required once a partner is named; not marked "(optional)" on the page.
                 field.conditional = name in ("name", "kind", "city", "state")
                 field.required = False
+
+    def clean_name(self):
+        """Stored cleaned (invisible characters out, one space between words); a name with no
+        letter or digit is refused here, next to the field."""
+        name = self.cleaned_data.get("name", "")
+        return institution_name_validate(name) if name else name
 
     def has_content(self):
         return any((self.data.get(self.add_prefix(name)) or "").strip()

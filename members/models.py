@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower, Replace
+from django.db.models.functions import Lower
 from django.urls import reverse
 
+from core.dates import date_range
 from core.models import TimeStampedModel
 from core.usstates import US_STATES
+from members.names import NAME_KEY_LENGTH
 
 
 class UserManager(BaseUserManager):
@@ -84,12 +86,10 @@ class Institution(TimeStampedModel):
         YSO = "yso", "Youth-serving organization"
 
     name = models.CharField(max_length=200)
-    # Case- and space-insensitive name, for catching the same institution applying twice.
-    name_key = models.GeneratedField(
-        expression=Lower(Replace("name", models.Value(" "), models.Value(""))),
-        output_field=models.CharField(max_length=200),
-        db_persist=True,
-    )
+    # The name as members.names.institution_name_key reads it, for catching the same institution
+    # applying twice. Computed in Python (never by the database, whose case folding differs) by
+    # the services that create or rename an institution.
+    name_key = models.CharField(max_length=NAME_KEY_LENGTH, editable=False)
     kind = models.CharField(max_length=3, choices=Kind)
     city = models.CharField(max_length=100)
     state = models.CharField("US state", max_length=2, choices=US_STATES)
@@ -101,7 +101,13 @@ class Institution(TimeStampedModel):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name_key", "state"])]
+        indexes = [models.Index(fields=["name_key", "state"], name="institution_name_key_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(name_key=""), name="institution_has_name_key",
+                violation_error_message="The institution's name needs letters or digits.",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.state})"
@@ -202,7 +208,13 @@ class Membership(TimeStampedModel):
     institutions = models.ManyToManyField(Institution, related_name="memberships")
     tier = models.ForeignKey(Tier, on_delete=models.PROTECT, related_name="memberships")
     term_start = models.DateField()
-    term_end = models.DateField(help_text="Two years after the start: the initial commitment.")
+    # Inclusive, as every period in the portal (core.dates): a term from 1 Dec 2026 ends on
+    # 30 Nov 2028, a member day; 1 Dec 2028 is not.
+    term_end = models.DateField(
+        "last day of the term",
+        help_text="Inclusive: the last day the membership covers. The initial commitment runs "
+                  "two years, so a term from 1 Dec 2026 ends on 30 Nov 2028.",
+    )
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING,
                               db_index=True)
     active_at = models.DateTimeField(null=True, blank=True)
@@ -224,6 +236,15 @@ class Membership(TimeStampedModel):
     @property
     def is_partnership(self):
         return self.application.kind == MembershipApplication.Kind.PARTNERSHIP
+
+    @property
+    def term_display(self) -> str:
+        """The term as every page prints it, both days included: "1 Dec 2026 to 30 Nov 2028"."""
+        return date_range(self.term_start, self.term_end)
+
+    def covers(self, day) -> bool:
+        """Is ``day`` inside the term? The last day is; the day after is not."""
+        return self.term_start <= day <= self.term_end
 
 
 class Role(models.TextChoices):

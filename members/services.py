@@ -8,12 +8,11 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum, Value
-from django.db.models.functions import Lower, Replace
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.dates import add_years
+from core.dates import last_day_of_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
 from members import selectors
@@ -30,6 +29,7 @@ from members.models import (
     Tier,
     User,
 )
+from members.names import institution_name_clean, institution_name_key, institution_name_validate
 
 COMMITMENT_YEARS = 2
 
@@ -45,15 +45,18 @@ class InstitutionData:
 
     @property
     def name_key(self) -> str:
-        return "".join(self.name.split()).lower()
+        return institution_name_key(self.name)
+
+
+def institution_twins(*, name: str, state: str):
+    """Institutions in ``state`` whose name has the same key as ``name`` (members.names)."""
+    return Institution.objects.filter(name_key=institution_name_key(name), state=state)
 
 
 def institution_conflict(*, name: str, state: str) -> str | None:
-    """Why an institution cannot apply now, or None. Name match ignores case and spaces."""
-    key = "".join(name.split()).lower()
-    matches = Institution.objects.annotate(
-        key=Lower(Replace("name", Value(" "), Value("")))
-    ).filter(key=key, state=state)
+    """Why an institution cannot apply now, or None. Names compare by their key (members.names):
+    case, accents, spacing, punctuation and invisible characters aside."""
+    matches = institution_twins(name=name, state=state)
     if Membership.objects.filter(institutions__in=matches, status__in=Membership.CURRENT).exists():
         return "is already a member of the network"
     if MembershipApplication.objects.filter(
@@ -64,22 +67,30 @@ def institution_conflict(*, name: str, state: str) -> str | None:
 
 
 def _institution_get_or_create(data: InstitutionData) -> Institution:
-    existing = (
-        Institution.objects.filter(state=data.state)
-        .annotate(key=Lower(Replace("name", Value(" "), Value(""))))
-        .filter(key=data.name_key)
-        .first()
-    )
+    existing = institution_twins(name=data.name, state=data.state).order_by("pk").first()
     if existing:
         return existing
     return Institution.objects.create(
-        name=" ".join(data.name.split()),
+        name=institution_name_clean(data.name),
+        name_key=data.name_key,
         kind=data.kind,
         city=data.city.strip(),
         state=data.state,
         website=data.website,
         nces_id=data.nces_id.strip(),
     )
+
+
+@transaction.atomic
+def institution_save(*, institution: Institution) -> Institution:
+    """Save an institution staff created or edited, its name cleaned and its key recomputed."""
+    try:
+        institution.name = institution_name_validate(institution.name)
+    except ValidationError as error:
+        raise ValidationError({"name": error.messages}) from error
+    institution.name_key = institution_name_key(institution.name)
+    institution.save()
+    return institution
 
 
 @transaction.atomic
@@ -108,6 +119,9 @@ def application_submit(
     form can show them where they belong.
     """
     errors: dict[str, list[str]] = {}
+    for index, data in enumerate(institutions):
+        if not data.name_key:
+            errors[f"institution_{index}"] = ["Enter the institution's name in letters or digits."]
     if not commitment_accepted:
         errors["commitment_accepted"] = ["Membership starts with a two-year commitment; "
                                          "please accept it to apply."]
@@ -118,7 +132,8 @@ def application_submit(
         if len(institutions) != 2 or kinds != [Institution.Kind.IHE, Institution.Kind.LEA]:
             errors["kind"] = ["A partnership is exactly one K-12 school or district (LEA) and "
                               "one college or university (IHE)."]
-        elif institutions[0].name_key == institutions[1].name_key:
+        elif (institutions[0].name_key, institutions[0].state) == (institutions[1].name_key,
+                                                                    institutions[1].state):
             errors["institution_1"] = ["The partner must be a different institution."]
     if not tier.enrollment_open and not join_waitlist:
         errors["requested_tier"] = [f"Enrollment in {tier.name} is closed for this cohort. "
@@ -127,10 +142,10 @@ def application_submit(
     # hold even when two people apply for the same institution at the same moment.
     list(Tier.objects.select_for_update().order_by("pk"))
     for index, data in enumerate(institutions):
-        conflict = institution_conflict(name=data.name, state=data.state)
+        conflict = data.name_key and institution_conflict(name=data.name, state=data.state)
         if conflict:
             errors.setdefault(f"institution_{index}", []).append(
-                f"{' '.join(data.name.split())} ({data.state}) {conflict}. "
+                f"{institution_name_clean(data.name)} ({data.state}) {conflict}. "
                 "Write to the Center if you think this is a mistake."
             )
     if errors:
@@ -189,7 +204,7 @@ def application_approve(
         application=locked,
         tier=locked.requested_tier,
         term_start=start,
-        term_end=add_years(start, COMMITMENT_YEARS),
+        term_end=last_day_of_years(start, COMMITMENT_YEARS),  # inclusive (core.dates)
     )
     membership.institutions.set(locked.institutions.all())
     # The team starts with the applicant as its lead; they invite the rest.

@@ -9,6 +9,7 @@ from factory.django import DjangoModelFactory
 
 from billing.models import FeeSchedule
 from members.models import Institution, Membership, MembershipApplication, Tier, User
+from members.names import institution_name_key
 
 PASSWORD = "correct-horse-battery"
 
@@ -66,6 +67,7 @@ class InstitutionFactory(DjangoModelFactory):
         model = Institution
 
     name = factory.Sequence(lambda n: f"District {n}")
+    name_key = factory.LazyAttribute(lambda o: institution_name_key(o.name))
     kind = Institution.Kind.LEA
     city = "Oxford"
     state = "MS"
@@ -116,7 +118,7 @@ class MembershipFactory(DjangoModelFactory):
                                      status=MembershipApplication.Status.APPROVED)
     tier = factory.LazyAttribute(lambda o: o.application.requested_tier)
     term_start = date(2026, 9, 1)
-    term_end = date(2028, 9, 1)
+    term_end = date(2028, 8, 31)  # inclusive: the last day of the two-year commitment
 
     class Params:
         active = factory.Trait(status=Membership.Status.ACTIVE)

@@ -102,7 +102,7 @@ def test_the_former_applicant_loses_bills_pdfs_and_emails(client, membership, in
     mail.outbox.clear()
     services.invoice_reminder_send(invoice=invoice, today=invoice.due_date)
     payment = services.payment_record(invoice=invoice, amount=Decimal("500.00"),
-                                      method=Payment.Method.CHECK, received_on=FY2027_DAY,
+                                      method=Payment.Method.CHECK, received_on=invoice.issue_date,
                                       reference="Check 1", actor=staff)
     services.refund_record(invoice=invoice, amount=Decimal("100.00"),
                            method=Payment.Method.CHECK, reason="Overpaid", request_key="r1",

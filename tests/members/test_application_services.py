@@ -139,7 +139,7 @@ def test_approval_creates_a_two_year_membership_once(applicant, tier1, staff):
     membership = services.application_approve(application=application, actor=staff,
                                               reason="Welcome", term_start=date(2026, 12, 1))
     assert membership.term_start == date(2026, 12, 1)
-    assert membership.term_end == date(2028, 12, 1)
+    assert membership.term_end == date(2028, 11, 30)  # the last day, inclusive
     assert membership.status == Membership.Status.PENDING
     assert membership.institutions.count() == 2
     assert membership.tier == tier1

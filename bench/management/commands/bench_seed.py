@@ -67,7 +67,7 @@ from collaboratives.models import (
     PrimaryDriver,
     TeamAim,
 )
-from core.dates import add_years
+from core.dates import add_years, last_day_of_years
 from core.usstates import US_STATES
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members.models import (
@@ -81,6 +81,7 @@ from members.models import (
     TeamMember,
     User,
 )
+from members.names import institution_name_key
 
 BENCH_DOMAIN = "bench.ncsup.example.org"
 STAFF_EMAIL = f"staff@{BENCH_DOMAIN}"
@@ -495,6 +496,7 @@ class Command(BaseCommand):
             created = _at(today - timedelta(days=rng.randrange(30, 1800)), 9)
             institution_rows.append({
                 "id": inst_id, "name": name, "kind": kind, "city": city, "state": state,
+                "name_key": institution_name_key(name),
                 "website": f"https://www.{_slug(name).replace('-', '')[:30]}.example.org",
                 "nces_id": f"{rng.randrange(10**6, 10**7)}", "created_at": created,
                 "updated_at": created})
@@ -572,11 +574,12 @@ class Command(BaseCommand):
             if plan["outcome"] != "approved":
                 continue
             start = plan["term_start"]
-            end = add_years(start, self.fees.commitment_years)
+            # Inclusive, as application_approve sets it.
+            end = last_day_of_years(start, self.fees.commitment_years)
             membership_id, team_id = next(membership_ids), next(team_ids)
             status, left_early_at, ended_at = "active", None, None
-            if end <= today:
-                status, ended_at = "ended", _at(end, 6)
+            if end < today:
+                status, ended_at = "ended", _at(end + timedelta(days=1), 6)
             elif not big and rng.random() < 0.02:
                 status = "left_early"
                 left_early_at = _at(start + timedelta(days=rng.randrange(30, 400)), 11)
@@ -755,7 +758,7 @@ class Command(BaseCommand):
                 split[rng.randrange(count)] += 1
             first_day = row["term_start"] + timedelta(days=min(20, max(0, (today - row[
                 "term_start"]).days)))
-            last_day = min(today, row["term_end"] - timedelta(days=1))
+            last_day = min(today, row["term_end"])
             if row["left_early_at"]:
                 last_day = min(last_day, row["left_early_at"].date() - timedelta(days=1))
             last_day = max(first_day, last_day)
