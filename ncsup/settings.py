@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "core",
     "members",
     "billing",
@@ -56,6 +57,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.mfa.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "ncsup.urls"
@@ -147,6 +149,14 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+
+# --- Second factor ----------------------------------------------------------------------------
+# Staff and superusers must have an authenticator (app or security key) before any page opens
+# for them (members.mfa); members may turn one on at /accounts/2fa/.
+MFA_ADAPTER = "members.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "NCSUP"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys on http://127.0.0.1 under `make run`
 
 # --- Mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
