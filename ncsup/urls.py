@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from members import staff_door
 from ncsup import views
 
 admin.site.site_header = "NCSUP staff"
@@ -11,6 +12,10 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    # One door: the admin's own sign-in, sign-out and password pages give way to the portal's.
+    path("staff/login/", staff_door.login),
+    path("staff/logout/", staff_door.logout),
+    path("staff/password_change/", staff_door.password_change),
     path("staff/", admin.site.urls),
     path("", include("members.urls")),
     path("collaboratives/", include("collaboratives.urls")),
