@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialApp, SocialToken
 from django.contrib import admin
 from django.urls import include, path
 
@@ -7,6 +8,9 @@ from ncsup import views
 admin.site.site_header = "NCSUP staff"
 admin.site.site_title = "NCSUP staff"
 admin.site.index_title = "Center administration"
+# Google and Microsoft sign-in come from the environment (settings), not from rows staff edit.
+admin.site.unregister(SocialApp)
+admin.site.unregister(SocialToken)
 
 urlpatterns = [
     path("", views.home, name="home"),
