@@ -160,3 +160,14 @@ def test_without_providers_there_are_no_buttons(client, settings):
     html = client.get(reverse("account_login")).content.decode()
     assert "Sign in with" not in html
     assert client.post("/accounts/oidc/google/login/").status_code == 404
+
+
+def test_a_staff_member_signing_in_with_google_still_needs_their_second_factor(client, google):
+    from tests.factories import totp_code
+
+    staff = UserFactory(staff=True, email="ana.reyes@district.example.org")
+    response = sign_in_with(client, google, "google")
+    assert response["Location"] == reverse("mfa_authenticate")
+    assert signed_in(client) is None
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+    assert signed_in(client) == str(staff.pk)
