@@ -1,6 +1,7 @@
 """Staff need a second factor: allauth's MFA, required before any page opens for them.
 
-A staff or superuser account without an authenticator app or security key is sent to set one
+A staff or superuser account without an authenticator app (or, should they be turned on, a
+security key) is sent to set one
 up, whatever portal or ``/staff/`` page it asks for; only the account pages (``/accounts/``:
 sign-out, email, password, the set-up itself) and static files stay open. It cannot remove its
 last one either. Members may turn MFA on at ``/accounts/2fa/`` as they wish.
@@ -17,7 +18,7 @@ from django.urls import reverse
 
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 SET_UP_MESSAGE = ("Staff accounts need two-factor authentication. Set up an authenticator app "
-                  "(or a security key) to open the staff pages.")
+                  "to open the staff pages.")
 
 
 def needs_second_factor(user) -> bool:

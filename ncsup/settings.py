@@ -153,12 +153,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 
 # --- Second factor and Google / Microsoft sign-in ---------------------------------------------
-# Staff and superusers must have an authenticator (app or security key) before any page opens
-# for them (members.mfa); members may turn one on at /accounts/2fa/.
+# Staff and superusers must have an authenticator app before any page opens for them
+# (members.mfa); members may turn one on at /accounts/2fa/. Security keys (WebAuthn) are left
+# out: allauth's pages for them need JavaScript the portal does not otherwise ship.
 MFA_ADAPTER = "members.mfa.MFAAdapter"
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "NCSUP"
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # security keys on http://127.0.0.1 under `make run`
 SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
 # A Google or Microsoft sign-in opens an existing account only through an address both sides
 # have verified (members.adapters.SocialAccountAdapter); any other address is verified by mail.

@@ -171,3 +171,19 @@ def test_a_staff_member_signing_in_with_google_still_needs_their_second_factor(c
     assert signed_in(client) is None
     client.post(reverse("mfa_authenticate"), {"code": totp_code()})
     assert signed_in(client) == str(staff.pk)
+
+
+def test_without_an_address_from_the_provider_the_person_gives_one_and_confirms_it(
+        client, microsoft):
+    del microsoft.person["email"], microsoft.person["email_verified"]
+    response = sign_in_with(client, microsoft, "microsoft")
+    assert response["Location"] == reverse("socialaccount_signup")
+    page = client.get(response["Location"]).content.decode()
+    assert "Finish signing up with Microsoft" in page
+    bad = client.post(reverse("socialaccount_signup"), {"email": "not an address"})
+    assert "Enter a valid email address" in bad.content.decode()
+    client.post(reverse("socialaccount_signup"), {"email": "ana@district.example.org"})
+    user = User.objects.get(email="ana@district.example.org")
+    assert signed_in(client) is None  # until the address is confirmed
+    assert not EmailAddress.objects.get(user=user).verified
+    assert mail.outbox[-1].to == ["ana@district.example.org"]
