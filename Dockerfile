@@ -6,10 +6,11 @@ FROM python:3.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's system libraries (pango, harfbuzz) and fonts for the invoice PDFs.
+# WeasyPrint's system libraries (pango, harfbuzz) and fonts for the invoice PDFs (with an emoji
+# fallback, so a name with an emoji prints it rather than an empty box).
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
-       libharfbuzz-subset0 fonts-dejavu-core \
+       libharfbuzz-subset0 fonts-dejavu-core fonts-noto-color-emoji \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -19,6 +20,8 @@ COPY core core
 COPY members members
 COPY billing billing
 COPY collaboratives collaboratives
+COPY spc spc
+COPY devdata devdata
 RUN python -m pip install --quiet --upgrade pip && python -m pip install --quiet .
 
 COPY . .

@@ -39,7 +39,11 @@ run migrate seed worker beat: export DEBUG ?= true
 run: seed
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
+# The import contracts first (pyproject.toml, [tool.importlinter]), then the SPC package's tests
+# on their own and without Django (spc/pytest.ini), then the suite.
 test: $(STAMP)
+	$(BIN)/lint-imports --no-cache --no-logo
+	$(BIN)/python -m pytest spc
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The benchmark, a separate command (README, "Benchmark"): seeds PostgreSQL, serves the portal
@@ -53,6 +57,7 @@ bench: $(BENCH_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache --no-logo
 
 worker: $(STAMP)
 	$(BIN)/celery -A ncsup worker --loglevel=info

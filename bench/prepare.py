@@ -31,8 +31,8 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.urls import NoReverseMatch, reverse  # noqa: E402
 
+from bench.management.commands.bench_seed import STAFF_EMAIL  # noqa: E402
 from collaboratives.models import Collaborative, Enrollment  # noqa: E402
-from core.management.commands.bench_seed import COACH_GROUP, STAFF_EMAIL  # noqa: E402
 from members.mfa import totp_authenticator_ensure  # noqa: E402
 from members.models import Role, Team, TeamMember, User  # noqa: E402
 
@@ -55,7 +55,8 @@ def personas() -> tuple[dict, dict]:
     # The benchmark's collaborative: the longest-running, where the large team is enrolled.
     collaborative = Collaborative.objects.filter(enrollments__team=big).order_by("start").first()
     enrollment = (Enrollment.objects.filter(collaborative=collaborative).exclude(team=big)
-                  .filter(coach__groups__name=COACH_GROUP, coach__is_staff=False)
+                  .filter(coach__groups__name=settings.COLLABORATIVE_COACH_GROUP,
+                          coach__is_staff=False)
                   .order_by("team__name").first())
     member = (TeamMember.objects.filter(team=enrollment.team, role=Role.MEMBER, status="active")
               .order_by("pk").first().user)

@@ -61,7 +61,8 @@ unset DJANGO_SETTINGS_MODULE
 echo "bench 1/5: the database ($BENCH_DATABASE_URL, scale $BENCH_SCALE)"
 reset=()
 [ "$BENCH_RESET" = true ] && reset=(--reset)
-PYTHONUNBUFFERED=1 "$BIN/python" manage.py bench_seed --scale "$BENCH_SCALE" "${reset[@]}" | tee "$work/seed.log"
+# bench_seed is a command of the bench app, which only bench.settings installs.
+PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=bench.settings "$BIN/python" manage.py bench_seed --scale "$BENCH_SCALE" "${reset[@]}" | tee "$work/seed.log"
 if grep -q '^Seeded in' "$work/seed.log"; then cp "$work/seed.log" "$BENCH_SEED_LOG"; fi
 redis_version=$("$BIN/python" -c 'import os, redis; print(redis.Redis.from_url(os.environ["REDIS_URL"]).info()["redis_version"])')
 

@@ -2,7 +2,8 @@ import csv
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Sum
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,9 +28,10 @@ from billing.models import (
     ReminderLog,
     StripeEvent,
 )
+from core import once
 from core.admin import ReadOnlyAdmin
 from core.admin_actions import form_action
-from core.money import format_usd
+from core.money import format_usd, money
 from core.statemachine import history
 
 NO_SAVE = {"show_save": False, "show_save_and_continue": False,
@@ -37,7 +39,7 @@ NO_SAVE = {"show_save": False, "show_save_and_continue": False,
 
 
 @admin.register(FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):
+class FeeScheduleAdmin(once.OnceAdmin):
     list_display = ["effective_from", "institution_fee", "partnership_fee", "extra_seat_fee",
                     "commitment_years", "net_days"]
     date_hierarchy = "effective_from"
@@ -107,7 +109,8 @@ def _refund(*, obj, data, actor):
     services.refund_record(invoice=obj, actor=actor, amount=data["amount"],
                            refunded_on=data["refunded_on"], method=data["method"],
                            reference=data["reference"], reason=data["reason"],
-                           request_key=data["request_key"])
+                           # The service's own key is the form's one-time token.
+                           request_key=once.form_token_key(data[once.FIELD]))
 
 
 def _void(*, obj, data, actor):
@@ -124,16 +127,33 @@ def _pay(*, obj, data, actor):
                             reference=data["reference"])
 
 
+def _money_of(invoice: Invoice) -> dict:
+    """What an invoice asks, what came in, what went back and what is still owed."""
+    received = money(invoice.payments.aggregate(s=Sum("amount"))["s"] or 0)
+    refunded = money(invoice.refunds.aggregate(s=Sum("amount"))["s"] or 0)
+    return {"invoice": invoice, "total": money(invoice.total), "received": received,
+            "refunded": refunded, "balance": money(invoice.total - received + refunded)}
+
+
+def _with_money(invoice: Invoice) -> str:
+    """How the payment and refund actions list their invoice: with its balance, so staff see
+    what is owed before they type an amount."""
+    m = _money_of(invoice)
+    return (f"{invoice}, {invoice.bill_to_name or invoice.bill_to_institutions}: total "
+            f"{format_usd(m['total'])}, paid {format_usd(m['received'])}, refunded "
+            f"{format_usd(m['refunded'])}, balance due {format_usd(m['balance'])}")
+
+
 void_selected = form_action(
     form_class=VoidForm, perform=_void, verb="void", description="Void (with reason)",
     intro="A void invoice stays on record with its number; it can no longer be paid.")
 record_payment = form_action(
     form_class=PaymentForm, perform=_pay, verb="record a payment",
-    description="Record a payment", single=True,
+    description="Record a payment", single=True, describe=_with_money,
     intro="A check, transfer or PO payment received. Partial payments leave a balance.")
 refund_payment = form_action(
     form_class=RefundForm, perform=_refund, verb="refund money received",
-    description="Refund money received", single=True,
+    description="Refund money received", single=True, describe=_with_money,
     intro="Money paid back by check or transfer (money paid online is refunded in Stripe). "
           "A paid invoice owes the refunded amount again; void it if nothing is owed.")
 mark_uncollectible = form_action(
@@ -209,7 +229,8 @@ class InvoiceAdmin(admin.ModelAdmin):
         form = InvoiceIssueForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            try:
+
+            def issue():
                 if data["what"] == InvoiceIssueForm.EXTRA_SEATS:
                     issued = [services.extra_seats_grant(
                         membership=data["membership"], seats=data["seats"], actor=request.user,
@@ -217,16 +238,18 @@ class InvoiceAdmin(admin.ModelAdmin):
                 else:
                     issued = services.commitment_invoices_issue(membership=data["membership"],
                                                                 actor=request.user)
-            except ValidationError as error:
-                form.add_error(None, error.messages)
-            else:
                 if issued:
                     self.message_user(request, "Issued " + ", ".join(
                         i.number for i in issued) + ".", messages.SUCCESS)
                 else:
                     self.message_user(request, "Nothing to issue: every commitment year due "
                                       "so far is already invoiced.", messages.WARNING)
-                return HttpResponseRedirect(reverse("admin:billing_invoice_changelist"))
+                return reverse("admin:billing_invoice_changelist")
+
+            try:
+                return once.submit_once(request, form, issue)
+            except ValidationError as error:
+                form.add_error(None, error.messages)
         return TemplateResponse(request, "admin/billing/invoice/issue.html", {
             **self.admin_site.each_context(request),
             "title": "Issue an invoice",
@@ -345,30 +368,37 @@ class PaymentAdmin(admin.ModelAdmin):
                 "number", flat=True).first()
             initial["invoice_number"] = number or ""
         form = PaymentAddForm(request.POST or None, initial=initial)
-        if request.method == "POST" and form.is_valid():
+        valid = request.method == "POST" and form.is_valid()
+        invoice = (form.cleaned_data.get("invoice") if form.is_bound
+                   else Invoice.objects.filter(number=initial.get("invoice_number") or None)
+                   .first())
+        if valid:
             data = form.cleaned_data
-            try:
+
+            def record():
                 payment = services.payment_record(
                     invoice=data["invoice"], amount=data["amount"],
                     received_on=data["received_on"], method=data["method"],
                     reference=data["reference"], actor=request.user)
+                invoice = payment.invoice
+                self.message_user(request, f"Recorded {format_usd(payment.amount)} on "
+                                  f"{invoice}; balance {format_usd(invoice.balance)}.",
+                                  messages.SUCCESS)
+                return reverse("admin:billing_invoice_change", args=[invoice.pk])
+
+            try:
+                return once.submit_once(request, form, record)
             except ValidationError as error:
                 if hasattr(error, "error_dict"):
                     for field, errors in error.message_dict.items():
                         form.add_error(field if field in form.fields else None, errors)
                 else:
                     form.add_error(None, error.messages)
-            else:
-                invoice = payment.invoice
-                self.message_user(request, f"Recorded {format_usd(payment.amount)} on "
-                                  f"{invoice}; balance {format_usd(invoice.balance)}.",
-                                  messages.SUCCESS)
-                return HttpResponseRedirect(
-                    reverse("admin:billing_invoice_change", args=[invoice.pk]))
         return TemplateResponse(request, "admin/billing/payment/add.html", {
             **self.admin_site.each_context(request),
             "title": "Record a payment",
             "form": form,
+            "invoice_money": _money_of(invoice) if invoice else None,
             "opts": self.model._meta,
         })
 

@@ -1,10 +1,10 @@
-import secrets
 from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 
 from billing.models import Invoice, Payment
+from core.once import OnceForm
 from members.models import Membership
 
 
@@ -33,7 +33,7 @@ def _offline_method(label: str = "Method") -> forms.ChoiceField:
         initial=Payment.Method.CHECK, label=label)
 
 
-class PaymentForm(forms.Form):
+class PaymentForm(OnceForm):
     amount = _amount("Amount (USD)")
     received_on = _day("Received on")
     method = _offline_method()
@@ -41,11 +41,7 @@ class PaymentForm(forms.Form):
                                 help_text="Check number, transfer reference or PO number.")
 
 
-def _one_time_key() -> str:
-    return secrets.token_urlsafe(24)
-
-
-class RefundForm(forms.Form):
+class RefundForm(OnceForm):
     amount = _amount("Amount refunded (USD)")
     refunded_on = _day("Paid back on")
     method = _offline_method("Paid back by")
@@ -54,10 +50,6 @@ class RefundForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
                              help_text="e.g. “Check recorded twice” or “Left early: year 2 "
                                        "refunded”. Kept in the invoice's history.")
-    # Made when the form is shown, posted back with it: the same key twice is one refund.
-    request_key = forms.CharField(widget=forms.HiddenInput, initial=_one_time_key,
-                                  max_length=64)
-
 
 class PaymentAddForm(PaymentForm):
     """Staff record a check or transfer by the invoice number written on it."""
@@ -75,7 +67,7 @@ class PaymentAddForm(PaymentForm):
         return number
 
 
-class InvoiceIssueForm(forms.Form):
+class InvoiceIssueForm(OnceForm):
     COMMITMENT, EXTRA_SEATS = "commitment", "extra_seats"
 
     membership = forms.ModelChoiceField(queryset=Membership.objects.none())

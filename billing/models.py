@@ -23,6 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from core.dates import day
 from core.models import TimeStampedModel
 from core.money import money
 
@@ -75,7 +76,7 @@ class FeeSchedule(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"Fees from {self.effective_from:%d %b %Y}"
+        return f"Fees from {day(self.effective_from)}"
 
 
 class InvoiceNumberCounter(models.Model):

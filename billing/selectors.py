@@ -8,7 +8,7 @@ from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, Wh
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
-from billing.models import ZERO, Invoice, Payment, Refund
+from billing.models import ZERO, FeeSchedule, Invoice, Payment, Refund
 from core.money import money
 from members.models import User
 from members.selectors import memberships_billed_to
@@ -122,3 +122,8 @@ def revenue_by_fiscal_year() -> list[RevenueRow]:
         target.refunded += money(row["amount"])
     return sorted(rows.values(), key=lambda r: r.fiscal_year, reverse=True)
 
+
+
+def fee_schedule_in_force(on: date | None = None) -> FeeSchedule | None:
+    """What membership costs on a day (today by default); the application form shows it."""
+    return FeeSchedule.objects.in_force(on)

@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from billing.models import (
     ZERO,
@@ -32,15 +33,22 @@ from billing.models import (
     fiscal_year_of,
 )
 from core.dates import add_years
+from core.dates import day as format_day
 from core.emails import email_queue
 from core.money import format_usd, money
 from core.statemachine import audit, transition
 from members import services as member_services
-from members.models import Membership, MembershipApplication, User
+from members.models import Membership, MembershipApplication, Tier, User
 
 logger = logging.getLogger(__name__)
 
 NUMBER_PREFIX = "NCSUP"
+
+
+def invoice_number_format(*, fiscal_year: int, sequence: int) -> str:
+    """The printed number of an invoice: ``NCSUP-2027-0001`` (the fiscal year, then the year's
+    gapless sequence). The one place the format is written; bulk loaders use it too."""
+    return f"{NUMBER_PREFIX}-{fiscal_year}-{sequence:04d}"
 
 
 @dataclass(frozen=True)
@@ -62,8 +70,8 @@ def _enqueue(task_name: str, *args) -> None:
 def _fees_on(day: date) -> FeeSchedule:
     fees = FeeSchedule.objects.in_force(on=day)
     if fees is None:
-        raise ValidationError(f"No fee schedule is in force on {day:%d %b %Y}; add one in admin.",
-                              code="no_fee_schedule")
+        raise ValidationError(f"No fee schedule is in force on {format_day(day)}; add one in "
+                              "admin.", code="no_fee_schedule")
     return fees
 
 
@@ -152,7 +160,7 @@ def _invoice_create(
     invoice.total = money(sum((line.amount for line in lines), ZERO))
     invoice.fiscal_year = fiscal_year
     invoice.sequence = sequence
-    invoice.number = f"{NUMBER_PREFIX}-{fiscal_year}-{sequence:04d}"
+    invoice.number = invoice_number_format(fiscal_year=fiscal_year, sequence=sequence)
     invoice.issue_date = issue_date
     invoice.due_date = issue_date + timedelta(days=fees.net_days)
     invoice.save(update_fields=["total", "fiscal_year", "sequence", "number", "issue_date",
@@ -163,7 +171,9 @@ def _invoice_create(
     return invoice
 
 
-def _dues_line(membership: Membership, year: int, years: int, fees: FeeSchedule) -> LineData:
+def dues_line(*, membership: Membership, year: int, years: int, fees: FeeSchedule) -> LineData:
+    """The invoice line of commitment ``year`` of ``years``: its dates and the fee (an
+    institution's or a partnership's) from ``fees``."""
     start = commitment_year_start(membership, year)
     end = min(commitment_year_start(membership, year + 1), membership.term_end) - timedelta(days=1)
     partnership = membership.application.kind == MembershipApplication.Kind.PARTNERSHIP
@@ -192,7 +202,9 @@ def invoice_issue(
                               code="membership_not_current")
     years = commitment_years_in_term(locked)
     if not 1 <= commitment_year <= years:
-        raise ValidationError(f"The membership term has {years} commitment year(s).",
+        raise ValidationError(ngettext("The membership term has %(years)d commitment year.",
+                                       "The membership term has %(years)d commitment years.",
+                                       years) % {"years": years},
                               code="no_such_year")
     if locked.invoices.filter(kind=Invoice.Kind.COMMITMENT,
                               commitment_year=commitment_year).exists():
@@ -201,8 +213,8 @@ def invoice_issue(
     fees = _fees_on(issue_date)
     return _invoice_create(
         membership=locked, kind=Invoice.Kind.COMMITMENT, commitment_year=commitment_year,
-        lines=[_dues_line(locked, commitment_year, years, fees)], fees=fees,
-        issue_date=issue_date, actor=actor,
+        lines=[dues_line(membership=locked, year=commitment_year, years=years, fees=fees)],
+        fees=fees, issue_date=issue_date, actor=actor,
     )
 
 
@@ -224,6 +236,13 @@ def commitment_invoices_issue(
             for year in due if year not in invoiced]
 
 
+def extra_seats_line(*, tier: Tier, seats: int, fees: FeeSchedule) -> LineData:
+    """The invoice line of ``seats`` extra seats, at the seat price of ``fees``."""
+    return LineData(description=f"Extra improvement-team seat, {tier.name} "
+                                f"(annual price per seat)",
+                    unit_price=fees.extra_seat_fee, quantity=seats)
+
+
 @transaction.atomic
 def invoice_issue_extra_seats(
     *, membership: Membership, seats: int, actor: User | None, issue_date: date | None = None
@@ -237,9 +256,7 @@ def invoice_issue_extra_seats(
         raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
                               code="membership_not_current")
     fees = _fees_on(issue_date)
-    line = LineData(description=f"Extra improvement-team seat, {locked.tier.name} "
-                                f"(annual price per seat)",
-                    unit_price=fees.extra_seat_fee, quantity=seats)
+    line = extra_seats_line(tier=locked.tier, seats=seats, fees=fees)
     return _invoice_create(membership=locked, kind=Invoice.Kind.EXTRA_SEATS, lines=[line],
                            fees=fees, issue_date=issue_date, actor=actor)
 

@@ -39,6 +39,7 @@ from collaboratives.models import (
 )
 from core.admin import ReadOnlyAdmin
 from core.admin_actions import form_action
+from core.once import OnceAdmin  # add views: saved once however often sent
 
 
 def _cadence_warning(request, modeladmin, collaborative):
@@ -70,7 +71,7 @@ class PhaseFormSet(BaseInlineFormSet):
 
 
 @admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
+class PhaseAdmin(OnceAdmin):
     """Phases are usually edited together, inline on their collaborative; edited here one at a
     time, ``Phase.clean`` checks the others."""
 
@@ -156,7 +157,7 @@ create_action_periods = form_action(
 
 
 @admin.register(Collaborative)
-class CollaborativeAdmin(admin.ModelAdmin):
+class CollaborativeAdmin(OnceAdmin):
     list_display = ["name", "problem_of_practice", "start", "end", "current_phase_label",
                     "team_count", "enrollment_open"]
     list_filter = ["enrollment_open", "problem_of_practice", "start"]
@@ -218,7 +219,7 @@ cancel_selected = form_action(
 
 
 @admin.register(Convening)
-class ConveningAdmin(admin.ModelAdmin):
+class ConveningAdmin(OnceAdmin):
     form = ConveningForm
     list_display = ["title", "collaborative", "format", "starts_at", "open_to_network", "status",
                     "coming"]
@@ -255,7 +256,7 @@ class ConveningAdmin(admin.ModelAdmin):
 
 
 @admin.register(RSVP)
-class RSVPAdmin(admin.ModelAdmin):
+class RSVPAdmin(OnceAdmin):
     list_display = ["convening", "user", "response", "updated_at"]
     list_filter = ["response", "convening__collaborative"]
     search_fields = ["user__email", "user__last_name", "convening__title"]
@@ -326,7 +327,7 @@ class EnrollmentForm(forms.ModelForm):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(admin.ModelAdmin):
+class EnrollmentAdmin(OnceAdmin):
     form = EnrollmentForm
     list_display = ["team", "collaborative", "coach", "tier", "grade_band", "locale",
                     "created_at"]
@@ -362,7 +363,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamAim)
-class TeamAimAdmin(admin.ModelAdmin):
+class TeamAimAdmin(OnceAdmin):
     list_display = ["enrollment", "what", "how_much", "by_when", "set_by", "updated_at"]
     list_filter = ["enrollment__collaborative", "by_when"]
     search_fields = ["enrollment__team__name", "what"]
@@ -371,7 +372,7 @@ class TeamAimAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoachingCall)
-class CoachingCallAdmin(admin.ModelAdmin):
+class CoachingCallAdmin(OnceAdmin):
     list_display = ["held_on", "enrollment", "logged_by"]
     list_filter = ["enrollment__collaborative", "held_on", "logged_by"]
     search_fields = ["enrollment__team__name", "notes", "next_steps"]
@@ -398,7 +399,7 @@ class ActionPeriodForm(forms.ModelForm):
 
 
 @admin.register(ActionPeriod)
-class ActionPeriodAdmin(admin.ModelAdmin):
+class ActionPeriodAdmin(OnceAdmin):
     form = ActionPeriodForm
     list_display = ["__str__", "collaborative", "opening_convening", "closing_convening",
                     "expected_cycles"]
@@ -416,7 +417,7 @@ class ChangeIdeaInline(admin.TabularInline):
 
 
 @admin.register(PrimaryDriver)
-class PrimaryDriverAdmin(admin.ModelAdmin):
+class PrimaryDriverAdmin(OnceAdmin):
     list_display = ["title", "collaborative", "position"]
     list_filter = ["collaborative"]
     search_fields = ["title", "collaborative__name"]
@@ -425,7 +426,7 @@ class PrimaryDriverAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChangeIdea)
-class ChangeIdeaAdmin(admin.ModelAdmin):
+class ChangeIdeaAdmin(OnceAdmin):
     list_display = ["title", "primary_driver", "collaborative", "position"]
     list_filter = ["primary_driver__collaborative"]
     search_fields = ["title", "primary_driver__title"]
@@ -514,7 +515,7 @@ class CycleAttachmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(CycleComment)
-class CycleCommentAdmin(admin.ModelAdmin):
+class CycleCommentAdmin(OnceAdmin):
     list_display = ["cycle", "author", "created_at"]
     list_filter = ["cycle__action_period__collaborative", "created_at"]
     search_fields = ["body", "cycle__title", "author__email"]
@@ -543,7 +544,7 @@ class MeasureAdminForm(forms.ModelForm):
 
 
 @admin.register(Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(OnceAdmin):
     form = MeasureAdminForm
     list_display = ["name", "collaborative", "kind", "unit", "better", "sampling", "goal",
                     "value_count"]
@@ -604,7 +605,7 @@ class MeasureValueAdmin(admin.ModelAdmin):
 
 
 @admin.register(TeamMeasure)
-class TeamMeasureAdmin(admin.ModelAdmin):
+class TeamMeasureAdmin(OnceAdmin):
     list_display = ["team", "measure", "baseline_points", "baseline_median", "goal",
                     "updated_by"]
     list_filter = ["measure__collaborative", "measure"]
@@ -614,7 +615,7 @@ class TeamMeasureAdmin(admin.ModelAdmin):
 
 
 @admin.register(MeasurePhase)
-class MeasurePhaseAdmin(admin.ModelAdmin):
+class MeasurePhaseAdmin(OnceAdmin):
     list_display = ["label", "team", "measure", "starts_on", "added_by"]
     list_filter = ["measure__collaborative", "measure"]
     search_fields = ["label", "team__name", "measure__name"]
@@ -695,7 +696,7 @@ class ChangePackageForm(forms.ModelForm):
 
 
 @admin.register(ChangePackage)
-class ChangePackageAdmin(admin.ModelAdmin):
+class ChangePackageAdmin(OnceAdmin):
     form = ChangePackageForm
     list_display = ["title", "collaborative", "version", "status", "published_at",
                     "entry_count", "pdf_ready"]

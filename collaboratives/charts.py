@@ -3,7 +3,7 @@
 ``charts_for(teams=..., measures=...)`` reads everything a grid of charts needs in four queries,
 however many teams and measures: the values (with their astronomical marks), the teams' chart
 settings, their phases, and the PDSA cycles linked to the measures. The rule engine
-(``runchart.analyse``) and the SVG (``runchart_svg.render_svg``) run on the result; signals are
+(``spc.runchart.analyse``) and the SVG (``spc.svg.render_svg``) run on the result; signals are
 computed on the fly, never stored.
 
 ``chart_from_snapshot`` draws the same chart from the frozen data a published change package
@@ -32,12 +32,12 @@ from collaboratives.models import (
     PDSACycle,
     TeamMeasure,
 )
-from collaboratives.runchart import Assessment, Rule, RunChartAnalysis, analyse
-from collaboratives.runchart_svg import DataTableRow, data_table_rows, render_svg
 from members.models import Team
+from spc.runchart import Assessment, Rule, RunChartAnalysis, analyse
+from spc.svg import DataTableRow, data_table_rows, render_svg
 
 SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
-# The labels' white halo (``runchart_svg._halo_text``) relies on ``paint-order="stroke"``, which
+# The labels' white halo (``spc.svg._halo_text``) relies on ``paint-order="stroke"``, which
 # WeasyPrint does not support: it paints the white stroke over the letters and the labels
 # vanish from the PDF. For print the halo is left off.
 _HALO = re.compile(r' stroke="#ffffff" stroke-width="3" stroke-linejoin="round" '

@@ -41,6 +41,7 @@ from collaboratives.measures import (
 )
 from collaboratives.models import Collaborative, Measure, MeasureValue
 from core.statemachine import audit
+from core.text import sentence
 from members.models import Team, User
 
 REQUIRED = ("measure", "period", "value")
@@ -55,7 +56,7 @@ class RowError:
 
     @property
     def message(self) -> str:
-        return f"Line {self.line}: {'; '.join(self.reasons)}."
+        return sentence(f"Line {self.line}: {'; '.join(self.reasons)}")
 
 
 class CsvRejected(ValidationError):

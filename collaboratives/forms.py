@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 
 from collaboratives.models import RSVP, Measure, PDSACycle, PrimaryDriver
+from core.once import OnceForm  # creating forms: posted twice, they save once
 
 TEXTAREA = {"rows": 3}
 
@@ -18,7 +19,7 @@ def show_service_errors(error: ValidationError, form: forms.Form) -> None:
         form.add_error(None, error.messages)
 
 
-class RSVPForm(forms.Form):
+class RSVPForm(OnceForm):
     response = forms.ChoiceField(choices=RSVP.Response.choices, widget=forms.RadioSelect,
                                  label="Your answer")
 
@@ -47,7 +48,7 @@ def add_measures_field(form: forms.Form, measures) -> None:
             help_text="The cycle is marked on your run charts of these measures.")
 
 
-class PlanForm(forms.Form):
+class PlanForm(OnceForm):
     """Plan: the question, the prediction and who/what/when/where, and the data to collect."""
 
     title = forms.CharField(max_length=200, label="Name of the cycle",
@@ -109,7 +110,7 @@ class DoStudyActForm(forms.Form):
         return [(title, [self[name] for name in names]) for title, names in self.SECTIONS]
 
 
-class AttachmentForm(forms.Form):
+class AttachmentForm(OnceForm):
     file = forms.FileField(label="Attach a file",
                            help_text="An image (PNG, JPEG, GIF, WebP), a PDF or a CSV of your "
                                      "data; at most 5 MB.",
@@ -117,12 +118,12 @@ class AttachmentForm(forms.Form):
                                "accept": ".png,.jpg,.jpeg,.gif,.webp,.pdf,.csv"}))
 
 
-class CommentForm(forms.Form):
+class CommentForm(OnceForm):
     body = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), label="Your comment",
                            max_length=5000)
 
 
-class CoachingCallForm(forms.Form):
+class CoachingCallForm(OnceForm):
     held_on = forms.DateField(label="Date of the call", widget=forms.DateInput(
         attrs={"type": "date"}))
     attendees = forms.ModelMultipleChoiceField(queryset=None, required=False,
@@ -138,7 +139,7 @@ class CoachingCallForm(forms.Form):
         self.fields["attendees"].queryset = team_users
 
 
-class AimForm(forms.Form):
+class AimForm(OnceForm):
     what = forms.CharField(max_length=250, label="What will you improve?",
                            help_text="e.g. reduce chronic absenteeism in grades 6-8")
     how_much = forms.CharField(max_length=120, label="How much?",
@@ -146,12 +147,12 @@ class AimForm(forms.Form):
     by_when = forms.DateField(label="By when?", widget=forms.DateInput(attrs={"type": "date"}))
 
 
-class PrimaryDriverForm(forms.Form):
+class PrimaryDriverForm(OnceForm):
     title = forms.CharField(max_length=200, label="Primary driver")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 
 
-class ChangeIdeaForm(forms.Form):
+class ChangeIdeaForm(OnceForm):
     primary_driver = forms.ModelChoiceField(queryset=PrimaryDriver.objects.none(),
                                             empty_label="Choose a driver")
     title = forms.CharField(max_length=200, label="Change idea")
@@ -173,7 +174,7 @@ class ReasonForm(forms.Form):
 DECIMAL = {"max_digits": 12, "decimal_places": 4}
 
 
-class MeasureForm(forms.Form):
+class MeasureForm(OnceForm):
     name = forms.CharField(max_length=120, help_text=Measure._meta.get_field("name").help_text)
     kind = forms.ChoiceField(choices=Measure.Kind.choices, widget=forms.RadioSelect,
                              label="Type")
@@ -193,7 +194,7 @@ class MeasureForm(forms.Form):
                                         "chart, unless the team sets its own.")
 
 
-class ValueForm(forms.Form):
+class ValueForm(OnceForm):
     """One value. The value is read like a CSV cell (``12.5``, ``12.5%``), so the same value is
     refused in the same words either way."""
 
@@ -204,7 +205,7 @@ class ValueForm(forms.Form):
                            help_text="Anything unusual about this period.")
 
 
-class UploadForm(forms.Form):
+class UploadForm(OnceForm):
     file = forms.FileField(label="CSV file", widget=forms.ClearableFileInput(
         attrs={"accept": ".csv,text/csv"}))
 
@@ -228,7 +229,7 @@ class ChartSettingsForm(forms.Form):
                               help_text="Leave empty to use the collaborative's goal.")
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(OnceForm):
     starts_on = forms.DateField(label="New phase from",
                                 widget=forms.DateInput(attrs={"type": "date"}),
                                 help_text="The first week (or month) after the change.")
@@ -270,7 +271,7 @@ class ChangePackageForm(forms.Form):
                                    help_text="What the package is and how to read it.")
 
 
-class EntryAddForm(forms.Form):
+class EntryAddForm(OnceForm):
     change_idea = forms.ModelChoiceField(queryset=None, label="Adopted change idea",
                                          empty_label="Choose a change idea")
     commentary = forms.CharField(widget=forms.Textarea(attrs=TEXTAREA), required=False,

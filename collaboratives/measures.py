@@ -28,6 +28,7 @@ from collaboratives.models import (
     TeamMeasure,
 )
 from core.statemachine import audit
+from core.text import sentence
 from members.models import Team, User
 
 FOUR_PLACES = Decimal("0.0001")
@@ -229,15 +230,15 @@ def measure_value_record(*, team: Team, measure: Measure, actor: User, day: date
     try:
         number = parse_value(str(value), measure)
     except CellProblem as problem:
-        errors["value"] = [f"The value {problem}."]
+        errors["value"] = [sentence(f"The value {problem}")]
     if day.year < EARLIEST_YEAR:
         errors["day"] = [f"Is the year mistyped? Values start in {EARLIEST_YEAR}."]
     elif problem := period_problem(measure, day, today):
-        errors["day"] = [f"The {problem}."]
+        errors["day"] = [sentence(f"The {problem}")]
     try:
         note = clean_note(note)
     except CellProblem as problem:
-        errors["note"] = [f"The note {problem}."]
+        errors["note"] = [sentence(f"The note {problem}")]
     if errors:
         raise ValidationError(errors)
     row, _ = MeasureValue.objects.update_or_create(
@@ -284,7 +285,7 @@ def team_measure_set(*, team: Team, measure: Measure, actor: User,
                                      "not both."]
     for name, number in (("baseline_median", baseline_median), ("goal", goal)):
         if number is not None and (problem := measure.value_problem(number)):
-            errors.setdefault(name, []).append(f"{number.normalize():f} {problem}.")
+            errors.setdefault(name, []).append(sentence(f"{number.normalize():f} {problem}"))
     if errors:
         raise ValidationError(errors)
     settings, _ = TeamMeasure.objects.update_or_create(

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
+from core.dates import day
 from core.models import TimeStampedModel
 
 # Paths under /collaboratives/ that a collaborative's slug may not take.
@@ -37,7 +38,7 @@ def coach_choices() -> models.Q:
 
 
 def _day(value: date) -> str:
-    return f"{value:%-d %b %Y}"
+    return day(value)
 
 
 def local_date(moment: datetime) -> date:
@@ -442,7 +443,7 @@ class TeamAim(TimeStampedModel):
 
     @property
     def statement(self) -> str:
-        return f"{self.what} {self.how_much} by {self.by_when:%-d %B %Y}"
+        return f"{self.what} {self.how_much} by {day(self.by_when)}"
 
 
 class PrimaryDriver(TimeStampedModel):
@@ -726,7 +727,7 @@ class Measure(TimeStampedModel):
 
     @property
     def chart_unit(self) -> str:
-        """What ``runchart_svg`` writes after values: "%" for percents, the rate's basis."""
+        """What ``spc.svg`` writes after values: "%" for percents, the rate's basis."""
         if self.unit == self.Unit.PERCENT:
             return "%"
         if self.unit == self.Unit.RATE:
@@ -741,7 +742,7 @@ class Measure(TimeStampedModel):
 
     def display(self, value: Decimal | None) -> str:
         """A value as the charts write it: 18.5%, 1,204, 3.2."""
-        from collaboratives.runchart_svg import format_value
+        from spc.svg import format_value
 
         return "—" if value is None else format_value(value, self.chart_unit)
 

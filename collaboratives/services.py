@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from collaboratives import selectors
 from collaboratives.models import (
@@ -41,6 +42,7 @@ from collaboratives.models import (
     local_date,
     phase_schedule_errors,
 )
+from core.dates import day
 from core.emails import email_queue
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Membership, Team, TeamMember, User
@@ -57,7 +59,7 @@ def _full_clean(instance, exclude=None) -> None:
 
 
 def _day(value: date) -> str:
-    return f"{value:%-d %B %Y}"
+    return day(value)
 
 
 # --- Collaborative calendar --------------------------------------------------------------------
@@ -86,9 +88,11 @@ def convening_cadence_note(collaborative: Collaborative) -> str | None:
     per_year = count / years
     if 4 <= round(per_year, 1) <= 6:
         return None
-    return (f"{collaborative.name} has {count} scheduled convening(s) over "
-            f"{(collaborative.end - collaborative.start).days // 30} months, about "
-            f"{per_year:.1f} a year; the Center's guidance is 4-6 a year.")
+    months = (collaborative.end - collaborative.start).days // 30
+    convenings = ngettext("scheduled convening", "scheduled convenings", count)
+    return (f"{collaborative.name} has {count} {convenings} over {months} "
+            f"{ngettext('month', 'months', months)}, about {per_year:.1f} a year; the Center's "
+            "guidance is 4-6 a year.")
 
 
 @transaction.atomic

@@ -34,6 +34,7 @@ from collaboratives.models import (
     Measure,
     PDSACycle,
 )
+from core.once import submit_once
 from members.models import TeamMember, User
 
 PAGE_SIZE = 20
@@ -136,16 +137,21 @@ def driver_diagram(request, slug):
             if "add_driver" in request.POST:
                 driver_form = PrimaryDriverForm(request.POST, prefix="driver")
                 if driver_form.is_valid():
-                    services.primary_driver_add(collaborative=collaborative, actor=request.user,
-                                                **driver_form.cleaned_data)
-                    messages.success(request, "Primary driver added.")
-                    return redirect("collaboratives:drivers", slug)
+                    def add_driver():
+                        services.primary_driver_add(collaborative=collaborative,
+                                                    actor=request.user,
+                                                    **driver_form.cleaned_data)
+                        messages.success(request, "Primary driver added.")
+                        return reverse("collaboratives:drivers", args=[slug])
+                    return submit_once(request, driver_form, add_driver)
             else:
                 idea_form = ChangeIdeaForm(request.POST, prefix="idea", drivers=drivers)
                 if idea_form.is_valid():
-                    services.change_idea_add(actor=request.user, **idea_form.cleaned_data)
-                    messages.success(request, "Change idea added.")
-                    return redirect("collaboratives:drivers", slug)
+                    def add_idea():
+                        services.change_idea_add(actor=request.user, **idea_form.cleaned_data)
+                        messages.success(request, "Change idea added.")
+                        return reverse("collaboratives:drivers", args=[slug])
+                    return submit_once(request, idea_form, add_idea)
         except ValidationError as error:
             show_service_errors(error, driver_form if "add_driver" in request.POST
                                 else idea_form)
@@ -178,14 +184,15 @@ def convening_detail(request, slug, pk):
     if request.method == "POST":
         form = RSVPForm(request.POST)
         if form.is_valid():
-            try:
+            def answer():
                 services.rsvp_set(convening=convening, user=request.user,
                                   response=form.cleaned_data["response"])
+                messages.success(request, "Thank you: your answer is saved.")
+                return convening.get_absolute_url()
+            try:
+                return submit_once(request, form, answer)
             except ValidationError as error:
                 show_service_errors(error, form)
-            else:
-                messages.success(request, "Thank you: your answer is saved.")
-                return redirect(convening.get_absolute_url())
     counts = dict(convening.rsvps.values_list("response").annotate(n=Count("pk")).order_by())
     attendees = None
     if viewer.is_staff:
@@ -285,13 +292,14 @@ def aim_edit(request, slug, team_pk):
     initial = {"what": aim.what, "how_much": aim.how_much, "by_when": aim.by_when} if aim else {}
     form = AimForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        def save():
             services.aim_set(enrollment=enrollment, actor=request.user, **form.cleaned_data)
+            messages.success(request, "The team's aim is saved.")
+            return enrollment.get_absolute_url()
+        try:
+            return submit_once(request, form, save)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, "The team's aim is saved.")
-            return redirect(enrollment.get_absolute_url())
     return render(request, "collaboratives/teamaim_form.html", _context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
@@ -306,17 +314,19 @@ def coaching_call_create(request, slug, team_pk):
                             initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def log():
             services.coaching_call_log(enrollment=enrollment, actor=request.user,
                                        held_on=data["held_on"],
                                        attendees=list(data["attendees"]),
                                        other_attendees=data["other_attendees"],
                                        notes=data["notes"], next_steps=data["next_steps"])
+            messages.success(request, "The call is logged.")
+            return enrollment.get_absolute_url()
+        try:
+            return submit_once(request, form, log)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, "The call is logged.")
-            return redirect(enrollment.get_absolute_url())
     return render(request, "collaboratives/coachingcall_form.html", _context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
@@ -342,14 +352,15 @@ def cycle_create(request, slug, team_pk):
     form = PlanForm(request.POST or None, ideas=ideas,
                     measures=Measure.objects.filter(collaborative=collaborative))
     if request.method == "POST" and form.is_valid():
-        try:
+        def plan():
             cycle = services.pdsa_cycle_log(team=enrollment.team, collaborative=collaborative,
                                             actor=request.user, **form.cleaned_data)
+            messages.success(request, "Your cycle is planned. Start it when you run the test.")
+            return cycle
+        try:
+            return submit_once(request, form, plan)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, "Your cycle is planned. Start it when you run the test.")
-            return redirect(cycle.get_absolute_url())
     return render(request, "collaboratives/pdsacycle_form.html", _context(
         collaborative, viewer, enrollment=enrollment, form=form, period=period,
         has_ideas=ideas.exists(), stage="create"))
@@ -452,14 +463,15 @@ def attachment_add(request, slug, pk):
     collaborative, viewer, cycle = _editable_cycle(request, slug, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
+        def attach():
             attachment = services.attachment_add(cycle=cycle, actor=request.user,
                                                  upload=form.cleaned_data["file"])
+            messages.success(request, f"“{attachment.original_name}” is attached.")
+            return cycle.get_absolute_url() + "#attachments"
+        try:
+            return submit_once(request, form, attach)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, f"“{attachment.original_name}” is attached.")
-            return redirect(cycle.get_absolute_url() + "#attachments")
     return _cycle_detail(request, collaborative, viewer, cycle, attachment_form=form, status=400)
 
 
@@ -490,12 +502,13 @@ def comment_add(request, slug, pk):
         raise Http404
     form = CommentForm(request.POST)
     if form.is_valid():
-        try:
+        def comment():
             services.cycle_comment_add(cycle=cycle, actor=request.user,
                                        body=form.cleaned_data["body"])
+            messages.success(request, "Your comment is posted.")
+            return cycle.get_absolute_url() + "#comments"
+        try:
+            return submit_once(request, form, comment)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, "Your comment is posted.")
-            return redirect(cycle.get_absolute_url() + "#comments")
     return _cycle_detail(request, collaborative, viewer, cycle, comment_form=form, status=400)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from collaboratives import change_package
 from collaboratives.forms import (
@@ -18,6 +19,7 @@ from collaboratives.models import ChangeIdea, ChangePackage
 from collaboratives.selectors import in_network
 from collaboratives.views import _collaborative, _context, posted_id
 from core.files import stored_pdf_response
+from core.once import submit_once
 
 
 @login_required
@@ -118,10 +120,12 @@ def change_package_draft(request, slug):
                 request.POST, ideas=ChangeIdea.objects.filter(
                     primary_driver__collaborative=collaborative, pk__in=candidates))
             if form.is_valid():
-                entry = change_package.change_package_entry_add(
-                    package=draft, actor=request.user, **form.cleaned_data)
-                messages.success(request, f"“{entry.change_idea}” is in the draft.")
-                return redirect("collaboratives:change_package_draft", slug)
+                def add_entry():
+                    entry = change_package.change_package_entry_add(
+                        package=draft, actor=request.user, **form.cleaned_data)
+                    messages.success(request, f"“{entry.change_idea}” is in the draft.")
+                    return reverse("collaboratives:change_package_draft", args=[slug])
+                return submit_once(request, form, add_entry)
         else:
             forms["package"] = form = ChangePackageForm(request.POST)
             if form.is_valid():

@@ -33,6 +33,7 @@ from collaboratives.forms import (
 )
 from collaboratives.models import Enrollment, Measure, MeasurePhase, MeasureValue
 from collaboratives.views import _collaborative, _context, _enrollment, posted_id
+from core.once import submit_once
 
 
 def _defines(viewer) -> bool:
@@ -64,10 +65,13 @@ def _measure_form_page(request, collaborative, viewer, form, measure=None):
     if request.method == "POST" and form.is_valid():
         try:
             if measure is None:
-                measure = measures.measure_define(collaborative=collaborative,
-                                                  actor=request.user, **form.cleaned_data)
-                messages.success(request, f"“{measure.name}” is defined. Teams can enter its "
-                                          "values now.")
+                def define():
+                    defined = measures.measure_define(collaborative=collaborative,
+                                                      actor=request.user, **form.cleaned_data)
+                    messages.success(request, f"“{defined.name}” is defined. Teams can enter "
+                                              "its values now.")
+                    return reverse("collaboratives:measures", args=[collaborative.slug])
+                return submit_once(request, form, define)
             else:
                 measures.measure_update(measure=measure, actor=request.user,
                                         **form.cleaned_data)
@@ -222,15 +226,16 @@ def value_add(request, slug, team_pk, pk):
     form = ValueForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        try:
+        def record():
             row = measures.measure_value_record(team=enrollment.team, measure=measure,
                                                 actor=request.user, day=data["day"],
                                                 value=data["value"], note=data["note"])
+            messages.success(request, f"Saved {measure.point_label(row)}.")
+            return _back(enrollment, measure).url
+        try:
+            return submit_once(request, form, record)
         except ValidationError as error:
             show_service_errors(error, form)
-        else:
-            messages.success(request, f"Saved {measure.point_label(row)}.")
-            return _back(enrollment, measure)
     return _team_measure_page(request, collaborative, viewer, enrollment, measure,
                               forms={"value": form}, status=400)
 
@@ -273,10 +278,13 @@ def chart_settings(request, slug, team_pk, pk):
         if "add_phase" in request.POST:
             forms["phase"] = form = PhaseForm(request.POST)
             if form.is_valid():
-                measures.measure_phase_add(team=team, measure=measure, actor=request.user,
-                                           **form.cleaned_data)
-                messages.success(request, "The new phase is on the chart, with its own median.")
-                return _back(enrollment, measure, "#chart-setup")
+                def add_phase():
+                    measures.measure_phase_add(team=team, measure=measure, actor=request.user,
+                                               **form.cleaned_data)
+                    messages.success(request, "The new phase is on the chart, with its own "
+                                              "median.")
+                    return _back(enrollment, measure, "#chart-setup").url
+                return submit_once(request, form, add_phase)
         else:
             forms["settings"] = form = ChartSettingsForm(request.POST)
             if form.is_valid():
@@ -335,22 +343,24 @@ def values_upload(request, slug, team_pk):
         status = 400
         if form.is_valid():
             upload = form.cleaned_data["file"]
-            try:
+
+            def import_values():
                 result = csv_import.values_import(
                     team=enrollment.team, collaborative=collaborative, actor=request.user,
                     raw=upload.read(), filename=PurePath(upload.name or "").name)
-            except csv_import.CsvRejected as error:
-                rejected = error
-            except ValidationError as error:
-                show_service_errors(error, form)
-            else:
                 text = (f"Imported {result.rows:,} value{'s' if result.rows != 1 else ''} "
                         f"({result.created:,} new, {result.updated:,} updated) for "
                         f"{', '.join(result.measures)}.")
                 if result.ignored_columns:
                     text += f" Columns not used: {', '.join(result.ignored_columns)}."
                 messages.success(request, text)
-                return redirect("collaboratives:team_measures", slug, team_pk)
+                return reverse("collaboratives:team_measures", args=[slug, team_pk])
+            try:
+                return submit_once(request, form, import_values)
+            except csv_import.CsvRejected as error:
+                rejected = error
+            except ValidationError as error:
+                show_service_errors(error, form)
     return render(request, "collaboratives/measurevalue_upload.html", _context(
         collaborative, viewer, enrollment=enrollment, team=enrollment.team, form=form,
         rejected=rejected, measures=all_measures,

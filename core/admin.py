@@ -26,7 +26,33 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "to", "subject", "status", "attempts", "sent_at"]
-    list_filter = ["status"]
-    search_fields = ["to", "subject", "key"]
+    """Superusers only: even without secrets, the outbox holds what members were told about
+    their bills and applications. A secret email's bodies are never shown (and are erased once
+    it is sent), so nobody but its recipient reads a working reset or invitation link."""
+
+    list_display = ["created_at", "to", "subject", "status", "secret", "attempts", "sent_at"]
+    list_filter = ["status", "secret"]
+    search_fields = ["to", "subject", "key"]  # never the bodies
     date_hierarchy = "created_at"
+    actions = None
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_fields(self, request, obj=None):
+        fields = ["key", "to", "subject", "status", "secret", "attempts", "claimed_at",
+                  "sent_at", "last_error", "attachment_path", "attachment_name"]
+        if obj is None or obj.secret:
+            return [*fields, "body_withheld"]
+        return [*fields, "text_body", "html_body"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["body_withheld"]
+
+    @admin.display(description="Body")
+    def body_withheld(self, obj):
+        return ("Not shown: this email carries a private link or code for its recipient only. "
+                "Its text is erased once it is sent.")

@@ -1,22 +1,39 @@
 """The email outbox: queue a templated email once, send it once, retry what can be retried.
 
 Templates live in ``templates/emails/<name>/`` as ``subject.txt``, ``body.txt`` and ``body.html``.
+Subjects and text bodies are plain text and render without HTML escaping; HTML bodies are escaped.
+
+An email queued with ``secret=True`` (a reset, sign-in or invitation link) is delivered like any
+other, but the admin never shows its bodies and they are erased once it is sent or given up on.
 """
 
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
+from django.template.context import make_context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from core.models import OutboundEmail
 
 logger = logging.getLogger(__name__)
+
+# How a queued email gets sent once its transaction commits. The send task lives in core.tasks,
+# which imports this module to deliver; it registers itself here on import (the core app's
+# ready() imports it), so this module never imports core.tasks back.
+_send_after_commit: list[Callable[[int], object]] = []
+
+
+def email_sender_register(send_after_commit: Callable[[int], object]) -> None:
+    """Set how a queued email is sent: ``core.tasks`` passes ``email_send_after_commit``."""
+    _send_after_commit[:] = [send_after_commit]
 
 
 def claim_timeout() -> timedelta:
@@ -28,11 +45,27 @@ class TemporaryEmailError(Exception):
     """The mail server said 'try later' (4xx) or could not be reached."""
 
 
+def online_payments() -> bool:
+    """Does this deployment take payments online? The switch billing.stripe_gateway uses."""
+    return bool(settings.STRIPE_SECRET_KEY)
+
+
+def text_render(template_name: str, context: dict, request=None) -> str:
+    """Render a plain-text template (a subject or a text body) with HTML escaping off, so
+    "Texas A&M" and "O'Brien" arrive as written. Every email's text goes through here."""
+    template = get_template(template_name).template
+    return template.render(make_context(context, request, autoescape=False))
+
+
+def subject_line(text: str) -> str:
+    """A header is one line: newlines and runs of spaces become one space."""
+    return " ".join(text.split())
+
+
 def email_render(template: str, context: dict) -> tuple[str, str, str]:
-    context = {"site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"emails/{template}/subject.txt", context)
-    subject = " ".join(subject.split())
-    text = render_to_string(f"emails/{template}/body.txt", context)
+    context = {"site_url": settings.SITE_URL, "online_payments": online_payments(), **context}
+    subject = subject_line(text_render(f"emails/{template}/subject.txt", context))
+    text = text_render(f"emails/{template}/body.txt", context)
     html = render_to_string(f"emails/{template}/body.html", context)
     return subject, text, html
 
@@ -45,10 +78,12 @@ def email_queue(
     context: dict,
     attachment_path: str = "",
     attachment_name: str = "",
+    secret: bool = False,
 ) -> OutboundEmail:
     """Queue a templated email under ``key``; a second call with the same key changes nothing.
 
-    The send task is enqueued only once the surrounding transaction commits.
+    The send task is enqueued only once the surrounding transaction commits. Pass
+    ``secret=True`` when the email carries a link or code only its recipient may use.
     """
     existing = OutboundEmail.objects.filter(key=key).first()
     if existing:
@@ -56,7 +91,7 @@ def email_queue(
     subject, text, html = email_render(template, context)
     return email_queue_rendered(key=key, to=to, subject=subject, text=text, html=html,
                                 attachment_path=attachment_path,
-                                attachment_name=attachment_name)
+                                attachment_name=attachment_name, secret=secret)
 
 
 def email_queue_rendered(
@@ -68,20 +103,21 @@ def email_queue_rendered(
     html: str = "",
     attachment_path: str = "",
     attachment_name: str = "",
+    secret: bool = False,
 ) -> OutboundEmail:
     """Queue an email already rendered (allauth renders its own). Idempotent by ``key``."""
-    from core.tasks import email_send
-
+    if not _send_after_commit:
+        raise ImproperlyConfigured("No email sender is registered: is the core app installed?")
     try:
         with transaction.atomic():
             outbound, created = OutboundEmail.objects.get_or_create(key=key, defaults=dict(
                 to=to, subject=subject, text_body=text, html_body=html,
-                attachment_path=attachment_path, attachment_name=attachment_name,
+                attachment_path=attachment_path, attachment_name=attachment_name, secret=secret,
             ))
     except IntegrityError:
         return OutboundEmail.objects.get(key=key)
     if created:
-        email_send.delay_on_commit(outbound.pk)
+        _send_after_commit[0](outbound.pk)
     return outbound
 
 
@@ -105,6 +141,14 @@ def _claim(outbound_id: int) -> OutboundEmail | None:
         outbound.attempts += 1
         outbound.save(update_fields=["status", "claimed_at", "attempts", "updated_at"])
         return outbound
+
+
+def _final(outbound: OutboundEmail) -> dict:
+    """What to store with a final status: a secret email's bodies are erased, so no working
+    token outlives the send in the database (or a dump of it)."""
+    if not outbound.secret:
+        return {}
+    return {"text_body": OutboundEmail.SCRUBBED, "html_body": ""}
 
 
 def _is_permanent(error: Exception) -> bool:
@@ -143,7 +187,7 @@ def email_deliver(*, outbound_id: int) -> bool:
         status = OutboundEmail.Status.FAILED if permanent else OutboundEmail.Status.QUEUED
         OutboundEmail.objects.filter(pk=outbound.pk).update(
             status=status, last_error=f"{type(error).__name__}: {error}"[:2000],
-            updated_at=timezone.now(),
+            updated_at=timezone.now(), **(_final(outbound) if permanent else {}),
         )
         if permanent:
             logger.warning("Gave up on email %s to %s: %s", outbound.key, outbound.to, error)
@@ -151,7 +195,7 @@ def email_deliver(*, outbound_id: int) -> bool:
         raise TemporaryEmailError(str(error)) from error
     OutboundEmail.objects.filter(pk=outbound.pk).update(
         status=OutboundEmail.Status.SENT, sent_at=timezone.now(), last_error="",
-        updated_at=timezone.now(),
+        updated_at=timezone.now(), **_final(outbound),
     )
     return True
 

@@ -43,7 +43,14 @@ class OutboundEmail(TimeStampedModel):
 
     ``key`` makes queuing idempotent (the same reminder is never queued twice) and the status makes
     sending idempotent (a task that runs twice sends once).
+
+    A ``secret`` email carries something only its recipient may use (a password-reset, sign-in or
+    invitation link, a sign-in code): the admin never shows its bodies, and they are erased once
+    the email reaches a final state, so neither staff nor a later database dump hold a working
+    token.
     """
+
+    SCRUBBED = "(Erased once the email was sent or given up on: it carried a private link or code.)"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "queued"
@@ -63,9 +70,33 @@ class OutboundEmail(TimeStampedModel):
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    secret = models.BooleanField(
+        default=False,
+        help_text="Carries a private link or code: its bodies are never shown and are erased "
+                  "once it is sent or given up on.")
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self):
         return f"{self.subject} → {self.to} ({self.status})"
+
+
+class FormToken(models.Model):
+    """A creating form's one-time token, used (see ``core.once``): inserted in the same
+    transaction as what the form created, with where that result lives."""
+
+    key = models.CharField(max_length=64, unique=True)  # sha256 of the token
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                             on_delete=models.CASCADE, related_name="+")
+    used_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    result_url = models.CharField(max_length=500, blank=True)
+    content_type = models.ForeignKey(ContentType, null=True, blank=True,
+                                     on_delete=models.CASCADE, related_name="+")
+    object_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-used_at"]
+
+    def __str__(self):
+        return f"form sent {self.used_at:%Y-%m-%d %H:%M} → {self.result_url}"

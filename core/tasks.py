@@ -23,8 +23,24 @@ def email_send(self, outbound_id: int):
         raise self.retry(exc=error, countdown=countdown) from error
 
 
+def email_send_after_commit(outbound_id: int) -> None:
+    """How the outbox sends what it queues (registered with ``core.emails`` below)."""
+    email_send.delay_on_commit(outbound_id)
+
+
+emails.email_sender_register(email_send_after_commit)
+
+
 @shared_task
 def email_outbox_flush():
     """Beat job: re-send what is stuck. Safe to run twice: each send claims its row first."""
     for outbound_id in emails.email_outbox_pending_ids():
         email_send.delay(outbound_id)
+
+
+@shared_task
+def form_tokens_purge():
+    """Beat job: forget used form tokens that have expired anyway. Safe to run twice."""
+    from core import once
+
+    once.form_tokens_purge()

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin_actions import form_action
+from core.once import OnceAdmin  # add views: saved once however often sent
 from core.statemachine import history
 from members import services
 from members.forms import DecisionForm, RejectionForm
@@ -39,7 +40,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(Tier)
-class TierAdmin(admin.ModelAdmin):
+class TierAdmin(OnceAdmin):
     list_display = ["name", "code", "includes_collaborative", "enrollment_open", "position"]
     list_editable = ["enrollment_open", "position"]
     list_filter = ["enrollment_open", "includes_collaborative"]
@@ -48,7 +49,7 @@ class TierAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institution)
-class InstitutionAdmin(admin.ModelAdmin):
+class InstitutionAdmin(OnceAdmin):
     list_display = ["name", "kind", "city", "state", "nces_id"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "city", "nces_id"]
@@ -151,7 +152,7 @@ def _seat_annotations(queryset, team_path=""):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(OnceAdmin):
     list_display = ["id", "institution_names", "tier", "status", "term_start", "term_end",
                     "seat_usage"]
     list_filter = ["status", "tier", "institutions__kind", "institutions__state"]
@@ -219,7 +220,7 @@ class InvitationInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(OnceAdmin):
     list_display = ["name", "membership", "seat_usage"]
     search_fields = ["name", "members__user__email", "members__user__last_name",
                      "members__user__first_name"]

@@ -1,5 +1,8 @@
 from django import forms
+from django.utils.translation import ngettext
 
+from core.money import format_usd
+from core.once import OnceForm  # creating forms: posted twice, they save once
 from core.usstates import US_STATES
 from members.models import Institution, MembershipApplication, Role, Tier
 from members.services import InstitutionData
@@ -30,8 +33,13 @@ class InstitutionForm(forms.Form):
         return any((self.data.get(self.add_prefix(name)) or "").strip()
                    for name in ("name", "city"))
 
+    def ignore(self):
+        """Keep what was typed (to show it again) but check none of it: a single institution's
+        application ignores the partner section."""
+        self.ignored = True
+
     def full_clean(self):
-        if not self.is_required and not self.has_content():
+        if getattr(self, "ignored", False) or (not self.is_required and not self.has_content()):
             self.cleaned_data = {}
             self._errors = forms.utils.ErrorDict()
             return
@@ -44,7 +52,7 @@ class InstitutionForm(forms.Form):
         return InstitutionData(**self.cleaned_data)
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(OnceForm):
     WAITLIST, OTHER_TIER = "waitlist", "other"
 
     kind = forms.ChoiceField(
@@ -80,8 +88,22 @@ class ApplicationForm(forms.Form):
         label="We commit to two years of membership, invoiced once a year."
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, fees=None, **kwargs):
+        """``fees``: the fee schedule in force (or None), so the form says what membership
+        costs and how long the commitment is, from data rather than code."""
         super().__init__(*args, **kwargs)
+        if fees is not None:
+            Kind = MembershipApplication.Kind
+            self.fields["kind"].choices = [
+                (Kind.SINGLE, f"{Kind.SINGLE.label}: {format_usd(fees.institution_fee)} a year"),
+                (Kind.PARTNERSHIP,
+                 f"{Kind.PARTNERSHIP.label}: {format_usd(fees.partnership_fee)} a year"),
+            ]
+            years = fees.commitment_years
+            self.fields["commitment_accepted"].label = ngettext(
+                "We commit to %(years)d year of membership, invoiced once a year.",
+                "We commit to %(years)d years of membership, invoiced once a year.",
+                years) % {"years": years}
         tiers = list(Tier.objects.all())
         self.fields["requested_tier"].queryset = Tier.objects.all()
         self.fields["requested_tier"].label_from_instance = (
@@ -136,7 +158,7 @@ GIVEN_ROLES = [(value, label[:1].upper() + label[1:]) for value, label in Role.c
                if value != Role.LEAD]
 
 
-class InviteForm(forms.Form):
+class InviteForm(OnceForm):
     name = forms.CharField(max_length=120)
     email = forms.EmailField()
     role = forms.ChoiceField(choices=GIVEN_ROLES, initial=Role.MEMBER)

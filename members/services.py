@@ -194,10 +194,8 @@ def application_approve(
     team = Team.objects.create(membership=membership,
                                name=" + ".join(i.name for i in locked.institutions.all()))
     TeamMember.objects.create(team=team, user=locked.applicant, role=Role.LEAD)
-    # What other apps do for a new membership (billing issues year 1) runs as tasks named in
-    # settings, after commit: members imports no other app.
-    for task_name in settings.MEMBERSHIP_APPROVED_TASKS:
-        current_app.tasks[task_name].delay_on_commit(membership_id=membership.pk)
+    # The welcome ("your first invoice follows") is queued first, so its send runs before the
+    # hooks below and it arrives before the invoice they send.
     email_queue(
         key=f"application-approved:{locked.pk}",
         to=locked.applicant.email,
@@ -205,6 +203,10 @@ def application_approve(
         context={"application": locked, "membership": membership,
                  "names": [i.name for i in locked.institutions.all()]},
     )
+    # What other apps do for a new membership (billing issues year 1) runs as tasks named in
+    # settings, after commit: members imports no other app.
+    for task_name in settings.MEMBERSHIP_APPROVED_TASKS:
+        current_app.tasks[task_name].delay_on_commit(membership_id=membership.pk)
     return membership
 
 
@@ -326,6 +328,7 @@ def _send_invitation(invitation: Invitation):
         template="team_invitation",
         context={"invitation": invitation, "team": invitation.team,
                  "token": invitation_token(invitation)},
+        secret=True,  # the link lets whoever holds it take the seat
     )
 
 

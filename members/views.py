@@ -7,9 +7,12 @@ from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
+from core.once import submit_once
 from core.ratelimit import ratelimit
 from members import selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
@@ -17,10 +20,19 @@ from members.models import MembershipApplication
 
 
 def _institution_forms(data=None):
-    return [
+    forms = [
         InstitutionForm(data, prefix="institution_0"),
         InstitutionForm(data, prefix="institution_1", required=False),
     ]
+    forms[0].section, forms[1].section = "Your institution", "Partner institution"
+    return forms
+
+
+def _fees_in_force():
+    """The fee schedule in force, from the app that owns fees, named in settings (members
+    imports no other app). None when no schedule is in force."""
+    path = settings.MEMBERSHIP_FEES_IN_FORCE
+    return import_string(path)() if path else None
 
 
 def _show_service_errors(error: ValidationError, form, institution_forms):
@@ -36,9 +48,14 @@ def _show_service_errors(error: ValidationError, form, institution_forms):
 @login_required
 @ratelimit("apply")
 def application_create(request):
+    fees = _fees_in_force()
     if request.method == "POST":
-        form = ApplicationForm(request.POST)
+        form = ApplicationForm(request.POST, fees=fees)
         institution_forms = _institution_forms(request.POST)
+        # A single institution's application ignores the partner section (hidden on the page,
+        # but still posted): it is neither checked nor saved, and stays as typed if shown again.
+        if request.POST.get("kind") != MembershipApplication.Kind.PARTNERSHIP:
+            institution_forms[1].ignore()
         valid = form.is_valid() & all([f.is_valid() for f in institution_forms])
         if valid:
             kind = form.cleaned_data["kind"]
@@ -55,21 +72,25 @@ def application_create(request):
             data = {k: v for k, v in form.cleaned_data.items() if k != "closed_tier_choice"}
             tier = data.pop("requested_tier")
             try:
-                application = services.application_submit(
-                    applicant=request.user, institutions=institutions, tier=tier,
-                    join_waitlist=form.join_waitlist, **data,
-                )
+                return submit_once(request, form, lambda: reverse(
+                    "members:application_submitted", kwargs={"pk": services.application_submit(
+                        applicant=request.user, institutions=institutions, tier=tier,
+                        join_waitlist=form.join_waitlist, **data,
+                    ).pk}))
             except ValidationError as error:
                 _show_service_errors(error, form, institution_forms)
-            else:
-                return redirect("members:application_submitted", pk=application.pk)
     else:
         form = ApplicationForm(initial={"contact_email": request.user.email,
-                                        "contact_name": request.user.get_full_name()})
+                                        "contact_name": request.user.get_full_name()},
+                               fees=fees)
         institution_forms = _institution_forms()
     return render(request, "members/application_form.html", {
         "form": form,
         "institution_forms": institution_forms,
+        "fees": fees,
+        # The summary lists errors in the order the page shows the fields.
+        "error_forms": [*form.non_field_errors(), form["kind"], *institution_forms,
+                        *(form[name] for name in form.fields if name != "kind")],
         "has_errors": form.errors or any(f.errors for f in institution_forms),
     })
 
@@ -93,9 +114,18 @@ def application_detail(request, pk):
 
 
 @login_required
-@require_POST
 def application_withdraw(request, pk):
+    """GET asks "Withdraw your application for X?"; only the POST from that page withdraws."""
     application = get_object_or_404(selectors.applications_of(request.user), pk=pk)
+    if request.method != "POST":
+        if not application.is_pending:
+            messages.info(request, f"This application is {application.get_status_display()}: "
+                                   "there is nothing to withdraw.")
+            return redirect(application.get_absolute_url())
+        return render(request, "members/application_withdraw.html", {
+            "application": application,
+            "names": application.display_name(),
+        })
     try:
         services.application_withdraw(application=application, actor=request.user)
     except ValidationError as error:
@@ -149,9 +179,14 @@ def roster(request, pk):
     if request.method == "POST":
         invite_form = InviteForm(request.POST)
         if invite_form.is_valid():
-            try:
+            def invite():
                 invitation = services.seat_invite(team=team, actor=request.user,
                                                   **invite_form.cleaned_data)
+                messages.success(request, f"Invitation sent to {invitation.email}.")
+                return team.get_absolute_url()
+
+            try:
+                return submit_once(request, invite_form, invite)
             except PermissionDenied:
                 raise Http404 from None
             except ValidationError as error:
@@ -161,9 +196,6 @@ def roster(request, pk):
                                               errors)
                 else:
                     invite_form.add_error(None, error.messages)
-            else:
-                messages.success(request, f"Invitation sent to {invitation.email}.")
-                return redirect(team.get_absolute_url())
     return render(request, "members/roster.html", _roster_context(request, team, invite_form))
 
 

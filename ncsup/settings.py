@@ -6,6 +6,7 @@ runs Celery tasks in-process and prints mail to the console.
 """
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
 MIDDLEWARE = [
@@ -191,6 +193,16 @@ SOCIALACCOUNT_PROVIDERS = {"openid_connect": {
 
 # --- Mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
+if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+    # django-environ drops the leading slash of filemail:///var/mail; read the path ourselves.
+    # filemail:///var/mail/ncsup is absolute; filemail:tmp/mail (or filemail://tmp/mail) is
+    # relative to the project directory, whatever the working directory.
+    _mail_url = urlsplit(env("EMAIL_URL"))
+    _mail_dir = unquote(_mail_url.netloc + _mail_url.path)
+    if not _mail_dir:
+        raise ImproperlyConfigured("EMAIL_URL=filemail: needs a directory, e.g. "
+                                   "filemail:///var/mail/ncsup (absolute) or filemail:tmp/mail.")
+    _email["EMAIL_FILE_PATH"] = str(BASE_DIR / _mail_dir)  # an absolute path stays as it is
 _email_options = {
     option: _email.get(key)
     for key, option in {
@@ -246,6 +258,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.tasks.action_period_nudges_send",
         "schedule": crontab(hour=7, minute=30)},
 }
+# Used one-time form tokens (core/once.py) are kept only while a token could still be posted.
+CELERY_BEAT_SCHEDULE["core-form-tokens-purge"] = {"task": "core.tasks.form_tokens_purge",
+                                                  "schedule": crontab(hour=3, minute=15)}
 
 # --- Improvement teams ------------------------------------------------------------------------
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
@@ -255,6 +270,8 @@ ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_AR
 # Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
 # Billing provides it; members imports no other app.
 MEMBERSHIP_ARREARS_CHECK = "billing.selectors.membership_in_arrears"
+# What membership costs now (the fee schedule in force), for the application form.
+MEMBERSHIP_FEES_IN_FORCE = "billing.selectors.fee_schedule_in_force"
 
 # Tasks run (after commit, with ``membership_id=``) when staff approve an application.
 MEMBERSHIP_APPROVED_TASKS: list[str] = ["billing.tasks.commitment_invoices_issue_for"]
@@ -303,6 +320,12 @@ CELERY_BEAT_SCHEDULE["collaboratives-change-package-pdfs"] = {
 # --- Localisation -----------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Chicago"
+# One date style for people ("1 Dec 2026"), defined in ncsup/formats/en/formats.py so that it
+# wins over Django's English "Dec. 1, 2026"; ISO only in CSV files.
+FORMAT_MODULE_PATH = ["ncsup.formats"]
+DATE_FORMAT = "j M Y"
+DATETIME_FORMAT = "j M Y, g:i a"
+SHORT_DATE_FORMAT = "j M Y"
 USE_I18N = True
 USE_TZ = True
 
@@ -338,7 +361,10 @@ RATE_LIMITS = {
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
 }
-# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR).
+# Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
+# last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a
+# client sends is ignored. It drives allauth's sign-in limits too (members.adapters
+# .AccountAdapter.get_client_ip), so allauth's own ALLAUTH_TRUSTED_* settings stay unset.
 RATE_LIMIT_CLIENT_IP_HEADER = env("RATE_LIMIT_CLIENT_IP_HEADER", default="")
 
 LOGGING = {

@@ -1,6 +1,7 @@
 from django.http import HttpResponse
 from django.shortcuts import render
 
+from billing import stripe_gateway
 from billing.models import FeeSchedule
 from members.models import Tier
 
@@ -14,6 +15,7 @@ def home(request):
         "fees": FeeSchedule.objects.in_force(),
         "covered_seats": covered,
         "partnership_seats": covered * 2 if covered else None,
+        "online_payments": stripe_gateway.enabled(),
     })
 
 

@@ -5,7 +5,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 from django.core.management import call_command
 
-from core.management.commands.seed_demo import STAFF_EMAIL, STAFF_TOTP_SECRET
+from devdata.management.commands.seed_demo import STAFF_EMAIL, STAFF_TOTP_SECRET
 from members.models import User
 from tests.factories import totp_code
 

@@ -29,7 +29,7 @@ def test_pdf_shows_letterhead_number_total_po_terms_and_how_to_pay(fees, no_stri
     assert "$5,000.00" in flat
     assert "PO-2027-0042" in flat
     assert "Net 30 days" in flat
-    assert "October 1, 2026" in flat  # due date
+    assert "1 Oct 2026" in flat  # due date
     assert "Oxford School District + University of Mississippi" in flat
     assert "remit to" in flat.lower() and "P.O. Box 1848" in flat
     assert "payable to The University of Mississippi" in flat

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from billing import services
 from billing.models import Invoice, Refund
+from core import once
 from core.statemachine import IllegalTransition, history
 from members.models import Membership
 from tests.billing.test_admin import REPORTS, act
@@ -141,17 +142,18 @@ def test_staff_refund_from_the_invoice_list_and_a_resubmit_changes_nothing(staff
     invoice = paid_by_check()
     form = act(staff_client, "refund_money_received_selected", [invoice])
     html = form.content.decode()
-    assert 'name="amount"' in html and 'type="hidden" name="request_key"' in html
-    key = form.context["form"]["request_key"].value()
+    assert 'name="amount"' in html and 'type="hidden" name="once_token"' in html
+    key = form.context["form"]["once_token"].value()
     data = {"amount": "250.00", "refunded_on": str(timezone.localdate()), "method": "check",
             "reference": "Check 3003", "reason": "Billed for one seat too many",
-            "request_key": key}
+            "once_token": key}
     done = act(staff_client, "refund_money_received_selected", [invoice], **data)
-    assert "Refund money received: 1 invoice(s)." in done.content.decode()
-    act(staff_client, "refund_money_received_selected", [invoice], **data)  # the back button
+    assert "Refund money received: 1 invoice." in done.content.decode()
+    again = act(staff_client, "refund_money_received_selected", [invoice], **data)  # back button
+    assert "That was already saved." in again.content.decode()
     assert Refund.objects.get().recorded_by == staff
     over = act(staff_client, "refund_money_received_selected", [invoice],
-               **{**data, "amount": "9999.00", "request_key": "another"})
+               **{**data, "amount": "9999.00", "once_token": once.form_token_new()})
     assert 'id="id_amount_error"' in over.content.decode()
     assert Refund.objects.count() == 1
     page = staff_client.get(f"/staff/billing/invoice/{invoice.pk}/change/").content.decode()

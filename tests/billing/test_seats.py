@@ -11,6 +11,7 @@ from billing.models import Invoice
 from members import services as member_services
 from members.models import Membership, SeatGrant
 from tests.factories import InvoiceFactory, TeamFactory, TeamMemberFactory, UserFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -37,7 +38,7 @@ def test_no_grant_without_its_invoice(fees, staff):
 
 def test_staff_grant_seats_through_the_admin_issue_form(staff_client, fees):
     team = TeamFactory(lead=UserFactory())
-    response = staff_client.post(reverse("admin:billing_invoice_add"), {
+    response = staff_client.post(reverse("admin:billing_invoice_add"), {**token(),
         "membership": team.membership.pk, "what": "extra_seats", "seats": "3",
         "reason": "PO 7781"}, follow=True)
     assert "Issued NCSUP-" in response.content.decode()

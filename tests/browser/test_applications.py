@@ -36,7 +36,7 @@ def test_apply_as_a_partnership_through_the_real_form(
     page.get_by_label("Billing contact email").fill("ap@cps.example.org")
     page.get_by_label("Billing address").fill("42 W Madison St\nChicago, IL 60602")
     page.get_by_label("We pay by purchase order").check()
-    page.get_by_label("We commit to two years").check()
+    page.get_by_label("We commit to 2 years").check()
     screenshot("apply-form-filled")
     page.get_by_role("button", name="Submit application").click()
 
@@ -82,7 +82,7 @@ def test_staff_approves_an_application_in_admin(page, live_server, sign_in, staf
     expect(page.locator("#content")).to_contain_text("You are about to approve")
     page.get_by_label(re.compile("Reason")).fill("Welcome to the network")
     page.get_by_role("button", name="Approve").click()
-    expect(page.locator(".messagelist")).to_contain_text("Approve: 1 membership application(s).")
+    expect(page.locator(".messagelist")).to_contain_text("Approve: 1 membership application.")
 
     membership = Membership.objects.get()
     assert membership.application_id == application.pk

@@ -15,6 +15,7 @@ from tests.factories import (
     PDSACycleFactory,
     TeamAimFactory,
 )
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -122,7 +123,8 @@ def test_cancelling_is_an_admin_action_that_tells_members(staff_client, world):
     response = staff_client.post(path, {"action": "cancel_selected",
                                         "_selected_action": [convening.pk]})
     assert "You are about to <strong>cancel</strong>" in response.content.decode()
-    staff_client.post(path, {"action": "cancel_selected", "_selected_action": [convening.pk],
+    staff_client.post(path, {**token(),
+                             "action": "cancel_selected", "_selected_action": [convening.pk],
                              "apply": "1", "reason": "The venue flooded."})
     convening.refresh_from_db()
     assert (convening.status, convening.cancellation_reason) == (Convening.Status.CANCELLED,

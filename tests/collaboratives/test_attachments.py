@@ -10,6 +10,7 @@ from collaboratives import services
 from collaboratives.models import CycleAttachment
 from tests.collaboratives.util import url
 from tests.factories import PDSACycleFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -90,7 +91,7 @@ def test_a_file_over_5_mb_is_refused_and_nothing_is_saved(world, cycle):
 def test_the_upload_page_shows_the_refusal_next_to_the_field(client, world, cycle):
     client.force_login(world.member_a)
     response = client.post(url("attachment_add", world.collaborative.slug, cycle.pk),
-                           {"file": upload("chart.png", b"GIF89a not a png")})
+                           {**token(), "file": upload("chart.png", b"GIF89a not a png")})
     assert response.status_code == 400
     assert response.context["attachment_form"].errors["file"] == [
         "“chart.png” does not contain what its name says (PNG). "

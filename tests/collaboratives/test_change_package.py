@@ -21,6 +21,7 @@ from tests.factories import (
     MeasureFactory,
     PDSACycleFactory,
 )
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -252,9 +253,10 @@ def test_the_draft_page_compiles_and_publishes(client, world, evidence, immediat
     assert "Start version 1" in page and world.idea.title in page
     client.post(path, {"start": ""})
     draft = ChangePackage.objects.get()
-    response = client.post(path, {"add": "", "change_idea": evidence.untried.pk})
+    response = client.post(path, {**token(), "add": "", "change_idea": evidence.untried.pk})
     assert response.status_code == 400  # not adopted: not offered
-    client.post(path, {"add": "", "change_idea": world.idea.pk, "commentary": "Rural first."})
+    client.post(path, {**token(),
+                       "add": "", "change_idea": world.idea.pk, "commentary": "Rural first."})
     entry = draft.entries.get()
     client.post(path, {"save_entry": entry.pk,
                        f"entry-{entry.pk}-commentary": "Rural, checked."})

@@ -15,6 +15,7 @@ from collaboratives.models import MeasureValue
 from core.models import AuditEntry
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory, MeasureValueFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -235,7 +236,7 @@ def test_the_upload_page_lists_every_bad_row_and_a_good_upload_redirects(client,
     bad = SimpleUploadedFile("data.csv", b"measure,period,value\n"
                                          b"Chronic absenteeism rate,2026-09-07,x\n"
                                          b"Chronic absenteeism rate,2026-09-14,101\n")
-    response = client.post(path, {"file": bad})
+    response = client.post(path, {**token(), "file": bad})
     html = response.content.decode()
     assert response.status_code == 400
     assert "Nothing was imported: 2 of 2 rows have problems." in html
@@ -243,7 +244,7 @@ def test_the_upload_page_lists_every_bad_row_and_a_good_upload_redirects(client,
     assert '<th scope="row" class="num">3</th>' in html and "outside 0-100" in html
     good = SimpleUploadedFile("data.csv", "\ufeffmeasure,period,value\n"
                                           "Chronic absenteeism rate,2026-09-07,12\n".encode())
-    response = client.post(path, {"file": good}, follow=True)
+    response = client.post(path, {**token(), "file": good}, follow=True)
     assert response.redirect_chain[-1][0] == url("team_measures", "attendance-works",
                                                  world.team_a.pk)
     assert "Imported 1 value (1 new, 0 updated) for Chronic absenteeism rate." in (
@@ -256,7 +257,7 @@ def test_the_page_refuses_a_file_over_the_size_limit_before_reading_it(client, w
     client.force_login(world.member_a)
     big = SimpleUploadedFile("big.csv", b"measure,period,value\n" + b"x" * 2048)
     response = client.post(url("values_upload", "attendance-works", world.team_a.pk),
-                           {"file": big})
+                           {**token(), "file": big})
     assert response.status_code == 400
     assert "“big.csv” is 0.0 MB; files can be at most" in response.content.decode()
     assert not MeasureValue.objects.exists()

@@ -11,6 +11,7 @@ from collaboratives.models import PDSACycle
 from core.statemachine import IllegalTransition, history
 from tests.collaboratives.util import url
 from tests.factories import ChangeIdeaFactory, PDSACycleFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -118,12 +119,13 @@ def test_create_edit_and_advance_through_the_pages(client, world):
     client.force_login(world.member_a)
     slug = world.collaborative.slug
     response = client.post(url("cycle_create", slug, world.team_a.pk),
-                           {**PLAN, "change_idea": world.idea.pk})
+                           {**token(), **PLAN, "change_idea": world.idea.pk})
     cycle = PDSACycle.objects.get()
     assert response.status_code == 302 and response.url == cycle.get_absolute_url()
 
     response = client.post(url("cycle_advance", slug, cycle.pk),
-                           {**PLAN, **WHO_WHAT, "plan_who": "", "change_idea": world.idea.pk})
+                           {**token(),
+                            **PLAN, **WHO_WHAT, "plan_who": "", "change_idea": world.idea.pk})
     assert response.status_code == 200
     assert response.context["form"].errors["plan_who"] == ["Say who will carry out the test."]
     html = response.content.decode()
@@ -132,7 +134,7 @@ def test_create_edit_and_advance_through_the_pages(client, world):
     cycle.refresh_from_db()
     assert (cycle.status, cycle.plan_where) == ("planned", "")
 
-    client.post(url("cycle_advance", slug, cycle.pk), {**PLAN, **WHO_WHAT,
+    client.post(url("cycle_advance", slug, cycle.pk), {**token(), **PLAN, **WHO_WHAT,
                                                        "change_idea": world.idea.pk})
     cycle.refresh_from_db()
     assert cycle.status == "in_progress"
@@ -158,7 +160,7 @@ def test_the_create_page_says_when_no_action_period_runs(client, world):
     page = client.get(url("cycle_create", slug, world.team_a.pk)).content.decode()
     assert "No action period is running today" in page
     response = client.post(url("cycle_create", slug, world.team_a.pk),
-                           {**PLAN, "change_idea": world.idea.pk})
+                           {**token(), **PLAN, "change_idea": world.idea.pk})
     assert response.status_code == 200
     assert "No action period is running today" in " ".join(
         response.context["form"].non_field_errors())

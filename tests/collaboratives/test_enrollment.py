@@ -15,6 +15,7 @@ from tests.factories import (
     TierFactory,
     UserFactory,
 )
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_staff_count_as_coaches(staff):
 
 def test_admin_refuses_a_tier_1_team_with_the_service_message(staff_client, tier1_team):
     collaborative, coach = CollaborativeFactory(), CoachFactory()
-    response = staff_client.post(reverse("admin:collaboratives_enrollment_add"), {
+    response = staff_client.post(reverse("admin:collaboratives_enrollment_add"), {**token(),
         "collaborative": collaborative.pk, "team": tier1_team.pk, "coach": coach.pk})
     assert response.status_code == 200
     assert "Only Tier 2 memberships may enroll" in response.content.decode()
@@ -83,7 +84,7 @@ def test_admin_refuses_a_tier_1_team_with_the_service_message(staff_client, tier
 
 def test_admin_enrolls_a_tier_2_team_through_the_service(staff_client, staff):
     collaborative, team, coach = CollaborativeFactory(), Tier2TeamFactory(), CoachFactory()
-    response = staff_client.post(reverse("admin:collaboratives_enrollment_add"), {
+    response = staff_client.post(reverse("admin:collaboratives_enrollment_add"), {**token(),
         "collaborative": collaborative.pk, "team": team.pk, "coach": coach.pk})
     assert response.status_code == 302
     enrollment = Enrollment.objects.get()

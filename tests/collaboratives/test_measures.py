@@ -10,11 +10,12 @@ from django.utils import timezone
 
 from collaboratives import charts, measures, selectors, services
 from collaboratives.models import AstronomicalPoint, Measure, MeasurePhase, MeasureValue
-from collaboratives.runchart import Rule
 from core.models import AuditEntry
 from core.statemachine import history
+from spc.runchart import Rule
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory, MeasureValueFactory, PDSACycleFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -94,16 +95,16 @@ def test_unit_and_sampling_stay_once_teams_entered_values(world, rate):
 
 def test_the_measure_pages_define_and_edit(client, world, rate):
     client.force_login(world.coach_b)
-    response = client.post(url("measure_create", "attendance-works"), {
+    response = client.post(url("measure_create", "attendance-works"), {**token(),
         **DEFINITION, "name": "Attendance calls made", "unit": "count", "better": "up",
         "sampling": "monthly", "kind": "process", "goal": ""}, follow=True)
     assert "“Attendance calls made” is defined" in response.content.decode()
     response = client.post(url("measure_create", "attendance-works"),
-                           {**DEFINITION, "name": "chronic absenteeism RATE"})
+                           {**token(), **DEFINITION, "name": "chronic absenteeism RATE"})
     assert response.status_code == 200
     assert "already has a measure of that name" in response.content.decode()
     response = client.post(url("measure_edit", "attendance-works", rate.pk),
-                           {**DEFINITION, "goal": "10"})
+                           {**token(), **DEFINITION, "goal": "10"})
     assert response.status_code == 302
     rate.refresh_from_db()
     assert rate.goal == Decimal("10")
@@ -158,10 +159,11 @@ def test_only_the_teams_members_enter_its_values(world, rate, staff):
 def test_the_value_form_saves_and_shows_refusals_next_to_the_field(client, world, rate):
     client.force_login(world.member_a)
     path = url("value_add", "attendance-works", world.team_a.pk, rate.pk)
-    response = client.post(path, {"day": monday(1).isoformat(), "value": "18.5", "note": ""},
+    response = client.post(path, {**token(),
+                                  "day": monday(1).isoformat(), "value": "18.5", "note": ""},
                            follow=True)
     assert "Saved week of" in response.content.decode()
-    response = client.post(path, {"day": monday(1).isoformat(), "value": "101"})
+    response = client.post(path, {**token(), "day": monday(1).isoformat(), "value": "101"})
     assert response.status_code == 400
     html = response.content.decode()
     assert 'field-error' in html and "The value 101 is outside 0-100" in html
@@ -345,7 +347,7 @@ def test_chart_settings_on_the_page(client, world, rate):
     response = client.post(path, {"baseline_points": "12", "baseline_median": "20",
                                   "goal": ""})
     assert response.status_code == 400 and "not both" in response.content.decode()
-    response = client.post(path, {"add_phase": "", "starts_on": monday(4).isoformat(),
+    response = client.post(path, {**token(), "add_phase": "", "starts_on": monday(4).isoformat(),
                                   "label": "Texts to families"})
     assert response.status_code == 302
     phase = MeasurePhase.objects.get()
@@ -388,7 +390,7 @@ def test_a_cycle_takes_only_measures_of_its_collaborative(world, rate):
 
 def test_the_plan_form_links_measures_and_editing_keeps_them(client, world, rate):
     client.force_login(world.member_a)
-    response = client.post(url("cycle_create", "attendance-works", world.team_a.pk), {
+    response = client.post(url("cycle_create", "attendance-works", world.team_a.pk), {**token(),
         "title": "Texts", "change_idea": world.idea.pk, "question": "Q?", "prediction": "P.",
         "measures": [rate.pk]})
     assert response.status_code == 302
@@ -398,7 +400,7 @@ def test_the_plan_form_links_measures_and_editing_keeps_them(client, world, rate
     assert f'value="{rate.pk}"' in page and "checked" in page
     detail = client.get(url("cycle", "attendance-works", cycle.pk)).content.decode()
     assert url("team_measure", "attendance-works", world.team_a.pk, rate.pk) in detail
-    client.post(url("cycle_edit", "attendance-works", cycle.pk), {
+    client.post(url("cycle_edit", "attendance-works", cycle.pk), {**token(),
         "title": "Texts", "change_idea": world.idea.pk, "question": "Q?", "prediction": "P."})
     assert not cycle.measures.exists()  # unticked: unlinked
 

@@ -17,6 +17,7 @@ from collaboratives.models import (
     MeasurePhase,
 )
 from tests.factories import MeasureFactory, MeasureValueFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +63,7 @@ def test_a_measure_saved_in_admin_keeps_its_unit_once_values_exist(staff_client,
     rows.refresh_from_db()
     assert (rows.goal, rows.operational_definition) == (Decimal("14"), "Defined.")
     add = reverse("admin:collaboratives_measure_add")
-    response = staff_client.post(add, {**data, "name": "Home visits", "unit": "count"})
+    response = staff_client.post(add, {**token(), **data, "name": "Home visits", "unit": "count"})
     assert response.status_code == 302
     assert Measure.objects.get(name="Home visits").created_by is not None
     assert not staff_client.get(add).context["adminform"].form.errors

@@ -15,6 +15,7 @@ from core.models import OutboundEmail
 from members.models import Membership
 from tests.collaboratives.util import url
 from tests.factories import ConveningFactory, TeamFactory, UserFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +81,8 @@ def test_a_network_member_answers_an_open_convening_but_not_a_teams_only_one(
         client, world, convenings, tier1):
     open_one, own = convenings
     client.force_login(tier1)
-    response = client.post(url("convening", S, open_one.pk), {"response": "yes"}, follow=True)
+    response = client.post(url("convening", S, open_one.pk), {**token(),
+                                                              "response": "yes"}, follow=True)
     assert "your answer is saved" in response.content.decode()
     assert RSVP.objects.get(user=tier1).convening == open_one
     with pytest.raises(ValidationError, match="Only the people invited"):

@@ -17,6 +17,7 @@ from collaboratives.models import (
 )
 from tests.collaboratives.util import url
 from tests.factories import ConveningFactory, PDSACycleFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -25,9 +26,9 @@ def test_members_rsvp_and_staff_see_who_comes(client, world, staff):
     convening = world.period.closing_convening
     path = url("convening", world.collaborative.slug, convening.pk)
     client.force_login(world.member_a)
-    response = client.post(path, {"response": "yes"})
+    response = client.post(path, {**token(), "response": "yes"})
     assert response.status_code == 302
-    client.post(path, {"response": "maybe"})  # changing one's mind updates the answer
+    client.post(path, {**token(), "response": "maybe"})  # changing one's mind updates the answer
     assert RSVP.objects.get(user=world.member_a).response == "maybe"
     page = client.get(path).content.decode()
     assert "Your answer so far: <strong>Not sure yet</strong>" in page
@@ -48,7 +49,7 @@ def test_no_rsvp_to_a_cancelled_or_finished_convening(client, world, staff):
         services.rsvp_set(convening=ahead, user=world.member_a, response="yes")
     client.force_login(world.member_a)
     response = client.post(url("convening", world.collaborative.slug, ahead.pk),
-                           {"response": "yes"})
+                           {**token(), "response": "yes"})
     assert response.context["form"].errors["response"] == ["This convening is cancelled."]
     assert not RSVP.objects.exists()
 
@@ -56,16 +57,16 @@ def test_no_rsvp_to_a_cancelled_or_finished_convening(client, world, staff):
 def test_the_team_states_its_aim(client, world):
     client.force_login(world.member_a)
     path = url("aim", world.collaborative.slug, world.team_a.pk)
-    response = client.post(path, {"what": "reduce chronic absenteeism in grades 6-8",
+    response = client.post(path, {**token(), "what": "reduce chronic absenteeism in grades 6-8",
                                   "how_much": "from 24% to 18%",
                                   "by_when": world.collaborative.start.isoformat()})
     assert response.context["form"].errors["by_when"][0].startswith("Choose a date after")
     by_when = world.collaborative.end
-    client.post(path, {"what": "reduce chronic absenteeism in grades 6-8",
+    client.post(path, {**token(), "what": "reduce chronic absenteeism in grades 6-8",
                        "how_much": "from 24% to 18%", "by_when": by_when.isoformat()})
     aim = TeamAim.objects.get()
     assert aim.statement == (f"reduce chronic absenteeism in grades 6-8 from 24% to 18% by "
-                             f"{by_when:%-d %B %Y}")
+                             f"{by_when:%-d %b %Y}")
     client.force_login(world.member_b)
     assert client.get(path).status_code == 404
 
@@ -76,10 +77,11 @@ def test_the_coach_logs_a_call_and_only_the_coach(client, world):
             "other_attendees": "Principal Ortiz", "notes": "Looked at the run chart.",
             "next_steps": "Test texting in grade 7."}
     client.force_login(world.coach_a)
-    response = client.post(path, {**data, "held_on": (timezone.localdate() + timedelta(1))
+    response = client.post(path, {**token(),
+                                  **data, "held_on": (timezone.localdate() + timedelta(1))
                                   .isoformat()})
     assert response.context["form"].errors["held_on"] == ["Log a call once it has happened."]
-    response = client.post(path, data)
+    response = client.post(path, data | token())
     assert response.status_code == 302
     call = CoachingCall.objects.get()
     assert list(call.attendees.all()) == [world.lead_a]
@@ -109,7 +111,8 @@ def test_the_teams_coach_comments_on_a_cycle(client, world):
                              change_idea=world.idea, completed=True)
     path = url("comment_add", world.collaborative.slug, cycle.pk)
     client.force_login(world.coach_a)
-    assert client.post(path, {"body": "Strong test. Try grade 7 next."}).status_code == 302
+    assert client.post(path, {**token(),
+                              "body": "Strong test. Try grade 7 next."}).status_code == 302
     page = client.get(url("cycle", world.collaborative.slug, cycle.pk)).content.decode()
     assert "Strong test. Try grade 7 next." in page
 
@@ -122,9 +125,10 @@ def test_the_teams_coach_comments_on_a_cycle(client, world):
 def test_coaches_and_staff_maintain_the_driver_diagram(client, world):
     path = url("drivers", world.collaborative.slug)
     client.force_login(world.coach_a)
-    client.post(path, {"driver-title": "School climate", "add_driver": "1"})
+    client.post(path, {**token("driver"), "driver-title": "School climate", "add_driver": "1"})
     driver = PrimaryDriver.objects.get(title="School climate")
-    client.post(path, {"idea-primary_driver": driver.pk, "idea-title": "Greet every student",
+    client.post(path, {**token("idea"),
+                       "idea-primary_driver": driver.pk, "idea-title": "Greet every student",
                        "add_idea": "1"})
     assert ChangeIdea.objects.filter(primary_driver=driver, added_by=world.coach_a).exists()
     page = client.get(path).content.decode()

@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from members.models import Membership, MembershipApplication
 from tests.factories import ApplicationFactory, InstitutionFactory, TierFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 CHANGELIST = reverse("admin:members_membershipapplication_changelist")
@@ -13,7 +14,7 @@ CHANGELIST = reverse("admin:members_membershipapplication_changelist")
 def act(client, action, applications, reason=None):
     data = {"action": action, ACTION_CHECKBOX_NAME: [a.pk for a in applications]}
     if reason is not None:
-        data.update(apply="1", reason=reason)
+        data.update(apply="1", reason=reason, **token())
     return client.post(CHANGELIST, data, follow=reason is not None)
 
 
@@ -28,7 +29,7 @@ def test_approve_asks_for_a_note_then_creates_the_membership(staff_client, staff
     assert not Membership.objects.exists()
 
     done = act(staff_client, "approve_selected", [application], reason="Welcome aboard")
-    assert "Approve: 1 membership application(s)." in done.content.decode()
+    assert "Approve: 1 membership application." in done.content.decode()
     membership = Membership.objects.get()
     assert membership.application == application
     assert membership.institutions.count() == 2
@@ -64,7 +65,7 @@ def test_illegal_move_in_a_batch_is_reported_and_the_rest_proceed(staff_client):
     withdrawn = ApplicationFactory(status="withdrawn")
     response = act(staff_client, "waitlist_selected", [open_one, withdrawn], reason="Full")
     html = response.content.decode()
-    assert "Waitlist: 1 membership application(s)." in html
+    assert "Waitlist: 1 membership application." in html
     assert f"#{withdrawn.pk}: " in html and "cannot become waitlisted" in html
     open_one.refresh_from_db()
     withdrawn.refresh_from_db()

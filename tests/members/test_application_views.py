@@ -4,6 +4,7 @@ from django.urls import reverse
 
 from members.models import MembershipApplication
 from tests.factories import ApplicationFactory, InstitutionFactory, TierFactory, UserFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -28,7 +29,7 @@ def form_data(**overrides):
         "commitment_accepted": "on",
     }
     data.update(overrides)
-    return {k: v for k, v in data.items() if v is not None}
+    return {k: v for k, v in data.items() if v is not None} | token()
 
 
 @pytest.fixture
@@ -89,7 +90,7 @@ def test_two_districts_are_not_a_partnership(applicant_client, tiers):
 
 
 def test_partly_filled_partner_needs_its_required_fields(applicant_client, tiers):
-    data = form_data(requested_tier=tiers[0].pk, kind="single",
+    data = form_data(requested_tier=tiers[0].pk,
                      **{"institution_1-city": "", "institution_1-state": ""})
     response = applicant_client.post(reverse("members:apply"), data)
     assert response.context["institution_forms"][1].errors["city"]
@@ -182,7 +183,9 @@ def test_withdraw_needs_post(applicant_client, applicant):
     application = ApplicationFactory(applicant=applicant)
     response = applicant_client.get(
         reverse("members:application_withdraw", args=[application.pk]))
-    assert response.status_code == 405
+    assert "This cannot be undone." in response.content.decode()  # asks, does not withdraw
+    application.refresh_from_db()
+    assert application.status == "submitted"
 
 
 def test_empty_states(applicant_client):

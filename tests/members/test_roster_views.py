@@ -9,6 +9,7 @@ from django.utils import timezone
 from members import services
 from members.models import Invitation, TeamMember, User
 from tests.factories import TeamFactory, TeamMemberFactory, UserFactory
+from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
@@ -56,7 +57,7 @@ def test_lead_of_team_a_cannot_read_or_change_team_b(lead_client, team):
                                       name="X", email="x@example.org", role="member")
     assert lead_client.get(other.get_absolute_url()).status_code == 404
     assert lead_client.post(other.get_absolute_url(), {
-        "name": "Y", "email": "y@example.org", "role": "member"}).status_code == 404
+        "name": "Y", "email": "y@example.org", "role": "member", **token()}).status_code == 404
     for name, args, data in [
         ("member_role", (other.pk, someone.pk), {"role": "sponsor"}),
         ("member_remove", (other.pk, someone.pk), {}),
@@ -78,7 +79,7 @@ def test_a_non_lead_cannot_invite_or_change_anything(client, team):
     other = TeamMemberFactory(team=team)
     client.force_login(member.user)
     response = client.post(team.get_absolute_url(),
-                           {"name": "Y", "email": "y@example.org", "role": "member"})
+                           {"name": "Y", "email": "y@example.org", "role": "member", **token()})
     assert response.status_code == 404
     assert client.post(url("member_remove", team.pk, other.pk)).status_code == 404
     assert client.get(url("member_remove", team.pk, other.pk)).status_code == 404
@@ -95,7 +96,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, team):
 
 def test_lead_invites_through_the_form(lead_client, team):
     response = lead_client.post(team.get_absolute_url(), {
-        "name": "Ana Teacher", "email": "ana@district.example.org", "role": "member"},
+        "name": "Ana Teacher", "email": "ana@district.example.org", "role": "member", **token()},
         follow=True)
     assert "Invitation sent to ana@district.example.org." in response.content.decode()
     assert "2 of 5" in response.content.decode()
@@ -104,11 +105,11 @@ def test_lead_invites_through_the_form(lead_client, team):
 
 def test_invite_form_errors_show_by_the_field(lead_client, team):
     response = lead_client.post(team.get_absolute_url(),
-                                {"name": "", "email": "nope", "role": "member"})
+                                {"name": "", "email": "nope", "role": "member", **token()})
     form = response.context["invite_form"]
     assert "name" in form.errors and "email" in form.errors
     response = lead_client.post(team.get_absolute_url(), {
-        "name": "L", "email": "lead@district.example.org", "role": "member"})
+        "name": "L", "email": "lead@district.example.org", "role": "member", **token()})
     assert "already on this team" in response.context["invite_form"].errors["email"][0]
 
 
@@ -120,7 +121,7 @@ def test_beyond_the_cap_the_page_says_so_and_how_to_get_more(lead_client, team, 
     assert "All 5 covered seats are in use." in html
     assert "ask the Center for extra seats" in html
     response = lead_client.post(team.get_absolute_url(), {
-        "name": "Six", "email": "six@example.org", "role": "member"})
+        "name": "Six", "email": "six@example.org", "role": "member", **token()})
     assert "All 5 covered seats are in use" in response.content.decode()
     assert Invitation.objects.count() == 4
 

@@ -6,8 +6,8 @@ from fractions import Fraction
 
 import pytest
 
-from collaboratives import runchart
-from collaboratives.runchart import (
+from spc import runchart
+from spc.runchart import (
     RUNS_LIMITS,
     Assessment,
     Direction,

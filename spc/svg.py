@@ -3,7 +3,7 @@
 ``render_svg`` draws one run chart as an inline ``<svg role="img">`` element with a ``<title>`` and
 a ``<desc>`` (a sentence or two on the level, the medians and the signals), date and value axes,
 the data line and points, the median of each phase (dashed), the goal line, vertical markers for
-PDSA cycles and the signals of the rule engine (``collaboratives.runchart``): points in a shift
+PDSA cycles and the signals of the rule engine (``spc.runchart``): points in a shift
 are filled vermilion circles, points in a trend sit on a blue band and are blue diamonds, coach-
 marked astronomical points get a purple ring, and a phase with too few or too many runs says so
 on its median label. Colours are from the Okabe-Ito palette (safe for colour-blind readers) and
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from collaboratives.runchart import (
+from spc.runchart import (
     Assessment,
     MedianBasis,
     Rule,

@@ -1,16 +1,16 @@
 """Demo data for `make run`: safe to run again, it only adds what is missing."""
 
 from datetime import date
-from decimal import Decimal
 
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import generate_totp_secret
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
-from billing.models import FeeSchedule
-from collaboratives import demo as collaboratives_demo
+from devdata import collaboratives_demo
+from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
 from members.mfa import totp_authenticator_ensure
 from members.models import Institution, MembershipApplication, Tier, User
@@ -21,33 +21,6 @@ STAFF_PASSWORD = "ncsup-demo-staff"  # noqa: S105 - printed for the demo, never 
 APPLICANT_PASSWORD = "ncsup-demo-member"  # noqa: S105
 # The demo staff account's authenticator app (staff need one); a random one unless DEBUG.
 STAFF_TOTP_SECRET = "NCSUPDEMOSTAFFTOTP2FAKEY"  # noqa: S105
-
-TIERS = [
-    dict(
-        code="tier-1",
-        name="Tier 1: Network membership",
-        position=1,
-        summary="Join the network: convenings, professional development and change packages.",
-        benefits="Invitations to 4-6 convenings a year (travel at your own cost)\n"
-        "An introductory online course in improvement science, and onboarding\n"
-        "Professional development with the network\n"
-        "Change packages: what worked, for whom, under what conditions",
-        includes_collaborative=False,
-        enrollment_open=True,
-    ),
-    dict(
-        code="tier-2",
-        name="Tier 2: Breakthrough Collaborative",
-        position=2,
-        summary="Everything in Tier 1, plus a seat in a year-long Breakthrough Collaborative.",
-        benefits="Everything in Tier 1\n"
-        "A seat in a twelve-month Breakthrough Collaborative\n"
-        "Periodic online coaching calls with a Center improvement coach\n"
-        "Shared measures and run charts across the collaborative",
-        includes_collaborative=True,
-        enrollment_open=True,
-    ),
-]
 
 # (LEA, city, state) with (IHE, city, state): partnerships of the original network.
 PARTNERSHIPS = [
@@ -85,16 +58,8 @@ class Command(BaseCommand):
     )
     @transaction.atomic
     def handle(self, *args, **options):
-        for tier in TIERS:
-            Tier.objects.get_or_create(code=tier["code"], defaults=tier)
-        FeeSchedule.objects.get_or_create(
-            effective_from=date(2024, 1, 1),
-            defaults=dict(
-                institution_fee=Decimal("2500.00"),
-                partnership_fee=Decimal("5000.00"),
-                extra_seat_fee=Decimal("500.00"),
-            ),
-        )
+        tiers_ensure()
+        fee_schedule_ensure(effective_from=date(2024, 1, 1))
         staff, created = User.objects.get_or_create(
             email=STAFF_EMAIL,
             defaults=dict(first_name="Center", last_name="Staff", is_staff=True, is_superuser=True),
@@ -130,8 +95,6 @@ class Command(BaseCommand):
         )
 
     def _verified(self, user):
-        from allauth.account.models import EmailAddress
-
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from collaboratives.runchart import Rule, Side, analyse
-from collaboratives.runchart_svg import data_table_rows, format_value, render_svg
+from spc.runchart import Rule, Side, analyse
+from spc.svg import data_table_rows, format_value, render_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 D = Decimal

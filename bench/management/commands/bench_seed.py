@@ -40,14 +40,19 @@ from django.utils import timezone
 from psycopg import sql
 
 from billing.models import (
-    FeeSchedule,
     Invoice,
     InvoiceLine,
     InvoiceNumberCounter,
     Payment,
     fiscal_year_of,
 )
-from billing.services import NUMBER_PREFIX, LineData, _dues_line
+from billing.services import (
+    commitment_year_start,
+    commitment_years_in_term,
+    dues_line,
+    extra_seats_line,
+    invoice_number_format,
+)
 from collaboratives.models import (
     RSVP,
     ActionPeriod,
@@ -62,8 +67,9 @@ from collaboratives.models import (
     PrimaryDriver,
     TeamAim,
 )
-from core.management.commands.seed_demo import TIERS
+from core.dates import add_years
 from core.usstates import US_STATES
+from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members.models import (
     Institution,
     Invitation,
@@ -73,17 +79,13 @@ from members.models import (
     SeatGrant,
     Team,
     TeamMember,
-    Tier,
     User,
 )
 
 BENCH_DOMAIN = "bench.ncsup.example.org"
 STAFF_EMAIL = f"staff@{BENCH_DOMAIN}"
-COACH_GROUP = "Improvement coaches"
-FEES = {"institution_fee": Decimal("2500.00"), "partnership_fee": Decimal("5000.00"),
-        "extra_seat_fee": Decimal("500.00")}
-SEATS_PER_INSTITUTION = 5
-LEAD_DAYS = 60  # BILLING_YEAR2_LEAD_DAYS's default
+# The published fee schedule (devdata.reference) takes effect before the first membership starts.
+FEES_FROM = date(2017, 7, 1)
 
 
 def _words(text: str, sep: str | None = None) -> list[str]:
@@ -289,13 +291,6 @@ def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     return timezone.make_aware(datetime.combine(day, clock(hour, minute)))
 
 
-def _add_years(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
 def _slug(text: str) -> str:
     return "".join(c for c in text.lower().replace(" ", "-") if c.isalnum() or c == "-")[:40]
 
@@ -388,14 +383,11 @@ class Command(BaseCommand):
     # --- People, applications, memberships -----------------------------------------------------
     def _reference_data(self):
         with self.timer("tiers, fees, staff, coaches") as counter:
-            for tier in TIERS:
-                Tier.objects.get_or_create(code=tier["code"], defaults=tier)
-            self.tier1 = Tier.objects.get(code="tier-1")
-            self.tier2 = Tier.objects.get(code="tier-2")
-            Tier.objects.update(covered_seats_per_institution=SEATS_PER_INSTITUTION)
-            FeeSchedule.objects.get_or_create(effective_from=date(2017, 7, 1), defaults=FEES)
-            self.fees = FeeSchedule.objects.in_force(on=self.today)
-            self.coach_group, _ = Group.objects.get_or_create(name=COACH_GROUP)
+            self.tier1, self.tier2 = tiers_ensure()
+            # Prices, payment terms and the commitment length, as the portal reads them.
+            self.fees = fee_schedule_ensure(effective_from=FEES_FROM)
+            self.coach_group, _ = Group.objects.get_or_create(
+                name=settings.COLLABORATIVE_COACH_GROUP)
             staff_rows, self.staff_ids = [], []
             for i, user_id in enumerate(self.ids.take(User, 8)):
                 first, last = FIRST[i * 7 % len(FIRST)], LAST[i * 11 % len(LAST)]
@@ -451,7 +443,7 @@ class Command(BaseCommand):
 
         # Which applications exist: (kind, outcome, tier, term_start or submitted date).
         plans = []
-        current_from = _add_years(today, -2) + timedelta(days=1)
+        current_from = add_years(today, -self.fees.commitment_years) + timedelta(days=1)
         first_start = date(2023, 7, 1)
         span = (today - timedelta(days=14) - first_start).days
         for i in range(n_members):
@@ -462,7 +454,7 @@ class Command(BaseCommand):
                           "term_start": start})
         # The benchmark's large team: a Tier 2 partnership in its second year.
         plans[0].update(partnership=True, tier=self.tier2,
-                        term_start=_add_years(today, -1) - timedelta(days=100), big=True)
+                        term_start=add_years(today, -1) - timedelta(days=100), big=True)
         # Enough current Tier 2 memberships to fill the collaboratives.
         wanted_tier2 = self._teams_per_collaborative() * len(COLLABORATIVES) + 20
         current_tier2 = [p for p in plans if p["tier"] == self.tier2
@@ -580,7 +572,7 @@ class Command(BaseCommand):
             if plan["outcome"] != "approved":
                 continue
             start = plan["term_start"]
-            end = _add_years(start, 2)
+            end = add_years(start, self.fees.commitment_years)
             membership_id, team_id = next(membership_ids), next(team_ids)
             status, left_early_at, ended_at = "active", None, None
             if end <= today:
@@ -705,7 +697,8 @@ class Command(BaseCommand):
                     "invited_by_id": m["lead_id"], "accepted_by_id": None, "accepted_at": None,
                     "revoked_at": None, "sent_count": 1, "created_at": sent, "updated_at": sent})
             m["pending"] = pending
-            m["need"] = max(0, m["active"] + pending - SEATS_PER_INSTITUTION * m["institutions"])
+            covered = m["tier"].covered_seats_per_institution * m["institutions"]
+            m["need"] = max(0, m["active"] + pending - covered)
 
         with self.timer("users (roster)") as counter:
             counter["n"] = copy_rows(User, user_rows)
@@ -724,14 +717,19 @@ class Command(BaseCommand):
         rng, today = self.rng, self.today
         target = self.n(20000, len(self.memberships))
         invoices = []  # dicts, numbered after sorting by issue date
+        lead_days = settings.BILLING_YEAR2_LEAD_DAYS
         for m in self.memberships:
             row = m["row"]
-            invoices.append({"m": m, "kind": "commitment", "year": 1,
-                             "issue_date": row["term_start"]})
-            year2 = _add_years(row["term_start"], 1) - timedelta(days=LEAD_DAYS)
+            membership = self._membership(m)
             left = row["left_early_at"]
-            if year2 <= today and (left is None or left.date() > year2):
-                invoices.append({"m": m, "kind": "commitment", "year": 2, "issue_date": year2})
+            # Year 1 on approval; each later year on the first day the daily job finds it due.
+            for year in range(1, commitment_years_in_term(membership) + 1):
+                issue_date = (row["term_start"] if year == 1 else
+                              commitment_year_start(membership, year) - timedelta(days=lead_days))
+                if issue_date > today or (left is not None and left.date() <= issue_date):
+                    break
+                invoices.append({"m": m, "kind": "commitment", "year": year,
+                                 "issue_date": issue_date})
         extra = max(0, target - len(invoices))
         needers = [m for m in self.memberships if m["need"] > 0]
         grants_of = defaultdict(int)
@@ -790,21 +788,18 @@ class Command(BaseCommand):
             counters[fiscal_year] += 1
             sequence = counters[fiscal_year]
             invoice_id = next(invoice_ids)
-            membership = Membership(id=row["id"], term_start=row["term_start"],
-                                    term_end=row["term_end"], tier=m["tier"],
-                                    application=MembershipApplication(kind=application["kind"]))
+            number = invoice_number_format(fiscal_year=fiscal_year, sequence=sequence)
             if invoice["kind"] == "commitment":
-                line = _dues_line(membership, invoice["year"], 2, self.fees)
+                membership = self._membership(m)
+                line = dues_line(membership=membership, year=invoice["year"],
+                                 years=commitment_years_in_term(membership), fees=self.fees)
             else:
-                line = LineData(description=f"Extra improvement-team seat, {m['tier'].name} "
-                                            "(annual price per seat)",
-                                unit_price=self.fees.extra_seat_fee, quantity=invoice["seats"])
-                invoice["grant_reason"] = f"Invoice {NUMBER_PREFIX}-{fiscal_year}-{sequence:04d}"
+                line = extra_seats_line(tier=m["tier"], seats=invoice["seats"], fees=self.fees)
+                invoice["grant_reason"] = f"Invoice {number}"
             issued_at = _at(invoice["issue_date"], 10, 5)
             status, paid_at, void_at, uncollectible_at, void_reason = self._invoice_fate(
                 invoice, m)
             due = invoice["issue_date"] + timedelta(days=self.fees.net_days)
-            number = f"{NUMBER_PREFIX}-{fiscal_year}-{sequence:04d}"
             stripe = status == "paid" and rng.random() < 0.25
             stripe_invoice_id = ""
             if stripe:
@@ -871,6 +866,15 @@ class Command(BaseCommand):
                            "active_at = s.active_at FROM bench_membership_status s "
                            "WHERE m.id = s.id")
             counter["n"] = cursor.rowcount
+
+    def _membership(self, m) -> Membership:
+        """The membership as billing's rules read it (unsaved: the row goes in by COPY)."""
+        if "membership" not in m:
+            row = m["row"]
+            m["membership"] = Membership(
+                id=row["id"], term_start=row["term_start"], term_end=row["term_end"],
+                tier=m["tier"], application=MembershipApplication(kind=m["application"]["kind"]))
+        return m["membership"]
 
     def _invoice_fate(self, invoice, m):
         """(status, paid_at, void_at, uncollectible_at, void reason) as the services would have
@@ -965,7 +969,7 @@ class Command(BaseCommand):
         locales = ["urban", "suburban", "town", "rural"]
         for index, (slug, name, problem, age, aim, drivers) in enumerate(COLLABORATIVES):
             start = today - timedelta(days=age)
-            end = _add_years(start, 1) - timedelta(days=1)
+            end = add_years(start, 1) - timedelta(days=1)
             collab_id = next(collab_ids)
             created = _at(start - timedelta(days=60), 9)
             rows["collab"].append({

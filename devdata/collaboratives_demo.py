@@ -3,10 +3,11 @@
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from collaboratives import services
+from collaboratives import measures, services
 from collaboratives.models import Collaborative, PDSACycle
 from members.models import Team, User
 
@@ -37,7 +38,7 @@ def seed(*, staff: User, password: str) -> User | None:
     if created:
         coach.set_password(password)
         coach.save()
-    group, _ = Group.objects.get_or_create(name="Improvement coaches")
+    group, _ = Group.objects.get_or_create(name=settings.COLLABORATIVE_COACH_GROUP)
     coach.groups.add(group)
 
     today = timezone.localdate()
@@ -163,8 +164,6 @@ AFTER = [22.1, 21.4, 21.9, 20.8, 21.2, 20.5]
 
 
 def _measures(collaborative, staff, teams):
-    from collaboratives import measures
-
     measure = measures.measure_define(
         collaborative=collaborative, actor=staff, name="Chronic absenteeism rate",
         kind="outcome", unit="percent", better="down", sampling="weekly",
