@@ -23,6 +23,7 @@ import django  # noqa: E402
 
 django.setup()
 
+from allauth.mfa.totp.internal.auth import generate_totp_secret  # noqa: E402
 from django.apps import apps  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
@@ -32,6 +33,7 @@ from django.urls import NoReverseMatch, reverse  # noqa: E402
 
 from bench.management.commands.bench_seed import STAFF_EMAIL  # noqa: E402
 from collaboratives.models import Collaborative, Enrollment  # noqa: E402
+from members.mfa import totp_authenticator_ensure  # noqa: E402
 from members.models import BillingContact, Role, Team, TeamMember, User  # noqa: E402
 
 
@@ -64,6 +66,8 @@ def personas() -> tuple[dict, dict]:
               .order_by("pk").first().user)
     users = {"lead": lead, "member": member, "coach": enrollment.coach,
              "staff": User.objects.get(email=STAFF_EMAIL)}
+    # Staff pages stay shut to staff without a second factor (members.mfa).
+    totp_authenticator_ensure(user=users["staff"], secret=generate_totp_secret())
     facts = {"team": big, "team_active": big.active, "collaborative": collaborative}
     return users, facts
 

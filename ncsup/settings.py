@@ -40,6 +40,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "core",
     "members",
     "billing",
@@ -58,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "members.mfa.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "ncsup.urls"
@@ -149,6 +153,43 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
 }
+
+# --- Second factor and Google / Microsoft sign-in ---------------------------------------------
+# Staff and superusers must have an authenticator app before any page opens for them
+# (members.mfa); members may turn one on at /accounts/2fa/. Security keys (WebAuthn) are left
+# out: allauth's pages for them need JavaScript the portal does not otherwise ship.
+MFA_ADAPTER = "members.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "NCSUP"
+SOCIALACCOUNT_ADAPTER = "members.adapters.SocialAccountAdapter"
+# A Google or Microsoft sign-in opens an existing account only through an address both sides
+# have verified (members.adapters.SocialAccountAdapter); any other address is verified by mail.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+# Each provider is an OpenID Connect app, shown as a button only when its client id is set.
+# Microsoft's tenant: "common" (any work or school tenant, and personal accounts) or one id.
+_microsoft_tenant = env("MICROSOFT_OIDC_TENANT", default="common")
+_oidc_apps = [
+    {"provider_id": provider_id, "name": name, "client_id": client_id, "secret": secret,
+     # Only the signed ID token is read (its email_verified claim above all).
+     "settings": {"server_url": server_url, "fetch_userinfo": False}}
+    for provider_id, name, client_id, secret, server_url in [
+        ("google", "Google", env("GOOGLE_OIDC_CLIENT_ID", default=""),
+         env("GOOGLE_OIDC_SECRET", default=""), "https://accounts.google.com"),
+        ("microsoft", "Microsoft", env("MICROSOFT_OIDC_CLIENT_ID", default=""),
+         env("MICROSOFT_OIDC_SECRET", default=""),
+         f"https://login.microsoftonline.com/{_microsoft_tenant}/v2.0"),
+    ]
+    if client_id
+]
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {
+    # Checks every ID token's signature, nonce and (Microsoft "common") per-tenant issuer.
+    "provider_class": "members.oidc.provider.PortalOpenIDConnectProvider",
+    "OAUTH_PKCE_ENABLED": True,
+    "APPS": _oidc_apps,
+}}
 
 # --- Mail -------------------------------------------------------------------------------------
 _email = env.email_url("EMAIL_URL", default="consolemail://")

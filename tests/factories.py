@@ -8,10 +8,12 @@ from allauth.account.models import EmailAddress
 from factory.django import DjangoModelFactory
 
 from billing.models import FeeSchedule
+from members.mfa import totp_authenticator_ensure
 from members.models import Institution, Membership, MembershipApplication, Tier, User
 from members.names import institution_name_key
 
 PASSWORD = "correct-horse-battery"
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DP"  # every staff factory user's authenticator app
 
 
 class UserFactory(DjangoModelFactory):
@@ -32,6 +34,12 @@ class UserFactory(DjangoModelFactory):
         obj.save()
         if create and extracted is not False:
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        # Staff pages stay shut to staff without one (members.mfa); second_factor=False: none.
+        if create and (obj.is_staff or obj.is_superuser) and extracted is not False:
+            totp_authenticator_ensure(user=obj, secret=STAFF_TOTP_SECRET)
 
 
 class TierFactory(DjangoModelFactory):
@@ -435,3 +443,12 @@ class MeasureValueFactory(DjangoModelFactory):
         lambda: _collab_today() - _collab_delta(days=_collab_today().weekday()))
     value = Decimal("20")
     entered_by = factory.SubFactory(UserFactory)
+
+
+def totp_code(secret: str = STAFF_TOTP_SECRET, *, at: float | None = None) -> str:
+    """The code an authenticator app with this secret shows now (or at ``at``)."""
+    import time
+
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time() if at is None else at) // 30))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code
 
 # The sync Playwright API runs an event loop in this thread; the Django ORM calls made by the
 # tests themselves are still synchronous and safe.
@@ -54,6 +54,10 @@ def sign_in(page, live_server):
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url(lambda url: "/accounts/login/" not in url)
+        if "/accounts/2fa/authenticate/" in page.url:  # staff: a code from their app too
+            page.locator("input[name=code]").fill(totp_code())
+            page.locator("form[action$='/2fa/authenticate/'] [type=submit]").first.click()
+            page.wait_for_url(lambda url: "/2fa/authenticate/" not in url)
         return page
 
     return _sign_in

@@ -3,6 +3,8 @@
 from datetime import date
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import generate_totp_secret
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
@@ -10,12 +12,15 @@ from django.test import override_settings
 from devdata import collaboratives_demo
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
+from members.mfa import totp_authenticator_ensure
 from members.models import Institution, MembershipApplication, Tier, User
 from members.services import InstitutionData
 
 STAFF_EMAIL = "staff@ncsup.example.org"
 STAFF_PASSWORD = "ncsup-demo-staff"  # noqa: S105 - printed for the demo, never used in production
 APPLICANT_PASSWORD = "ncsup-demo-member"  # noqa: S105
+# The demo staff account's authenticator app (staff need one); a random one unless DEBUG.
+STAFF_TOTP_SECRET = "NCSUPDEMOSTAFFTOTP2FAKEY"  # noqa: S105
 
 # (LEA, city, state) with (IHE, city, state): partnerships of the original network.
 PARTNERSHIPS = [
@@ -63,6 +68,8 @@ class Command(BaseCommand):
             staff.set_password(STAFF_PASSWORD)
             staff.save()
         self._verified(staff)
+        totp_authenticator_ensure(
+            user=staff, secret=STAFF_TOTP_SECRET if settings.DEBUG else generate_totp_secret())
 
         if not MembershipApplication.objects.exists():
             self._applications(staff)
@@ -74,6 +81,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  Staff login:     {STAFF_EMAIL} / {STAFF_PASSWORD}  (admin at /staff/)"
         )
+        if settings.DEBUG:
+            self.stdout.write(f"    then a code from an authenticator app with the secret "
+                              f"{STAFF_TOTP_SECRET}")
         self.stdout.write(
             f"  Team lead login: oxford@demo.ncsup.example.org / {APPLICANT_PASSWORD}"
         )
