@@ -45,10 +45,6 @@ from members.selectors import billing_addresses
 logger = logging.getLogger(__name__)
 
 
-def _long_day(day: date) -> str:
-    return f"{day:%-d %B %Y}"
-
-
 NUMBER_PREFIX = "NCSUP"
 # A check or purchase-order payment can arrive before its invoice is issued (a district pays
 # ahead from a quote); never earlier than this. Later than today it cannot be.
@@ -368,9 +364,9 @@ def payment_record(
         earliest = locked.issue_date - timedelta(days=EARLY_PAYMENT_DAYS)
         if received_on < earliest:
             raise ValidationError({"received_on": [
-                f"{locked} was issued on {_long_day(locked.issue_date)}: money received for "
-                f"it is dated from {_long_day(earliest)} ({EARLY_PAYMENT_DAYS} days before, for "
-                f"a payment sent ahead) to today, not {_long_day(received_on)}."]})
+                f"{locked} was issued on {format_day(locked.issue_date)}: money received for "
+                f"it is dated from {format_day(earliest)} ({EARLY_PAYMENT_DAYS} days before, for "
+                f"a payment sent ahead) to today, not {format_day(received_on)}."]})
     balance = locked.balance
     if amount > balance:
         raise ValidationError({"amount": [
@@ -457,8 +453,8 @@ def refund_record(
         d=Min("received_on"))["d"]
     if first is not None and refunded_on < first:
         raise ValidationError({"refunded_on": [
-            f"The money on {locked} first came in on {_long_day(first)}: a refund is dated "
-            f"from then to today, not {_long_day(refunded_on)}."]})
+            f"The money on {locked} first came in on {format_day(first)}: a refund is dated "
+            f"from then to today, not {format_day(refunded_on)}."]})
     refund = Refund.objects.create(
         invoice=locked, amount=amount, refunded_on=refunded_on, method=method,
         reference=reference.strip(), reason=reason.strip(), request_key=request_key,

@@ -30,6 +30,7 @@ from collaboratives.models import (
 )
 from core.csvsafe import looks_like_formula
 from core.dates import add_years
+from core.dates import day as format_day
 from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
@@ -121,9 +122,9 @@ def period_problem(measure: Measure, day: date, today: date,
     collaborative = collaborative or measure.collaborative
     floor = baseline_floor(collaborative)
     if day < floor:
-        return (f"{measure.period_label(period)} is before {floor:%-d %B %Y}: baseline data go "
+        return (f"{measure.period_label(period)} is before {format_day(floor)}: baseline data go "
                 f"back at most {BASELINE_YEARS} years before the collaborative began "
-                f"({collaborative.start:%-d %B %Y})")
+                f"({format_day(collaborative.start)})")
     return None
 
 
@@ -313,10 +314,9 @@ def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: d
         errors["label"] = ["Name the change, e.g. “Texts to families”."]
     if starts_on > timezone.localdate():
         errors["starts_on"] = ["A new phase starts once the change is made."]
-    elif starts_on < baseline_floor(measure.collaborative):
+    elif starts_on < (floor := baseline_floor(measure.collaborative)):
         errors["starts_on"] = [f"Charts begin at most {BASELINE_YEARS} years before the "
-                               f"collaborative ({baseline_floor(measure.collaborative):%-d %B %Y})"
-                               "; choose a later day."]
+                               f"collaborative ({format_day(floor)}); choose a later day."]
     if MeasurePhase.objects.filter(team=team, measure=measure,
                                    starts_on=measure.period_of(starts_on)).exists():
         errors["starts_on"] = ["A phase already starts in that period."]

@@ -11,15 +11,16 @@ from django.core.exceptions import ValidationError
 from collaboratives import csv_import, measures, services
 from collaboratives.csv_import import CsvRejected
 from collaboratives.models import Collaborative, MeasurePhase, MeasureValue, TeamAim
-from core.dates import add_years
+from core.dates import add_years, day
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
 
 def _day(value):
-    return f"{value:%-d %B %Y}"
+    return day(value)  # the portal's one date style, "1 Dec 2026"
 
 
 def aim(world, by_when):
@@ -32,7 +33,7 @@ def test_an_aim_by_31_december_9999_is_refused_next_to_its_field(client, world):
     client.force_login(world.member_a)
     response = client.post(url("aim", world.collaborative.slug, world.team_a.pk),
                            {"what": "reduce chronic absenteeism", "how_much": "by a third",
-                            "by_when": "9999-12-31"})
+                            "by_when": "9999-12-31", **token()})
     latest = add_years(world.collaborative.end, 1)
     assert response.context["form"].errors["by_when"] == [
         f"Choose a date after the collaborative starts ({_day(world.collaborative.start)}) "

@@ -9,6 +9,7 @@ from collaboratives import csv_import
 from collaboratives.csv_import import CsvRejected
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory
+from tests.once import token
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def test_the_upload_page_shows_no_doubled_punctuation(client, world, rate):
                                          b"Chronic absenteeism rate,1800-01-01,3\n"
                                          b"Chronic absenteeism rate,2026-09-07,x\n")
     response = client.post(url("values_upload", "attendance-works", world.team_a.pk),
-                           {"file": bad})
+                           {"file": bad, **token()})
     html = response.content.decode()
     assert response.status_code == 400
     assert "is the year mistyped?<br>" in html or "is the year mistyped?</td>" in html
