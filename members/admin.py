@@ -2,10 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.admin_actions import form_action
@@ -100,8 +98,9 @@ def _describe(application):
 approve_selected = form_action(
     form_class=DecisionForm, perform=_decided(services.application_approve), verb="approve",
     description="Approve selected applications", describe=_describe,
-    intro="Approval creates the membership (a two-year commitment) and its improvement team, "
-          "emails the applicant and issues the year-1 invoice. Approving twice does nothing.")
+    intro="Approval creates the membership (its term is the commitment of the fee schedule in "
+          "force) and its improvement team, emails the applicant and issues the year-1 invoice. "
+          "Approving twice does nothing.")
 reject_selected = form_action(
     form_class=RejectionForm, perform=_decided(services.application_reject), verb="reject",
     description="Reject selected applications (with a reason)", describe=_describe,
@@ -230,27 +229,6 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         return False
 
 
-def _seat_annotations(queryset, team_path=""):
-    """Seats used and covered as columns, in the list query itself (no query per row)."""
-    now = timezone.now()
-    team = f"{team_path}team" if team_path else "team"
-    membership_ref = OuterRef(f"{team_path}pk" if not team_path else "membership_id")
-    grants = (SeatGrant.objects.filter(membership=membership_ref).values("membership")
-              .annotate(total=Sum("seats")).values("total"))
-    institutions = (Membership.institutions.through.objects
-                    .filter(membership_id=membership_ref).values("membership_id")
-                    .annotate(n=Count("pk")).values("n"))
-    return queryset.annotate(
-        members_active=Count(f"{team}__members", filter=Q(**{
-            f"{team}__members__status": "active"}), distinct=True),
-        invitations_pending=Count(f"{team}__invitations", filter=Q(**{
-            f"{team}__invitations__status": "pending",
-            f"{team}__invitations__expires_at__gt": now}), distinct=True),
-        seats_granted=Coalesce(Subquery(grants), 0),
-        institution_total=Coalesce(Subquery(institutions), 0),
-    )
-
-
 class BillingContactForm(forms.ModelForm):
     """A portal account needs no name or address typed in: they come from the account."""
 
@@ -338,7 +316,7 @@ class MembershipAdmin(OnceAdmin):
     date_hierarchy = "term_start"
 
     def get_queryset(self, request):
-        return _seat_annotations(super().get_queryset(request).prefetch_related("institutions"))
+        return super().get_queryset(request).with_seats().prefetch_related("institutions")
 
     @admin.display(description="Institutions")
     def institution_names(self, obj):
@@ -350,9 +328,7 @@ class MembershipAdmin(OnceAdmin):
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):
-        used = obj.members_active + obj.invitations_pending
-        covered = obj.tier.covered_seats_per_institution * obj.institution_total + obj.seats_granted
-        return f"{used} / {covered}"
+        return f"{obj.seats_used} / {obj.seats_covered}"
 
     @admin.display(description="Improvement team")
     def roster(self, obj):
@@ -425,14 +401,11 @@ class TeamAdmin(OnceAdmin):
     inlines = [TeamMemberInline, InvitationInline]
 
     def get_queryset(self, request):
-        return _seat_annotations(super().get_queryset(request), team_path="membership__")
+        return super().get_queryset(request).with_seats()
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):
-        used = obj.members_active + obj.invitations_pending
-        covered = (obj.membership.tier.covered_seats_per_institution * obj.institution_total
-                   + obj.seats_granted)
-        return f"{used} / {covered}"
+        return f"{obj.seats_used} / {obj.seats_covered}"
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from core.dates import date_range
 from core.models import TimeStampedModel
@@ -189,6 +191,43 @@ class MembershipApplication(TimeStampedModel):
         return " + ".join(i.name for i in self.institutions.all())
 
 
+def covered_seats(*, per_institution, institutions, granted):
+    """The one seat formula: the tier's seats per institution for each institution, plus the
+    seats staff granted. Works on numbers and on query expressions alike, so Python
+    (``bench``, the home page) and SQL (``with_seats``) share it."""
+    return per_institution * institutions + granted
+
+
+def _count(queryset, field="pk"):
+    """A correlated subquery counting ``queryset``'s rows (0 when there are none)."""
+    return Coalesce(Subquery(queryset.order_by().values(field).annotate(n=Count("pk"))
+                             .values("n")[:1]), 0)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def with_seats(self, *, now=None):
+        """Annotate ``seats_covered`` (``covered_seats``) and ``seats_used`` (active members and
+        pending, unexpired invitations): one query for a whole list. Every page, the roster's
+        rules and the admin read seats from here (or ``members.services``, which reads here)."""
+        now = now or timezone.now()
+        membership = OuterRef("pk")
+        granted = Coalesce(Subquery(
+            SeatGrant.objects.filter(membership=membership).order_by().values("membership")
+            .annotate(total=Sum("seats")).values("total")[:1]), 0)
+        institutions = _count(Membership.institutions.through.objects.filter(
+            membership_id=membership), "membership_id")
+        members = _count(TeamMember.objects.filter(team__membership=membership,
+                                                   status=TeamMember.Status.ACTIVE), "team_id")
+        pending = _count(Invitation.objects.filter(team__membership=membership,
+                                                   status=Invitation.Status.PENDING,
+                                                   expires_at__gt=now), "team_id")
+        return self.annotate(
+            seats_covered=covered_seats(per_institution=F("tier__covered_seats_per_institution"),
+                                        institutions=institutions, granted=granted),
+            seats_used=members + pending,
+        )
+
+
 class Membership(TimeStampedModel):
     class Status(models.TextChoices):
         PENDING = "pending", "awaiting first payment"
@@ -220,6 +259,8 @@ class Membership(TimeStampedModel):
     active_at = models.DateTimeField(null=True, blank=True)
     left_early_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-term_start", "-id"]
@@ -255,11 +296,21 @@ class Role(models.TextChoices):
     MEMBER = "member", "team member"
 
 
+class TeamQuerySet(models.QuerySet):
+    def with_seats(self, *, now=None):
+        """``seats_covered`` and ``seats_used`` of each team's membership (``with_seats``)."""
+        seats = Membership.objects.with_seats(now=now).filter(pk=OuterRef("membership_id"))
+        return self.annotate(seats_covered=Subquery(seats.values("seats_covered")[:1]),
+                             seats_used=Subquery(seats.values("seats_used")[:1]))
+
+
 class Team(TimeStampedModel):
     """A membership's improvement team. Seats used are counted from rows, never stored."""
 
     membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="team")
     name = models.CharField(max_length=200)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -3,19 +3,17 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from core.dates import last_day_of_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
-from members import selectors
+from members import hooks, selectors
 from members.models import (
     BillingContact,
     Institution,
@@ -30,8 +28,7 @@ from members.models import (
     User,
 )
 from members.names import institution_name_clean, institution_name_key, institution_name_validate
-
-COMMITMENT_YEARS = 2
+from members.signals import membership_approved
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,8 @@ def application_submit(
         if not data.name_key:
             errors[f"institution_{index}"] = ["Enter the institution's name in letters or digits."]
     if not commitment_accepted:
-        errors["commitment_accepted"] = ["Membership starts with a two-year commitment; "
+        years = hooks.commitment_years()
+        errors["commitment_accepted"] = [f"Membership starts with a {years}-year commitment; "
                                          "please accept it to apply."]
     if kind == MembershipApplication.Kind.SINGLE and len(institutions) != 1:
         errors["kind"] = ["An application as one institution names exactly one institution."]
@@ -200,11 +198,13 @@ def application_approve(
     if not changed:
         return locked.membership
     start = term_start or timezone.localdate()
+    years = hooks.commitment_years(start)
     membership = Membership.objects.create(
         application=locked,
         tier=locked.requested_tier,
         term_start=start,
-        term_end=last_day_of_years(start, COMMITMENT_YEARS),  # inclusive (core.dates)
+        # The commitment's length is the fee schedule's (billing owns it; members.hooks asks).
+        term_end=last_day_of_years(start, years),  # inclusive
     )
     membership.institutions.set(locked.institutions.all())
     # The team starts with the applicant as its lead; they invite the rest.
@@ -219,13 +219,13 @@ def application_approve(
         key=f"application-approved:{locked.pk}",
         to=locked.applicant.email,
         template="application_approved",
-        context={"application": locked, "membership": membership,
+        context={"application": locked, "membership": membership, "commitment_years": years,
                  "names": [i.name for i in locked.institutions.all()]},
     )
-    # What other apps do for a new membership (billing issues year 1) runs as tasks named in
-    # settings, after commit: members imports no other app.
-    for task_name in settings.MEMBERSHIP_APPROVED_TASKS:
-        current_app.tasks[task_name].delay_on_commit(membership_id=membership.pk)
+    # What other apps do for a new membership (billing issues year 1): receivers of
+    # membership_approved, after commit (members imports no other app).
+    transaction.on_commit(lambda: membership_approved.send(sender=Membership,
+                                                           membership=membership))
     return membership
 
 
@@ -281,20 +281,24 @@ def membership_leave_early(*, membership: Membership, actor: User, reason: str) 
 INVITATION_SALT = "members.invitation"
 
 
+def membership_seats(membership: Membership) -> tuple[int, int]:
+    """(covered, used) seats of one membership, from ``Membership.objects.with_seats()``."""
+    return tuple(Membership.objects.with_seats().filter(pk=membership.pk)
+                 .values_list("seats_covered", "seats_used").get())
+
+
+def membership_covered_seats(membership: Membership) -> int:
+    """Covered seats (members.models.covered_seats): per institution, plus grants."""
+    return membership_seats(membership)[0]
+
+
 def seats_covered(team: Team) -> int:
-    """Covered seats: the tier's seats per institution for each institution, plus grants."""
-    membership = team.membership
-    per_institution = membership.tier.covered_seats_per_institution
-    granted = membership.seat_grants.aggregate(total=Sum("seats"))["total"] or 0
-    return per_institution * membership.institutions.count() + granted
+    return membership_seats(team.membership)[0]
 
 
 def seats_used(team: Team) -> int:
     """Active members and pending, unexpired invitations each hold a seat."""
-    members = team.members.filter(status=TeamMember.Status.ACTIVE).count()
-    pending = team.invitations.filter(status=Invitation.Status.PENDING,
-                                      expires_at__gt=timezone.now()).count()
-    return members + pending
+    return membership_seats(team.membership)[1]
 
 
 def team_lead_of(team: Team, user: User) -> bool:
@@ -319,10 +323,8 @@ def invitations_blocked(team: Team) -> bool:
 
 
 def membership_in_arrears(membership: Membership) -> bool:
-    """Is the first invoice unpaid after its due date? Billing answers (members imports no app)."""
-    if not settings.MEMBERSHIP_ARREARS_CHECK:
-        return False
-    return import_string(settings.MEMBERSHIP_ARREARS_CHECK)(membership)
+    """Is the first invoice unpaid after its due date? Billing answers (members.hooks)."""
+    return hooks.membership_in_arrears(membership)
 
 
 def invitation_token(invitation: Invitation) -> str:
