@@ -3,7 +3,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from core.once import submit_once
+from core.pagination import page_of
 from core.ratelimit import ratelimit
 from members import hooks, selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
@@ -101,7 +101,7 @@ def application_submitted(request, pk):
 
 @login_required
 def application_list(request):
-    page = Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.applications_of(request.user), size=20)
     return render(request, "members/application_list.html", {"page": page})
 
 
@@ -155,7 +155,7 @@ def _roster_context(request, team, invite_form=None):
     covered, used = services.membership_seats(team.membership)
     return {
         "team": team,
-        "page": Paginator(selectors.roster_of(team), 25).get_page(request.GET.get("page")),
+        "page": page_of(request, selectors.roster_of(team), size=25),
         "invitations": list(selectors.pending_invitations_of(team)) if is_lead else [],
         "is_lead": is_lead,
         "seats_covered": covered,
