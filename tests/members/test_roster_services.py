@@ -20,16 +20,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
 
-@pytest.fixture
-def lead(db):
-    return UserFactory(email="lead@district.example.org")
-
-
-@pytest.fixture
-def team(lead):
-    return TeamFactory(lead=lead)  # one institution: 5 covered seats, the lead holds one
-
-
 def invite(team, lead, n, role="member"):
     return services.seat_invite(team=team, actor=lead, name=f"Person {n}",
                                 email=f"person{n}@example.org", role=role)

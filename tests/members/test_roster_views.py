@@ -14,22 +14,6 @@ from tests.once import token
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
 
-@pytest.fixture
-def lead(db):
-    return UserFactory(email="lead@district.example.org")
-
-
-@pytest.fixture
-def team(lead):
-    return TeamFactory(lead=lead, name="Oxford School District")
-
-
-@pytest.fixture
-def lead_client(client, lead):
-    client.force_login(lead)
-    return client
-
-
 def url(name, *args):
     return reverse(f"members:{name}", args=args)
 
@@ -242,7 +226,7 @@ def _fill_the_roster(team, lead):
 def test_reinviting_a_pending_address_on_a_full_roster_says_so_once(lead_client, team, lead):
     _fill_the_roster(team, lead)
     response = lead_client.post(team.get_absolute_url(), {
-        "name": "Zoe", "email": "p0@example.org", "role": "member"})
+        "name": "Zoe", "email": "p0@example.org", "role": "member", **token()})
     html = response.content.decode()
     message = "p0@example.org already has a pending invitation: resend it from the list below."
     assert html.count(message) == 1
@@ -252,7 +236,7 @@ def test_reinviting_a_pending_address_on_a_full_roster_says_so_once(lead_client,
 def test_the_seat_cap_refusal_says_its_sentence_once(lead_client, team, lead):
     _fill_the_roster(team, lead)
     response = lead_client.post(team.get_absolute_url(), {
-        "name": "Six", "email": "six@example.org", "role": "member"})
+        "name": "Six", "email": "six@example.org", "role": "member", **token()})
     html = response.content.decode()
     assert html.count("All 5 covered seats are in use.") == 1
     assert html.count("covered seats are in use") == 1
