@@ -94,6 +94,15 @@ def _lock_membership(membership: Membership) -> Membership:
             .get(pk=membership.pk))
 
 
+def _lock_membership_to_invoice(membership: Membership) -> Membership:
+    """Lock a membership that is to be invoiced; one that is no longer current is refused."""
+    locked = _lock_membership(membership)
+    if locked.status not in Membership.CURRENT:
+        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
+                              code="membership_not_current")
+    return locked
+
+
 # --- Commitment years ---------------------------------------------------------------------------
 
 def commitment_years_due(membership: Membership, *, today: date, lead_days: int) -> list[int]:
@@ -200,10 +209,7 @@ def invoice_issue(
     """Issue the membership invoice for one commitment year, priced from the fee schedule in
     force on the issue date. A year is invoiced once; asking twice is refused."""
     issue_date = issue_date or timezone.localdate()
-    locked = _lock_membership(membership)
-    if locked.status not in Membership.CURRENT:
-        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
-                              code="membership_not_current")
+    locked = _lock_membership_to_invoice(membership)
     years = commitment_years_in_term(locked)
     if not 1 <= commitment_year <= years:
         raise ValidationError(ngettext("The membership term has %(years)d commitment year.",
@@ -255,10 +261,7 @@ def invoice_issue_extra_seats(
     if seats < 1:
         raise ValidationError({"seats": ["At least one seat."]})
     issue_date = issue_date or timezone.localdate()
-    locked = _lock_membership(membership)
-    if locked.status not in Membership.CURRENT:
-        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
-                              code="membership_not_current")
+    locked = _lock_membership_to_invoice(membership)
     fees = _fees_on(issue_date)
     line = extra_seats_line(tier=locked.tier, seats=seats, fees=fees)
     return _invoice_create(membership=locked, kind=Invoice.Kind.EXTRA_SEATS, lines=[line],
