@@ -1,14 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
 from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ReadOnlyAdmin, ServiceAdmin
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
-from core.statemachine import audit, history
+from core.statemachine import history
 from members import services
 from members.forms import DecisionForm, RejectionForm
 from members.models import (
@@ -23,7 +23,7 @@ from members.models import (
     Tier,
     User,
 )
-from members.names import institution_name_key, institution_name_validate
+from members.names import institution_name_key
 
 
 @admin.register(User)
@@ -51,28 +51,16 @@ class TierAdmin(OnceAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class InstitutionAdminForm(forms.ModelForm):
-    class Meta:
-        model = Institution
-        fields = ["name", "kind", "city", "state", "website", "nces_id"]
-
-    def clean_name(self):
-        try:
-            return institution_name_validate(self.cleaned_data["name"])
-        except ValidationError as error:
-            raise ValidationError(error.messages) from error
-
-
 @admin.register(Institution)
-class InstitutionAdmin(OnceAdmin):
-    form = InstitutionAdminForm
+class InstitutionAdmin(OnceAdmin, ServiceAdmin):
+    fields = ["name", "kind", "city", "state", "website", "nces_id"]
     list_display = ["name", "kind", "city", "state", "nces_id"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "city", "nces_id"]
 
-    def save_model(self, request, obj, form, change):
-        # The name's key is what duplicate checks compare: recomputed on every save.
-        services.institution_save(institution=obj)
+    def service_save(self, request, obj, form, change):
+        # The name is checked and its key (what duplicate checks compare) recomputed there.
+        return services.institution_save(institution=obj)
 
     def get_search_results(self, request, queryset, search_term):
         """Also find names by their key, so "ecole publique" finds "ÉCOLE PUBLIQUE" (SQLite's
@@ -230,7 +218,8 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
 
 
 class BillingContactForm(forms.ModelForm):
-    """A portal account needs no name or address typed in: they come from the account."""
+    """A portal account needs no name or address typed in: they come from the account. A new
+    contact is checked by ``services.billing_contact_check``, so its errors show by the field."""
 
     class Meta:
         model = BillingContact
@@ -244,14 +233,17 @@ class BillingContactForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        user = data.get("user")
-        if user is not None:
-            data["email"] = user.email
-            data["name"] = data.get("name") or user.get_full_name() or user.email
-        if not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "Give an address, or choose a portal account.")
-        if not data.get("name") and "name" not in self.errors:
-            self.add_error("name", "Give a name, such as “Accounts payable”.")
+        if self.instance.pk is not None:
+            if {"user", "name", "email"} & set(self.changed_data):
+                raise forms.ValidationError("To change who gets the bills, remove this contact and "
+                                      "add the new one.")
+            return data
+        if self.errors or data.get("DELETE"):
+            return data
+        data["name"], data["email"] = services.billing_contact_check(
+            membership=self.instance.membership, user=data.get("user"),
+            name=data.get("name") or "", email=data.get("email") or "",
+            kept_by_staff=data.get("kept_by_staff", False))
         return data
 
 
@@ -260,6 +252,7 @@ class BillingContactFormSet(forms.BaseInlineFormSet):
         super().clean()
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if self.instance.pk and not kept:
+            # billing_contact_remove refuses the last one too; saying it here keeps the page.
             raise forms.ValidationError("Keep at least one billing contact: someone must "
                                         "receive the invoices.")
 
@@ -278,7 +271,7 @@ class BillingContactInline(admin.TabularInline):
 
 
 @admin.register(BillingContact)
-class BillingContactAdmin(admin.ModelAdmin):
+class BillingContactAdmin(ReadOnlyAdmin):
     """A searchable list; contacts are edited on their membership."""
 
     list_display = ["name", "email", "user", "membership", "kept_by_staff", "created_at"]
@@ -289,15 +282,6 @@ class BillingContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "membership"]
     readonly_fields = ["membership", "user", "name", "email", "kept_by_staff", "added_by",
                        "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Membership)
@@ -350,19 +334,29 @@ class MembershipAdmin(OnceAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not BillingContact:
             return super().save_formset(request, form, formset, change)
-        contacts = formset.save(commit=False)
-        for contact in formset.deleted_objects:
-            audit(form.instance, action="billing-contact:removed", actor=request.user,
-                  reason=f"{contact.address}: removed in the admin")
-            contact.delete()
-        for contact in contacts:
-            added = contact.pk is None
-            if added:
-                contact.added_by = request.user
-            contact.save()
-            audit(form.instance, action=f"billing-contact:{'added' if added else 'changed'}",
-                  actor=request.user, reason=f"{contact.address}: in the admin"
-                  + ("; kept after leaving the team" if contact.kept_by_staff else ""))
+        # Through the services, adds first so removing the old address is never "the last".
+        # (The lists are what the admin's history message reads, as formset.save() sets them.)
+        membership = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for contact_form in formset.forms:
+            data = getattr(contact_form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not contact_form.has_changed():
+                continue
+            if contact_form.instance.pk is None:
+                formset.new_objects.append(services.billing_contact_add(
+                    membership=membership, actor=request.user, user=data.get("user"),
+                    name=data["name"], email=data["email"],
+                    kept_by_staff=data.get("kept_by_staff", False)))
+            else:
+                services.billing_contact_keep(contact=contact_form.instance, actor=request.user,
+                                              kept=data.get("kept_by_staff", False))
+                formset.changed_objects.append((contact_form.instance,
+                                                contact_form.changed_data))
+        for contact_form in formset.deleted_forms:
+            if contact_form.instance.pk is not None:
+                formset.deleted_objects.append(contact_form.instance)
+                services.billing_contact_remove(contact=contact_form.instance,
+                                                actor=request.user)
         return None
 
 
@@ -444,19 +438,10 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatGrant)
-class SeatGrantAdmin(admin.ModelAdmin):
+class SeatGrantAdmin(ReadOnlyAdmin):
     """Read-only here: extra seats are granted in Billing, which invoices them."""
 
     list_display = ["membership", "seats", "reason", "granted_by", "created_at"]
     search_fields = ["membership__institutions__name", "reason"]
     list_select_related = ["membership", "granted_by"]
     readonly_fields = ["membership", "seats", "reason", "granted_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -187,6 +187,20 @@ def _decide(application, to, *, actor, reason):
     return locked, changed
 
 
+def _decide_and_tell(application, to, *, actor, reason, template):
+    """Decide, and email the applicant the decision and its reason once (not when the
+    application already had that status)."""
+    locked, changed = _decide(application, to, actor=actor, reason=reason)
+    if changed:
+        email_queue(
+            key=f"{template.replace('_', '-')}:{locked.pk}",
+            to=locked.applicant.email,
+            template=template,
+            context={"application": locked, "reason": reason},
+        )
+    return locked
+
+
 @transaction.atomic
 def application_approve(
     *, application: MembershipApplication, actor: User, reason: str = "",
@@ -233,30 +247,14 @@ def application_approve(
 def application_reject(*, application: MembershipApplication, actor: User, reason: str):
     if not reason.strip():
         raise ValidationError({"reason": ["Say why, for the applicant and the record."]})
-    locked, changed = _decide(application, MembershipApplication.Status.REJECTED, actor=actor,
-                              reason=reason)
-    if changed:
-        email_queue(
-            key=f"application-rejected:{locked.pk}",
-            to=locked.applicant.email,
-            template="application_rejected",
-            context={"application": locked, "reason": reason},
-        )
-    return locked
+    return _decide_and_tell(application, MembershipApplication.Status.REJECTED, actor=actor,
+                            reason=reason, template="application_rejected")
 
 
 @transaction.atomic
 def application_waitlist(*, application: MembershipApplication, actor: User, reason: str = ""):
-    locked, changed = _decide(application, MembershipApplication.Status.WAITLISTED, actor=actor,
-                              reason=reason)
-    if changed:
-        email_queue(
-            key=f"application-waitlisted:{locked.pk}",
-            to=locked.applicant.email,
-            template="application_waitlisted",
-            context={"application": locked, "reason": reason},
-        )
-    return locked
+    return _decide_and_tell(application, MembershipApplication.Status.WAITLISTED, actor=actor,
+                            reason=reason, template="application_waitlisted")
 
 
 @transaction.atomic
@@ -580,17 +578,16 @@ def _require_billing_manager(membership: Membership, actor: User) -> None:
         raise PermissionDenied("Only the team lead or the Center changes the billing contacts.")
 
 
-@transaction.atomic
-def billing_contact_add(*, membership: Membership, actor: User, user: User | None = None,
-                        name: str = "", email: str = "") -> BillingContact:
-    """Add a billing contact: an active member of the team (``user``), or an outside address
-    such as accounts payable (``name`` and ``email``). Errors are keyed by the form's fields."""
-    _require_billing_manager(membership, actor)
-    Membership.objects.select_for_update().get(pk=membership.pk)
+def billing_contact_check(*, membership: Membership, user: User | None = None, name: str = "",
+                          email: str = "", kept_by_staff: bool = False) -> tuple[str, str]:
+    """The rules for a new billing contact, without saving: returns its (name, email) or
+    raises a ValidationError keyed by the form's fields (``user``, ``name``, ``email``).
+    ``billing_contact_add`` applies them; the admin's inline checks with them first. A person
+    off the team can be a contact only when staff keep them (``kept_by_staff``)."""
     if user is not None:
         on_team = TeamMember.objects.filter(team__membership=membership, user=user,
                                             status=TeamMember.Status.ACTIVE).exists()
-        if not on_team:
+        if not on_team and not kept_by_staff:
             raise ValidationError({"user": ["Choose someone who is on the team now."]})
         name, email, field = user.get_full_name() or user.email, user.email, "user"
     else:
@@ -607,7 +604,41 @@ def billing_contact_add(*, membership: Membership, actor: User, user: User | Non
         same |= Q(user=user)
     if membership.billing_contacts.filter(same).exists():
         raise ValidationError({field: [f"{email} is already a billing contact."]})
-    return _billing_contact_create(membership, actor=actor, user=user, name=name, email=email)
+    return name, email
+
+
+@transaction.atomic
+def billing_contact_add(*, membership: Membership, actor: User, user: User | None = None,
+                        name: str = "", email: str = "",
+                        kept_by_staff: bool = False) -> BillingContact:
+    """Add a billing contact: an active member of the team (``user``), or an outside address
+    such as accounts payable (``name`` and ``email``). Errors are keyed by the form's fields.
+    Staff may mark the contact kept (it stays if the person leaves the team)."""
+    _require_billing_manager(membership, actor)
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    if kept_by_staff and not actor.is_staff:
+        raise PermissionDenied("Only the Center decides which billing contacts are kept.")
+    name, email = billing_contact_check(membership=membership, user=user, name=name,
+                                        email=email, kept_by_staff=kept_by_staff)
+    contact = _billing_contact_create(membership, actor=actor, user=user, name=name,
+                                      email=email)
+    if kept_by_staff:
+        billing_contact_keep(contact=contact, actor=actor, kept=True)
+    return contact
+
+
+@transaction.atomic
+def billing_contact_keep(*, contact: BillingContact, actor: User, kept: bool) -> BillingContact:
+    """Staff decide whether a contact stays after leaving the team (audited)."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only the Center decides which billing contacts are kept.")
+    if contact.kept_by_staff != kept:
+        contact.kept_by_staff = kept
+        contact.save(update_fields=["kept_by_staff", "updated_at"])
+        audit(contact.membership, action="billing-contact:changed", actor=actor,
+              reason=f"{contact.address}: "
+                     + ("kept after leaving the team" if kept else "no longer kept"))
+    return contact
 
 
 @transaction.atomic
