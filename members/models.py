@@ -172,7 +172,7 @@ class MembershipApplication(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(commitment_accepted=True),
                 name="application_commitment_accepted",
-                violation_error_message="The two-year commitment must be accepted.",
+                violation_error_message="The membership's commitment must be accepted.",
             ),
         ]
 
@@ -251,8 +251,9 @@ class Membership(TimeStampedModel):
     # 30 Nov 2028, a member day; 1 Dec 2028 is not.
     term_end = models.DateField(
         "last day of the term",
-        help_text="Inclusive: the last day the membership covers. The initial commitment runs "
-                  "two years, so a term from 1 Dec 2026 ends on 30 Nov 2028.",
+        help_text="Inclusive: the last day the membership covers. The term is the commitment of "
+                  "the fee schedule in force at approval: two years from 1 Dec 2026 end on "
+                  "30 Nov 2028.",
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING,
                               db_index=True)
