@@ -6,6 +6,6 @@ class BillingConfig(AppConfig):
     verbose_name = "Billing"
 
     def ready(self):
-        # Register the tasks named in settings (MEMBERSHIP_APPROVED_TASKS, the beat schedule)
-        # in every process, not only in workers that autodiscover them.
-        from billing import tasks  # noqa: F401
+        # Answer members' signals and questions (members.signals, members.hooks), and register
+        # the tasks in every process, not only in workers that autodiscover them.
+        from billing import receivers, tasks  # noqa: F401

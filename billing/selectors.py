@@ -71,7 +71,7 @@ def memberships_with_contacts_for(user: User) -> QuerySet[Membership]:
 def membership_in_arrears(membership, *, today: date | None = None) -> bool:
     """Is the membership's first (year 1) invoice still unpaid after its due date?
 
-    For the roster's optional invitation pause (settings.MEMBERSHIP_ARREARS_CHECK)."""
+    For the roster's optional invitation pause (members.hooks.arrears_provider)."""
     today = today or timezone.localdate()
     return Invoice.objects.filter(
         membership=membership, kind=Invoice.Kind.COMMITMENT, commitment_year=1,
@@ -162,3 +162,14 @@ def revenue_by_fiscal_year() -> list[RevenueRow]:
 def fee_schedule_in_force(on: date | None = None) -> FeeSchedule | None:
     """What membership costs on a day (today by default); the application form shows it."""
     return FeeSchedule.objects.in_force(on)
+
+
+def commitment_years_on(on: date | None = None) -> int:
+    """The initial commitment's length for a membership starting on a day: the schedule in
+    force then, else the next one to take effect, else the schedule's default (no schedule
+    entered yet)."""
+    fees = (FeeSchedule.objects.in_force(on)
+            or FeeSchedule.objects.order_by("effective_from").first())
+    if fees is not None:
+        return fees.commitment_years
+    return FeeSchedule._meta.get_field("commitment_years").get_default()

@@ -4,23 +4,27 @@ Locks follow one order, parents first: membership, then invoice, then the number
 is never called from inside these transactions; tasks call it after commit.
 """
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Min, Sum
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from billing import delivery, stripe_gateway
+
+# The after-commit half of issuing lives in billing.delivery (its tasks cannot import this
+# module back); its services are re-exported here, with the rest of billing's writes.
+from billing.delivery import _email_billing_contacts
+from billing.delivery import invoice_email_queue as invoice_email_queue
+from billing.delivery import invoice_pdf_store as invoice_pdf_store
+from billing.delivery import invoice_stripe_push as invoice_stripe_push
+from billing.delivery import invoice_stripe_sync as invoice_stripe_sync
 from billing.models import (
     ZERO,
     FeeSchedule,
@@ -33,14 +37,14 @@ from billing.models import (
     StripeEvent,
     fiscal_year_of,
 )
-from core.dates import add_years
+from billing.remittance import payment_details
+from billing.stripe_gateway import StripeInvoiceState
+from billing.terms import commitment_year_start, commitment_years_in_term
 from core.dates import day as format_day
-from core.emails import email_queue
 from core.money import format_usd, money
 from core.statemachine import audit, transition
 from members import services as member_services
 from members.models import Membership, MembershipApplication, Tier, User
-from members.selectors import billing_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -68,9 +72,9 @@ class LineData:
         return money(money(self.unit_price) * self.quantity)
 
 
-def _enqueue(task_name: str, *args) -> None:
-    """Run a billing task once the surrounding transaction commits."""
-    current_app.tasks[task_name].delay_on_commit(*args)
+def _enqueue(task, *args) -> None:
+    """Run a delivery task (billing.delivery) once the surrounding transaction commits."""
+    task.delay_on_commit(*args)
 
 
 def _fees_on(day: date) -> FeeSchedule:
@@ -86,20 +90,16 @@ def _lock_membership(membership: Membership) -> Membership:
             .get(pk=membership.pk))
 
 
+def _lock_membership_to_invoice(membership: Membership) -> Membership:
+    """Lock a membership that is to be invoiced; one that is no longer current is refused."""
+    locked = _lock_membership(membership)
+    if locked.status not in Membership.CURRENT:
+        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
+                              code="membership_not_current")
+    return locked
+
+
 # --- Commitment years ---------------------------------------------------------------------------
-
-def commitment_year_start(membership: Membership, year: int) -> date:
-    return add_years(membership.term_start, year - 1)
-
-
-def commitment_years_in_term(membership: Membership) -> int:
-    """How many yearly invoices the membership's term holds (two for the initial commitment).
-    ``term_end`` is the term's last day (inclusive); a year would need to start before it."""
-    years = 0
-    while commitment_year_start(membership, years + 1) < membership.term_end:
-        years += 1
-    return years
-
 
 def commitment_years_due(membership: Membership, *, today: date, lead_days: int) -> list[int]:
     """Year 1 is due on approval; each later year ``lead_days`` before its anniversary."""
@@ -174,7 +174,7 @@ def _invoice_create(
                                 "due_date", "updated_at"])
     invoice, _ = transition(invoice, Invoice.Status.OPEN, actor=actor,
                             reason=f"Issued {invoice.number} for {format_usd(invoice.total)}")
-    _enqueue("billing.tasks.invoice_deliver", invoice.pk)
+    _enqueue(delivery.invoice_deliver, invoice.pk)
     return invoice
 
 
@@ -205,10 +205,7 @@ def invoice_issue(
     """Issue the membership invoice for one commitment year, priced from the fee schedule in
     force on the issue date. A year is invoiced once; asking twice is refused."""
     issue_date = issue_date or timezone.localdate()
-    locked = _lock_membership(membership)
-    if locked.status not in Membership.CURRENT:
-        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
-                              code="membership_not_current")
+    locked = _lock_membership_to_invoice(membership)
     years = commitment_years_in_term(locked)
     if not 1 <= commitment_year <= years:
         raise ValidationError(ngettext("The membership term has %(years)d commitment year.",
@@ -260,10 +257,7 @@ def invoice_issue_extra_seats(
     if seats < 1:
         raise ValidationError({"seats": ["At least one seat."]})
     issue_date = issue_date or timezone.localdate()
-    locked = _lock_membership(membership)
-    if locked.status not in Membership.CURRENT:
-        raise ValidationError(f"{locked} is {locked.get_status_display()}: nothing to invoice.",
-                              code="membership_not_current")
+    locked = _lock_membership_to_invoice(membership)
     fees = _fees_on(issue_date)
     line = extra_seats_line(tier=locked.tier, seats=seats, fees=fees)
     return _invoice_create(membership=locked, kind=Invoice.Kind.EXTRA_SEATS, lines=[line],
@@ -304,7 +298,7 @@ def invoice_void(*, invoice: Invoice, actor: User, reason: str) -> Invoice:
         locked.void_reason = reason.strip()
         locked.save(update_fields=["void_reason", "updated_at"])
         if locked.stripe_invoice_id:
-            _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+            _enqueue(delivery.invoice_stripe_sync_task, locked.pk)
     return locked
 
 
@@ -317,7 +311,7 @@ def invoice_mark_uncollectible(*, invoice: Invoice, actor: User, reason: str) ->
     locked, changed = transition(locked, Invoice.Status.UNCOLLECTIBLE, actor=actor,
                                  reason=reason)
     if changed and locked.stripe_invoice_id:
-        _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+        _enqueue(delivery.invoice_stripe_sync_task, locked.pk)
     return locked
 
 
@@ -390,7 +384,7 @@ def payment_record(
             transition(membership, Membership.Status.ACTIVE, actor=actor,
                        reason=f"First payment received ({locked.number})")
         if method != Payment.Method.STRIPE and locked.stripe_invoice_id:
-            _enqueue("billing.tasks.invoice_stripe_sync", locked.pk)
+            _enqueue(delivery.invoice_stripe_sync_task, locked.pk)
     _email_billing_contacts(
         locked,
         key=f"payment-received:{payment.pk}",
@@ -472,18 +466,6 @@ def refund_record(
     return refund
 
 
-@dataclass(frozen=True)
-class StripeInvoiceState:
-    """What Stripe says about one of its invoices, re-read from its API (see stripe_gateway)."""
-
-    id: str
-    status: str
-    paid_on_stripe: Decimal
-    payment_id: str = ""
-    paid_on: date | None = None
-    ncsup_number: str = ""
-
-
 @transaction.atomic
 def stripe_invoice_reconcile(*, state: StripeInvoiceState) -> Payment | None:
     """Record what Stripe collected on one of our invoices, once.
@@ -531,8 +513,6 @@ def stripe_event_process(*, event_id: str, event_type: str, object_id: str) -> b
     trusting the payload or the order events arrive in. Any error rolls back the event row too,
     so Stripe's retry processes it again.
     """
-    from billing import stripe_gateway
-
     if StripeEvent.objects.filter(event_id=event_id).exists():
         return False
     state = None
@@ -549,116 +529,7 @@ def stripe_event_process(*, event_id: str, event_type: str, object_id: str) -> b
     return True
 
 
-def invoice_stripe_push(*, invoice: Invoice) -> Invoice:
-    """Create the Stripe customer and the Stripe invoice for one of ours, once.
-
-    Not atomic on purpose: it talks to Stripe and holds no lock. Each step is stored as soon as
-    it is done and carries an idempotency key, so a retry resumes rather than duplicates.
-    """
-    from billing import stripe_gateway
-
-    invoice = Invoice.objects.select_related("membership").prefetch_related("lines").get(
-        pk=invoice.pk)
-    if invoice.status != Invoice.Status.OPEN or invoice.hosted_invoice_url:
-        return invoice
-    if not invoice.stripe_customer_id:
-        customer_id = (Invoice.objects.filter(membership_id=invoice.membership_id)
-                       .exclude(stripe_customer_id="")
-                       .values_list("stripe_customer_id", flat=True).first())
-        if not customer_id:
-            customer_id = stripe_gateway.customer_create(invoice=invoice)
-        Invoice.objects.filter(pk=invoice.pk).update(stripe_customer_id=customer_id)
-        invoice.stripe_customer_id = customer_id
-    fresh = not invoice.stripe_invoice_id
-    if fresh:
-        stripe_invoice_id = stripe_gateway.invoice_create(invoice=invoice)
-        for line in invoice.lines.all():
-            stripe_gateway.invoice_item_create(invoice=invoice, line=line,
-                                               stripe_invoice_id=stripe_invoice_id)
-        Invoice.objects.filter(pk=invoice.pk).update(stripe_invoice_id=stripe_invoice_id)
-        invoice.stripe_invoice_id = stripe_invoice_id
-    hosted_url = stripe_gateway.invoice_finalize(invoice=invoice, fresh=fresh)
-    Invoice.objects.filter(pk=invoice.pk).update(hosted_invoice_url=hosted_url,
-                                                 updated_at=timezone.now())
-    invoice.hosted_invoice_url = hosted_url
-    return invoice
-
-
-def invoice_stripe_sync(*, invoice: Invoice) -> None:
-    """Mirror a status we changed (void, paid by check, written off) onto the Stripe invoice,
-    so its hosted page stops asking for money. Reads Stripe's state first: safe to repeat."""
-    from billing import stripe_gateway
-
-    invoice = Invoice.objects.get(pk=invoice.pk)
-    if not invoice.stripe_invoice_id:
-        return
-    stripe_gateway.invoice_status_mirror(stripe_invoice_id=invoice.stripe_invoice_id,
-                                         status=invoice.status, invoice_pk=invoice.pk)
-
-
 # --- Documents and email ------------------------------------------------------------------------
-
-def invoice_pdf_store(*, invoice: Invoice) -> str:
-    """Render the frozen invoice to PDF once and store it under an unguessable name.
-
-    No transaction: rendering takes a while and needs no lock. Two workers racing both render;
-    the first to store wins and the other deletes its copy.
-    """
-    from billing.pdf import invoice_pdf_render
-
-    if invoice.pdf_path:
-        return invoice.pdf_path
-    content = invoice_pdf_render(invoice=invoice)
-    name = default_storage.save(
-        f"invoices/{invoice.fiscal_year}/{secrets.token_urlsafe(24)}.pdf", ContentFile(content)
-    )
-    if Invoice.objects.filter(pk=invoice.pk, pdf_path="").update(pdf_path=name,
-                                                                 updated_at=timezone.now()):
-        invoice.pdf_path = name
-    else:
-        default_storage.delete(name)
-        invoice.refresh_from_db(fields=["pdf_path"])
-    return invoice.pdf_path
-
-
-def _recipients(invoice: Invoice) -> list[str]:
-    """The membership's billing contacts (members.BillingContact), each address once; the
-    invoice's bill-to address only if a membership somehow has none."""
-    return billing_addresses(invoice.membership) or [invoice.bill_to_email]
-
-
-def _email_billing_contacts(invoice: Invoice, *, key: str, **email) -> None:
-    """One email to each billing contact, keyed per address (idempotent per person)."""
-    for address in _recipients(invoice):
-        person = address.lower()
-        if len(person) > 100:  # outbox keys are at most 200 characters
-            person = hashlib.sha256(person.encode()).hexdigest()
-        email_queue(key=f"{key}:{person}", to=address, **email)
-
-
-@transaction.atomic
-def invoice_email_queue(*, invoice: Invoice) -> None:
-    """Email the issued invoice with its PDF attached, once per recipient."""
-    _email_billing_contacts(
-        invoice,
-        key=f"invoice-issued:{invoice.pk}",
-        template="invoice_issued",
-        context={"invoice": invoice, "lines": list(invoice.lines.all()), **payment_details()},
-        attachment_path=invoice.pdf_path,
-        attachment_name=invoice.pdf_filename,
-    )
-    Invoice.objects.filter(pk=invoice.pk, delivered_at__isnull=True).update(
-        delivered_at=timezone.now())
-
-
-def payment_details() -> dict:
-    """How to pay offline, for the PDF, the emails and the billing page."""
-    return {
-        "remit_to": settings.BILLING_REMIT_TO,
-        "payable_to": settings.BILLING_CHECKS_PAYABLE_TO,
-        "billing_email": settings.BILLING_CONTACT_EMAIL,
-    }
-
 
 def reminder_kind_due(invoice: Invoice, *, today: date) -> str | None:
     """Which reminder an open invoice is owed today, if any: due in 7 days, or 1, 14 and 30

@@ -8,16 +8,30 @@ Money crosses this edge as integer cents and nowhere else.
 import hashlib
 import hmac
 import time
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from datetime import time as dtime
+from decimal import Decimal
 
 import stripe
 from django.conf import settings
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
-from billing.services import StripeInvoiceState
 from core.money import from_cents, to_cents
+
+
+@dataclass(frozen=True)
+class StripeInvoiceState:
+    """What Stripe says about one of its invoices, re-read from its API (``invoice_state``)."""
+
+    id: str
+    status: str
+    paid_on_stripe: Decimal
+    payment_id: str = ""
+    paid_on: date | None = None
+    ncsup_number: str = ""
+
 
 SIGNATURE_TOLERANCE = 300  # seconds, as Stripe's own libraries use
 # Worth retrying later: Stripe unreachable, rate limited or failing on its side.

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
@@ -13,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from billing import selectors, services, stripe_gateway
 from core.files import stored_pdf_response
+from core.pagination import page_of
 from members import selectors as member_selectors
 from members import services as member_services
 from members.forms import BillingContactAddressForm, BillingContactMemberForm
@@ -34,7 +34,7 @@ def invoice_list(request):
             and not memberships_billed_to(request.user).filter(pk=membership_id).exists()):
         raise Http404
     invoices = selectors.invoices_of_member(request.user, membership_id=membership_id)
-    page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(request, invoices, size=PAGE_SIZE)
     return render(request, "billing/invoice_list.html", {
         "page": page,
         "has_memberships": memberships_of(request.user).exists(),

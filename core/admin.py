@@ -1,6 +1,70 @@
+"""Admin bases for every app: ``ReadOnlyAdmin`` (a list to look at) and ``ServiceAdmin`` (a
+form whose save goes through a named service), and ``service_errors_show`` for custom views.
+"""
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
 
 from core.models import AuditEntry, OutboundEmail
+
+
+def service_errors_show(form: forms.BaseForm, error: ValidationError) -> None:
+    """Put a service's ValidationError on ``form``: each keyed error next to its field when the
+    form has it, the rest at the top. Nothing the person typed is lost."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None,
+                       messages)
+
+
+class ServiceAdmin(admin.ModelAdmin):
+    """A ModelAdmin whose add and change forms save through a service, so the admin holds no
+    rules and skips none (audit, locks, scheduling).
+
+    Define ``service_save(request, obj, form, change)``: call the service with ``obj`` (the
+    form's unsaved instance, its fields already set from the form) and return the saved object.
+    It runs when the form is validated, so a ValidationError it raises appears next to its
+    field (``service_errors_show``) and the page comes back with what was typed; the admin's
+    transaction then rolls back. ``save_model`` saves nothing itself: an admin that forgets
+    ``service_save`` fails loudly instead of writing with ``.save()``.
+    """
+
+    def service_save(self, request, obj, form, change):
+        raise NotImplementedError(f"{type(self).__name__} must define service_save() and save "
+                                  "through a service.")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        base = super().get_form(request, obj, change=change, **kwargs)
+        model_admin = self
+
+        class ServiceForm(base):
+            def _post_clean(self):
+                super()._post_clean()
+                if self.errors:
+                    return
+                try:
+                    self.instance = model_admin.service_save(request, self.instance, self, change)
+                except ValidationError as error:
+                    service_errors_show(self, error)
+
+        ServiceForm.__name__ = base.__name__
+        return ServiceForm
+
+    def save_model(self, request, obj, form, change):
+        """Saved already, by ``service_save`` during validation."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A page shown again (an inline refused, say) undoes what the service saved."""
+        with transaction.atomic():
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if request.method == "POST" and not isinstance(response, HttpResponseRedirect):
+                transaction.set_rollback(True)
+        return response
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -25,6 +25,8 @@ from django.db import IntegrityError, models, transaction
 from django.http import HttpResponseRedirect
 from django.utils import timezone
 
+from core.models import FormToken
+
 FIELD = "once_token"
 MAX_AGE = timedelta(days=2)
 SALT = "core.once"
@@ -63,8 +65,6 @@ class AlreadySaved(Exception):
 
 
 def _used(*, key: str, user) -> str | None:
-    from core.models import FormToken
-
     row = FormToken.objects.filter(key=key).only("user_id", "result_url").first()
     if row is None:
         return None
@@ -81,8 +81,6 @@ def form_token_use(*, token: str, user, create: Callable, result_url: Callable[.
     second use is sent: ``AlreadySaved(url)`` is raised for it. A ``ValidationError`` from
     ``create`` rolls the row back with everything else, so the form can be corrected and sent
     again with the same token."""
-    from core.models import FormToken
-
     if not form_token_valid(token):
         raise ValidationError(BAD_TOKEN, code="form_token")
     key = form_token_key(token)
@@ -165,8 +163,6 @@ def once_form(form_class):
 @transaction.atomic
 def form_tokens_purge(*, now=None) -> int:
     """Delete rows for tokens that can no longer be posted (they expire after ``MAX_AGE``)."""
-    from core.models import FormToken
-
     cutoff = (now or timezone.now()) - MAX_AGE - timedelta(hours=1)
     deleted, _ = FormToken.objects.filter(used_at__lt=cutoff).delete()
     return deleted

@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from core import emails
+from core import emails, once
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,4 @@ def email_outbox_flush():
 @shared_task
 def form_tokens_purge():
     """Beat job: forget used form tokens that have expired anyway. Safe to run twice."""
-    from core import once
-
     once.form_tokens_purge()

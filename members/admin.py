@@ -1,16 +1,14 @@
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, OuterRef, Q, Subquery, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.admin import ReadOnlyAdmin, ServiceAdmin
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
-from core.statemachine import audit, history
+from core.statemachine import history
 from members import services
 from members.forms import DecisionForm, RejectionForm
 from members.models import (
@@ -25,7 +23,7 @@ from members.models import (
     Tier,
     User,
 )
-from members.names import institution_name_key, institution_name_validate
+from members.names import institution_name_key
 
 
 @admin.register(User)
@@ -53,28 +51,16 @@ class TierAdmin(OnceAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
-class InstitutionAdminForm(forms.ModelForm):
-    class Meta:
-        model = Institution
-        fields = ["name", "kind", "city", "state", "website", "nces_id"]
-
-    def clean_name(self):
-        try:
-            return institution_name_validate(self.cleaned_data["name"])
-        except ValidationError as error:
-            raise ValidationError(error.messages) from error
-
-
 @admin.register(Institution)
-class InstitutionAdmin(OnceAdmin):
-    form = InstitutionAdminForm
+class InstitutionAdmin(OnceAdmin, ServiceAdmin):
+    fields = ["name", "kind", "city", "state", "website", "nces_id"]
     list_display = ["name", "kind", "city", "state", "nces_id"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "city", "nces_id"]
 
-    def save_model(self, request, obj, form, change):
-        # The name's key is what duplicate checks compare: recomputed on every save.
-        services.institution_save(institution=obj)
+    def service_save(self, request, obj, form, change):
+        # The name is checked and its key (what duplicate checks compare) recomputed there.
+        return services.institution_save(institution=obj)
 
     def get_search_results(self, request, queryset, search_term):
         """Also find names by their key, so "ecole publique" finds "ÉCOLE PUBLIQUE" (SQLite's
@@ -100,8 +86,9 @@ def _describe(application):
 approve_selected = form_action(
     form_class=DecisionForm, perform=_decided(services.application_approve), verb="approve",
     description="Approve selected applications", describe=_describe,
-    intro="Approval creates the membership (a two-year commitment) and its improvement team, "
-          "emails the applicant and issues the year-1 invoice. Approving twice does nothing.")
+    intro="Approval creates the membership (its term is the commitment of the fee schedule in "
+          "force) and its improvement team, emails the applicant and issues the year-1 invoice. "
+          "Approving twice does nothing.")
 reject_selected = form_action(
     form_class=RejectionForm, perform=_decided(services.application_reject), verb="reject",
     description="Reject selected applications (with a reason)", describe=_describe,
@@ -230,29 +217,9 @@ class MembershipApplicationAdmin(admin.ModelAdmin):
         return False
 
 
-def _seat_annotations(queryset, team_path=""):
-    """Seats used and covered as columns, in the list query itself (no query per row)."""
-    now = timezone.now()
-    team = f"{team_path}team" if team_path else "team"
-    membership_ref = OuterRef(f"{team_path}pk" if not team_path else "membership_id")
-    grants = (SeatGrant.objects.filter(membership=membership_ref).values("membership")
-              .annotate(total=Sum("seats")).values("total"))
-    institutions = (Membership.institutions.through.objects
-                    .filter(membership_id=membership_ref).values("membership_id")
-                    .annotate(n=Count("pk")).values("n"))
-    return queryset.annotate(
-        members_active=Count(f"{team}__members", filter=Q(**{
-            f"{team}__members__status": "active"}), distinct=True),
-        invitations_pending=Count(f"{team}__invitations", filter=Q(**{
-            f"{team}__invitations__status": "pending",
-            f"{team}__invitations__expires_at__gt": now}), distinct=True),
-        seats_granted=Coalesce(Subquery(grants), 0),
-        institution_total=Coalesce(Subquery(institutions), 0),
-    )
-
-
 class BillingContactForm(forms.ModelForm):
-    """A portal account needs no name or address typed in: they come from the account."""
+    """A portal account needs no name or address typed in: they come from the account. A new
+    contact is checked by ``services.billing_contact_check``, so its errors show by the field."""
 
     class Meta:
         model = BillingContact
@@ -266,14 +233,17 @@ class BillingContactForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        user = data.get("user")
-        if user is not None:
-            data["email"] = user.email
-            data["name"] = data.get("name") or user.get_full_name() or user.email
-        if not data.get("email") and "email" not in self.errors:
-            self.add_error("email", "Give an address, or choose a portal account.")
-        if not data.get("name") and "name" not in self.errors:
-            self.add_error("name", "Give a name, such as “Accounts payable”.")
+        if self.instance.pk is not None:
+            if {"user", "name", "email"} & set(self.changed_data):
+                raise forms.ValidationError("To change who gets the bills, remove this contact and "
+                                      "add the new one.")
+            return data
+        if self.errors or data.get("DELETE"):
+            return data
+        data["name"], data["email"] = services.billing_contact_check(
+            membership=self.instance.membership, user=data.get("user"),
+            name=data.get("name") or "", email=data.get("email") or "",
+            kept_by_staff=data.get("kept_by_staff", False))
         return data
 
 
@@ -282,6 +252,7 @@ class BillingContactFormSet(forms.BaseInlineFormSet):
         super().clean()
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if self.instance.pk and not kept:
+            # billing_contact_remove refuses the last one too; saying it here keeps the page.
             raise forms.ValidationError("Keep at least one billing contact: someone must "
                                         "receive the invoices.")
 
@@ -300,7 +271,7 @@ class BillingContactInline(admin.TabularInline):
 
 
 @admin.register(BillingContact)
-class BillingContactAdmin(admin.ModelAdmin):
+class BillingContactAdmin(ReadOnlyAdmin):
     """A searchable list; contacts are edited on their membership."""
 
     list_display = ["name", "email", "user", "membership", "kept_by_staff", "created_at"]
@@ -311,15 +282,6 @@ class BillingContactAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "membership"]
     readonly_fields = ["membership", "user", "name", "email", "kept_by_staff", "added_by",
                        "created_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Membership)
@@ -338,7 +300,7 @@ class MembershipAdmin(OnceAdmin):
     date_hierarchy = "term_start"
 
     def get_queryset(self, request):
-        return _seat_annotations(super().get_queryset(request).prefetch_related("institutions"))
+        return super().get_queryset(request).with_seats().prefetch_related("institutions")
 
     @admin.display(description="Institutions")
     def institution_names(self, obj):
@@ -350,9 +312,7 @@ class MembershipAdmin(OnceAdmin):
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):
-        used = obj.members_active + obj.invitations_pending
-        covered = obj.tier.covered_seats_per_institution * obj.institution_total + obj.seats_granted
-        return f"{used} / {covered}"
+        return f"{obj.seats_used} / {obj.seats_covered}"
 
     @admin.display(description="Improvement team")
     def roster(self, obj):
@@ -374,19 +334,29 @@ class MembershipAdmin(OnceAdmin):
     def save_formset(self, request, form, formset, change):
         if formset.model is not BillingContact:
             return super().save_formset(request, form, formset, change)
-        contacts = formset.save(commit=False)
-        for contact in formset.deleted_objects:
-            audit(form.instance, action="billing-contact:removed", actor=request.user,
-                  reason=f"{contact.address}: removed in the admin")
-            contact.delete()
-        for contact in contacts:
-            added = contact.pk is None
-            if added:
-                contact.added_by = request.user
-            contact.save()
-            audit(form.instance, action=f"billing-contact:{'added' if added else 'changed'}",
-                  actor=request.user, reason=f"{contact.address}: in the admin"
-                  + ("; kept after leaving the team" if contact.kept_by_staff else ""))
+        # Through the services, adds first so removing the old address is never "the last".
+        # (The lists are what the admin's history message reads, as formset.save() sets them.)
+        membership = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for contact_form in formset.forms:
+            data = getattr(contact_form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not contact_form.has_changed():
+                continue
+            if contact_form.instance.pk is None:
+                formset.new_objects.append(services.billing_contact_add(
+                    membership=membership, actor=request.user, user=data.get("user"),
+                    name=data["name"], email=data["email"],
+                    kept_by_staff=data.get("kept_by_staff", False)))
+            else:
+                services.billing_contact_keep(contact=contact_form.instance, actor=request.user,
+                                              kept=data.get("kept_by_staff", False))
+                formset.changed_objects.append((contact_form.instance,
+                                                contact_form.changed_data))
+        for contact_form in formset.deleted_forms:
+            if contact_form.instance.pk is not None:
+                formset.deleted_objects.append(contact_form.instance)
+                services.billing_contact_remove(contact=contact_form.instance,
+                                                actor=request.user)
         return None
 
 
@@ -425,14 +395,11 @@ class TeamAdmin(OnceAdmin):
     inlines = [TeamMemberInline, InvitationInline]
 
     def get_queryset(self, request):
-        return _seat_annotations(super().get_queryset(request), team_path="membership__")
+        return super().get_queryset(request).with_seats()
 
     @admin.display(description="Seats used / covered")
     def seat_usage(self, obj):
-        used = obj.members_active + obj.invitations_pending
-        covered = (obj.membership.tier.covered_seats_per_institution * obj.institution_total
-                   + obj.seats_granted)
-        return f"{used} / {covered}"
+        return f"{obj.seats_used} / {obj.seats_covered}"
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -471,19 +438,10 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatGrant)
-class SeatGrantAdmin(admin.ModelAdmin):
+class SeatGrantAdmin(ReadOnlyAdmin):
     """Read-only here: extra seats are granted in Billing, which invoices them."""
 
     list_display = ["membership", "seats", "reason", "granted_by", "created_at"]
     search_fields = ["membership__institutions__name", "reason"]
     list_select_related = ["membership", "granted_by"]
     readonly_fields = ["membership", "seats", "reason", "granted_by"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

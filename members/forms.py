@@ -4,6 +4,7 @@ from django.utils.translation import ngettext
 from core.money import format_usd
 from core.once import OnceForm  # creating forms: posted twice, they save once
 from core.usstates import US_STATES
+from members import hooks
 from members.models import Institution, MembershipApplication, Role, Tier, User
 from members.names import institution_name_validate
 from members.services import InstitutionData
@@ -92,13 +93,18 @@ class ApplicationForm(OnceForm):
     po_number = forms.CharField(max_length=60, required=False,
                                 label="Purchase order number (if you have one)")
     commitment_accepted = forms.BooleanField(
-        label="We commit to two years of membership, invoiced once a year."
+        label="We accept the membership's commitment, invoiced once a year."
     )
 
     def __init__(self, *args, fees=None, **kwargs):
         """``fees``: the fee schedule in force (or None), so the form says what membership
         costs and how long the commitment is, from data rather than code."""
         super().__init__(*args, **kwargs)
+        years = fees.commitment_years if fees is not None else hooks.commitment_years()
+        self.fields["commitment_accepted"].label = ngettext(
+            "We commit to %(years)d year of membership, invoiced once a year.",
+            "We commit to %(years)d years of membership, invoiced once a year.",
+            years) % {"years": years}
         if fees is not None:
             Kind = MembershipApplication.Kind
             self.fields["kind"].choices = [
@@ -106,11 +112,6 @@ class ApplicationForm(OnceForm):
                 (Kind.PARTNERSHIP,
                  f"{Kind.PARTNERSHIP.label}: {format_usd(fees.partnership_fee)} a year"),
             ]
-            years = fees.commitment_years
-            self.fields["commitment_accepted"].label = ngettext(
-                "We commit to %(years)d year of membership, invoiced once a year.",
-                "We commit to %(years)d years of membership, invoiced once a year.",
-                years) % {"years": years}
         tiers = list(Tier.objects.all())
         self.fields["requested_tier"].queryset = Tier.objects.all()
         self.fields["requested_tier"].label_from_instance = (

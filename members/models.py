@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
+from django.utils import timezone
 
 from core.dates import date_range
 from core.models import TimeStampedModel
@@ -170,7 +172,7 @@ class MembershipApplication(TimeStampedModel):
             models.CheckConstraint(
                 condition=models.Q(commitment_accepted=True),
                 name="application_commitment_accepted",
-                violation_error_message="The two-year commitment must be accepted.",
+                violation_error_message="The membership's commitment must be accepted.",
             ),
         ]
 
@@ -187,6 +189,43 @@ class MembershipApplication(TimeStampedModel):
     def display_name(self):
         """Institution names; needs ``institutions`` prefetched to stay query-free in lists."""
         return " + ".join(i.name for i in self.institutions.all())
+
+
+def covered_seats(*, per_institution, institutions, granted):
+    """The one seat formula: the tier's seats per institution for each institution, plus the
+    seats staff granted. Works on numbers and on query expressions alike, so Python
+    (``bench``, the home page) and SQL (``with_seats``) share it."""
+    return per_institution * institutions + granted
+
+
+def _count(queryset, field="pk"):
+    """A correlated subquery counting ``queryset``'s rows (0 when there are none)."""
+    return Coalesce(Subquery(queryset.order_by().values(field).annotate(n=Count("pk"))
+                             .values("n")[:1]), 0)
+
+
+class MembershipQuerySet(models.QuerySet):
+    def with_seats(self, *, now=None):
+        """Annotate ``seats_covered`` (``covered_seats``) and ``seats_used`` (active members and
+        pending, unexpired invitations): one query for a whole list. Every page, the roster's
+        rules and the admin read seats from here (or ``members.services``, which reads here)."""
+        now = now or timezone.now()
+        membership = OuterRef("pk")
+        granted = Coalesce(Subquery(
+            SeatGrant.objects.filter(membership=membership).order_by().values("membership")
+            .annotate(total=Sum("seats")).values("total")[:1]), 0)
+        institutions = _count(Membership.institutions.through.objects.filter(
+            membership_id=membership), "membership_id")
+        members = _count(TeamMember.objects.filter(team__membership=membership,
+                                                   status=TeamMember.Status.ACTIVE), "team_id")
+        pending = _count(Invitation.objects.filter(team__membership=membership,
+                                                   status=Invitation.Status.PENDING,
+                                                   expires_at__gt=now), "team_id")
+        return self.annotate(
+            seats_covered=covered_seats(per_institution=F("tier__covered_seats_per_institution"),
+                                        institutions=institutions, granted=granted),
+            seats_used=members + pending,
+        )
 
 
 class Membership(TimeStampedModel):
@@ -212,14 +251,17 @@ class Membership(TimeStampedModel):
     # 30 Nov 2028, a member day; 1 Dec 2028 is not.
     term_end = models.DateField(
         "last day of the term",
-        help_text="Inclusive: the last day the membership covers. The initial commitment runs "
-                  "two years, so a term from 1 Dec 2026 ends on 30 Nov 2028.",
+        help_text="Inclusive: the last day the membership covers. The term is the commitment of "
+                  "the fee schedule in force at approval: two years from 1 Dec 2026 end on "
+                  "30 Nov 2028.",
     )
     status = models.CharField(max_length=12, choices=Status, default=Status.PENDING,
                               db_index=True)
     active_at = models.DateTimeField(null=True, blank=True)
     left_early_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["-term_start", "-id"]
@@ -255,11 +297,21 @@ class Role(models.TextChoices):
     MEMBER = "member", "team member"
 
 
+class TeamQuerySet(models.QuerySet):
+    def with_seats(self, *, now=None):
+        """``seats_covered`` and ``seats_used`` of each team's membership (``with_seats``)."""
+        seats = Membership.objects.with_seats(now=now).filter(pk=OuterRef("membership_id"))
+        return self.annotate(seats_covered=Subquery(seats.values("seats_covered")[:1]),
+                             seats_used=Subquery(seats.values("seats_used")[:1]))
+
+
 class Team(TimeStampedModel):
     """A membership's improvement team. Seats used are counted from rows, never stored."""
 
     membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="team")
     name = models.CharField(max_length=200)
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -3,19 +3,17 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
 from core.dates import last_day_of_years
 from core.emails import email_queue
 from core.statemachine import audit, transition
-from members import selectors
+from members import hooks, selectors
 from members.models import (
     BillingContact,
     Institution,
@@ -30,8 +28,7 @@ from members.models import (
     User,
 )
 from members.names import institution_name_clean, institution_name_key, institution_name_validate
-
-COMMITMENT_YEARS = 2
+from members.signals import membership_approved
 
 
 @dataclass(frozen=True)
@@ -123,7 +120,8 @@ def application_submit(
         if not data.name_key:
             errors[f"institution_{index}"] = ["Enter the institution's name in letters or digits."]
     if not commitment_accepted:
-        errors["commitment_accepted"] = ["Membership starts with a two-year commitment; "
+        years = hooks.commitment_years()
+        errors["commitment_accepted"] = [f"Membership starts with a {years}-year commitment; "
                                          "please accept it to apply."]
     if kind == MembershipApplication.Kind.SINGLE and len(institutions) != 1:
         errors["kind"] = ["An application as one institution names exactly one institution."]
@@ -189,6 +187,20 @@ def _decide(application, to, *, actor, reason):
     return locked, changed
 
 
+def _decide_and_tell(application, to, *, actor, reason, template):
+    """Decide, and email the applicant the decision and its reason once (not when the
+    application already had that status)."""
+    locked, changed = _decide(application, to, actor=actor, reason=reason)
+    if changed:
+        email_queue(
+            key=f"{template.replace('_', '-')}:{locked.pk}",
+            to=locked.applicant.email,
+            template=template,
+            context={"application": locked, "reason": reason},
+        )
+    return locked
+
+
 @transaction.atomic
 def application_approve(
     *, application: MembershipApplication, actor: User, reason: str = "",
@@ -200,11 +212,13 @@ def application_approve(
     if not changed:
         return locked.membership
     start = term_start or timezone.localdate()
+    years = hooks.commitment_years(start)
     membership = Membership.objects.create(
         application=locked,
         tier=locked.requested_tier,
         term_start=start,
-        term_end=last_day_of_years(start, COMMITMENT_YEARS),  # inclusive (core.dates)
+        # The commitment's length is the fee schedule's (billing owns it; members.hooks asks).
+        term_end=last_day_of_years(start, years),  # inclusive
     )
     membership.institutions.set(locked.institutions.all())
     # The team starts with the applicant as its lead; they invite the rest.
@@ -219,13 +233,13 @@ def application_approve(
         key=f"application-approved:{locked.pk}",
         to=locked.applicant.email,
         template="application_approved",
-        context={"application": locked, "membership": membership,
+        context={"application": locked, "membership": membership, "commitment_years": years,
                  "names": [i.name for i in locked.institutions.all()]},
     )
-    # What other apps do for a new membership (billing issues year 1) runs as tasks named in
-    # settings, after commit: members imports no other app.
-    for task_name in settings.MEMBERSHIP_APPROVED_TASKS:
-        current_app.tasks[task_name].delay_on_commit(membership_id=membership.pk)
+    # What other apps do for a new membership (billing issues year 1): receivers of
+    # membership_approved, after commit (members imports no other app).
+    transaction.on_commit(lambda: membership_approved.send(sender=Membership,
+                                                           membership=membership))
     return membership
 
 
@@ -233,30 +247,14 @@ def application_approve(
 def application_reject(*, application: MembershipApplication, actor: User, reason: str):
     if not reason.strip():
         raise ValidationError({"reason": ["Say why, for the applicant and the record."]})
-    locked, changed = _decide(application, MembershipApplication.Status.REJECTED, actor=actor,
-                              reason=reason)
-    if changed:
-        email_queue(
-            key=f"application-rejected:{locked.pk}",
-            to=locked.applicant.email,
-            template="application_rejected",
-            context={"application": locked, "reason": reason},
-        )
-    return locked
+    return _decide_and_tell(application, MembershipApplication.Status.REJECTED, actor=actor,
+                            reason=reason, template="application_rejected")
 
 
 @transaction.atomic
 def application_waitlist(*, application: MembershipApplication, actor: User, reason: str = ""):
-    locked, changed = _decide(application, MembershipApplication.Status.WAITLISTED, actor=actor,
-                              reason=reason)
-    if changed:
-        email_queue(
-            key=f"application-waitlisted:{locked.pk}",
-            to=locked.applicant.email,
-            template="application_waitlisted",
-            context={"application": locked, "reason": reason},
-        )
-    return locked
+    return _decide_and_tell(application, MembershipApplication.Status.WAITLISTED, actor=actor,
+                            reason=reason, template="application_waitlisted")
 
 
 @transaction.atomic
@@ -281,20 +279,24 @@ def membership_leave_early(*, membership: Membership, actor: User, reason: str) 
 INVITATION_SALT = "members.invitation"
 
 
+def membership_seats(membership: Membership) -> tuple[int, int]:
+    """(covered, used) seats of one membership, from ``Membership.objects.with_seats()``."""
+    return tuple(Membership.objects.with_seats().filter(pk=membership.pk)
+                 .values_list("seats_covered", "seats_used").get())
+
+
+def membership_covered_seats(membership: Membership) -> int:
+    """Covered seats (members.models.covered_seats): per institution, plus grants."""
+    return membership_seats(membership)[0]
+
+
 def seats_covered(team: Team) -> int:
-    """Covered seats: the tier's seats per institution for each institution, plus grants."""
-    membership = team.membership
-    per_institution = membership.tier.covered_seats_per_institution
-    granted = membership.seat_grants.aggregate(total=Sum("seats"))["total"] or 0
-    return per_institution * membership.institutions.count() + granted
+    return membership_seats(team.membership)[0]
 
 
 def seats_used(team: Team) -> int:
     """Active members and pending, unexpired invitations each hold a seat."""
-    members = team.members.filter(status=TeamMember.Status.ACTIVE).count()
-    pending = team.invitations.filter(status=Invitation.Status.PENDING,
-                                      expires_at__gt=timezone.now()).count()
-    return members + pending
+    return membership_seats(team.membership)[1]
 
 
 def team_lead_of(team: Team, user: User) -> bool:
@@ -319,10 +321,8 @@ def invitations_blocked(team: Team) -> bool:
 
 
 def membership_in_arrears(membership: Membership) -> bool:
-    """Is the first invoice unpaid after its due date? Billing answers (members imports no app)."""
-    if not settings.MEMBERSHIP_ARREARS_CHECK:
-        return False
-    return import_string(settings.MEMBERSHIP_ARREARS_CHECK)(membership)
+    """Is the first invoice unpaid after its due date? Billing answers (members.hooks)."""
+    return hooks.membership_in_arrears(membership)
 
 
 def invitation_token(invitation: Invitation) -> str:
@@ -578,17 +578,16 @@ def _require_billing_manager(membership: Membership, actor: User) -> None:
         raise PermissionDenied("Only the team lead or the Center changes the billing contacts.")
 
 
-@transaction.atomic
-def billing_contact_add(*, membership: Membership, actor: User, user: User | None = None,
-                        name: str = "", email: str = "") -> BillingContact:
-    """Add a billing contact: an active member of the team (``user``), or an outside address
-    such as accounts payable (``name`` and ``email``). Errors are keyed by the form's fields."""
-    _require_billing_manager(membership, actor)
-    Membership.objects.select_for_update().get(pk=membership.pk)
+def billing_contact_check(*, membership: Membership, user: User | None = None, name: str = "",
+                          email: str = "", kept_by_staff: bool = False) -> tuple[str, str]:
+    """The rules for a new billing contact, without saving: returns its (name, email) or
+    raises a ValidationError keyed by the form's fields (``user``, ``name``, ``email``).
+    ``billing_contact_add`` applies them; the admin's inline checks with them first. A person
+    off the team can be a contact only when staff keep them (``kept_by_staff``)."""
     if user is not None:
         on_team = TeamMember.objects.filter(team__membership=membership, user=user,
                                             status=TeamMember.Status.ACTIVE).exists()
-        if not on_team:
+        if not on_team and not kept_by_staff:
             raise ValidationError({"user": ["Choose someone who is on the team now."]})
         name, email, field = user.get_full_name() or user.email, user.email, "user"
     else:
@@ -605,7 +604,41 @@ def billing_contact_add(*, membership: Membership, actor: User, user: User | Non
         same |= Q(user=user)
     if membership.billing_contacts.filter(same).exists():
         raise ValidationError({field: [f"{email} is already a billing contact."]})
-    return _billing_contact_create(membership, actor=actor, user=user, name=name, email=email)
+    return name, email
+
+
+@transaction.atomic
+def billing_contact_add(*, membership: Membership, actor: User, user: User | None = None,
+                        name: str = "", email: str = "",
+                        kept_by_staff: bool = False) -> BillingContact:
+    """Add a billing contact: an active member of the team (``user``), or an outside address
+    such as accounts payable (``name`` and ``email``). Errors are keyed by the form's fields.
+    Staff may mark the contact kept (it stays if the person leaves the team)."""
+    _require_billing_manager(membership, actor)
+    Membership.objects.select_for_update().get(pk=membership.pk)
+    if kept_by_staff and not actor.is_staff:
+        raise PermissionDenied("Only the Center decides which billing contacts are kept.")
+    name, email = billing_contact_check(membership=membership, user=user, name=name,
+                                        email=email, kept_by_staff=kept_by_staff)
+    contact = _billing_contact_create(membership, actor=actor, user=user, name=name,
+                                      email=email)
+    if kept_by_staff:
+        billing_contact_keep(contact=contact, actor=actor, kept=True)
+    return contact
+
+
+@transaction.atomic
+def billing_contact_keep(*, contact: BillingContact, actor: User, kept: bool) -> BillingContact:
+    """Staff decide whether a contact stays after leaving the team (audited)."""
+    if not actor.is_staff:
+        raise PermissionDenied("Only the Center decides which billing contacts are kept.")
+    if contact.kept_by_staff != kept:
+        contact.kept_by_staff = kept
+        contact.save(update_fields=["kept_by_staff", "updated_at"])
+        audit(contact.membership, action="billing-contact:changed", actor=actor,
+              reason=f"{contact.address}: "
+                     + ("kept after leaving the team" if kept else "no longer kept"))
+    return contact
 
 
 @transaction.atomic

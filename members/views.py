@@ -3,18 +3,17 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.views.decorators.http import require_POST
 
 from core.once import submit_once
+from core.pagination import page_of
 from core.ratelimit import ratelimit
-from members import selectors, services
+from members import hooks, selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
 from members.models import MembershipApplication
 
@@ -29,10 +28,9 @@ def _institution_forms(data=None):
 
 
 def _fees_in_force():
-    """The fee schedule in force, from the app that owns fees, named in settings (members
-    imports no other app). None when no schedule is in force."""
-    path = settings.MEMBERSHIP_FEES_IN_FORCE
-    return import_string(path)() if path else None
+    """The fee schedule in force, from the app that owns fees (members.hooks). None when no
+    schedule is in force."""
+    return hooks.fees_in_force()
 
 
 def _show_service_errors(error: ValidationError, form, institution_forms):
@@ -103,7 +101,7 @@ def application_submitted(request, pk):
 
 @login_required
 def application_list(request):
-    page = Paginator(selectors.applications_of(request.user), 20).get_page(request.GET.get("page"))
+    page = page_of(request, selectors.applications_of(request.user), size=20)
     return render(request, "members/application_list.html", {"page": page})
 
 
@@ -139,7 +137,8 @@ def application_withdraw(request, pk):
 def dashboard(request):
     return render(request, "members/dashboard.html", {
         "applications": selectors.applications_of(request.user)[:5],
-        "memberships": selectors.memberships_of(request.user).annotate(team_pk=F("team__id")),
+        "memberships": selectors.memberships_of(request.user).with_seats()
+        .annotate(team_pk=F("team__id")),
         "billed_ids": set(selectors.memberships_billed_to(request.user)
                           .values_list("pk", flat=True)),
         "team_ids": set(selectors.teams_of(request.user).values_list("pk", flat=True)),
@@ -153,10 +152,10 @@ def _team_for(request, pk):
 
 def _roster_context(request, team, invite_form=None):
     is_lead = services.team_lead_of(team, request.user)
-    covered, used = services.seats_covered(team), services.seats_used(team)
+    covered, used = services.membership_seats(team.membership)
     return {
         "team": team,
-        "page": Paginator(selectors.roster_of(team), 25).get_page(request.GET.get("page")),
+        "page": page_of(request, selectors.roster_of(team), size=25),
         "invitations": list(selectors.pending_invitations_of(team)) if is_lead else [],
         "is_lead": is_lead,
         "seats_covered": covered,

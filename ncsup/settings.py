@@ -267,14 +267,8 @@ INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
 # Staff's choice: pause roster invitations while a membership's first invoice is overdue.
 ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = env.bool("ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS",
                                                default=False)
-# Dotted path of ``f(membership) -> bool``: is the first invoice unpaid after its due date?
-# Billing provides it; members imports no other app.
-MEMBERSHIP_ARREARS_CHECK = "billing.selectors.membership_in_arrears"
-# What membership costs now (the fee schedule in force), for the application form.
-MEMBERSHIP_FEES_IN_FORCE = "billing.selectors.fee_schedule_in_force"
-
-# Tasks run (after commit, with ``membership_id=``) when staff approve an application.
-MEMBERSHIP_APPROVED_TASKS: list[str] = ["billing.tasks.commitment_invoices_issue_for"]
+# What other apps do on approval, and the questions members asks billing (arrears, fees in
+# force, commitment length), are members.signals and members.hooks, not settings.
 
 # --- Payments ---------------------------------------------------------------------------------
 # Without keys the portal offers payment by check or purchase order only.

@@ -3,7 +3,7 @@ from django.shortcuts import render
 
 from billing import stripe_gateway
 from billing.models import FeeSchedule
-from members.models import Tier
+from members.models import Tier, covered_seats
 
 
 def home(request):
@@ -14,7 +14,8 @@ def home(request):
         "tiers": tiers,
         "fees": FeeSchedule.objects.in_force(),
         "covered_seats": covered,
-        "partnership_seats": covered * 2 if covered else None,
+        "partnership_seats": (covered_seats(per_institution=covered, institutions=2, granted=0)
+                              if covered else None),
         "online_payments": stripe_gateway.enabled(),
     })
 

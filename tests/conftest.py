@@ -105,6 +105,24 @@ def applicant(db):
     return factories.UserFactory(email="applicant@district.example.org")
 
 
+# --- The roster persona: a team lead and their one-institution team (5 covered seats, the lead
+# holds one). Shared by the roster's service, view and admin tests.
+@pytest.fixture
+def lead(db):
+    return factories.UserFactory(email="lead@district.example.org")
+
+
+@pytest.fixture
+def team(lead):
+    return factories.TeamFactory(lead=lead, name="Oxford School District")
+
+
+@pytest.fixture
+def lead_client(client, lead):
+    client.force_login(lead)
+    return client
+
+
 @pytest.fixture
 def applicant_client(client, applicant):
     client.force_login(applicant)

@@ -5,16 +5,13 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from members import services
-from tests.factories import TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_lead_invites_invitee_accepts_and_the_cap_holds(
-    page, live_server, sign_in, screenshot
+    page, live_server, sign_in, screenshot, lead, team
 ):
-    lead = UserFactory(email="lead@oxford.example.org", first_name="Lee", last_name="Lead")
-    team = TeamFactory(lead=lead, name="Oxford School District")
     sign_in(lead)
     page.goto(f"{live_server.url}{team.get_absolute_url()}")
     expect(page.locator(".seat-count")).to_contain_text("1 of 5")

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 def approval_email():
     membership = MembershipFactory()
     _, text, html = emails.email_render("application_approved", {
-        "application": membership.application, "membership": membership, "names": ["Oxford"]})
+        "application": membership.application, "membership": membership, "names": ["Oxford"],
+        "commitment_years": 2})
     return text, html
 
 

@@ -69,7 +69,8 @@ def application_received():
 def application_approved():
     membership = MembershipFactory(application=evil_application(decision_reason=EVIL,
                                                                 status="approved"))
-    return {"application": membership.application, "membership": membership, "names": [EVIL]}
+    return {"application": membership.application, "membership": membership, "names": [EVIL],
+            "commitment_years": 2}
 
 
 def application_rejected():

@@ -181,3 +181,42 @@ def test_staff_find_a_membership_by_billing_contact_and_edit_the_list(staff_clie
                   .values_list("action", flat=True))
     assert {"billing-contact:added", "billing-contact:removed"} <= actions
     assert membership.billing_contacts.get(email="business@example.org").added_by is not None
+
+
+def test_the_billing_contacts_inline_saves_through_the_services(staff_client):
+    """The inline's rules are billing_contact_check's: a person off the team is refused by the
+    field unless staff keep them, a duplicate address is refused, and an edit in place is not a
+    way around the audit."""
+    from tests.factories import MembershipFactory, UserFactory
+
+    membership = MembershipFactory()
+    change = f"/staff/members/membership/{membership.pk}/change/"
+    applicant_contact, ap = membership.billing_contacts.order_by("pk")
+    outsider = UserFactory(email="treasurer@district.example.org")
+    keep = [(applicant_contact, False), (ap, False)]
+
+    response = staff_client.post(change, _membership_form(membership, keep,
+                                                          extra=[{"user": outsider.pk}]))
+    assert response.status_code == 200
+    inline = response.context["inline_admin_formsets"][0].formset
+    assert inline.forms[2].errors["user"] == ["Choose someone who is on the team now."]
+    assert membership.billing_contacts.count() == 2
+
+    response = staff_client.post(change, _membership_form(
+        membership, keep, extra=[{"name": "AP again", "email": ap.email.upper()}]))
+    inline = response.context["inline_admin_formsets"][0].formset
+    assert inline.forms[2].errors["email"] == [f"{ap.email.upper()} is already a billing contact."]
+
+    data = _membership_form(membership, keep)
+    data["billing_contacts-1-email"] = "typo@example.org"
+    response = staff_client.post(change, data)
+    assert response.status_code == 200
+    assert "remove this contact and add the new one" in response.content.decode()
+    ap.refresh_from_db()
+    assert ap.email != "typo@example.org"
+
+    response = staff_client.post(change, _membership_form(
+        membership, keep, extra=[{"user": outsider.pk, "kept_by_staff": "on"}]))
+    assert response.status_code == 302
+    kept = membership.billing_contacts.get(user=outsider)
+    assert kept.kept_by_staff and kept.added_by is not None

@@ -72,7 +72,7 @@ def test_single_application_names_one_institution(applicant, tier1):
 def test_commitment_must_be_accepted(applicant, tier1):
     with pytest.raises(ValidationError) as error:
         submit(applicant, tier1, commitment_accepted=False)
-    assert "two-year commitment" in str(error.value.message_dict["commitment_accepted"])
+    assert "2-year commitment" in str(error.value.message_dict["commitment_accepted"])
 
 
 @pytest.mark.parametrize("spelling", ["oxford school district", "  OXFORD   School  District ",

@@ -20,16 +20,6 @@ from tests.factories import (
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
 
-@pytest.fixture
-def lead(db):
-    return UserFactory(email="lead@district.example.org")
-
-
-@pytest.fixture
-def team(lead):
-    return TeamFactory(lead=lead)  # one institution: 5 covered seats, the lead holds one
-
-
 def invite(team, lead, n, role="member"):
     return services.seat_invite(team=team, actor=lead, name=f"Person {n}",
                                 email=f"person{n}@example.org", role=role)
@@ -260,17 +250,19 @@ def test_a_person_can_be_on_teams_of_several_memberships(lead):
 
 
 def test_arrears_can_pause_invitations_when_staff_choose(team, lead, settings):
-    settings.MEMBERSHIP_ARREARS_CHECK = "tests.members.test_roster_services.always_in_arrears"
+    """Billing answers members' arrears question (members.hooks, registered by billing)."""
+    from tests.factories import InvoiceFactory
+
+    settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = True
+    invite(team, lead, 1)  # nothing overdue yet
+    InvoiceFactory(membership=team.membership, commitment_year=1,
+                   due_date=timezone.localdate() - timedelta(days=1))
     settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = False
-    invite(team, lead, 1)
+    invite(team, lead, 2)  # staff have not chosen to pause
     settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS = True
     with pytest.raises(ValidationError) as error:
-        invite(team, lead, 2)
+        invite(team, lead, 3)
     assert "Invitations are paused" in error.value.messages[0]
-
-
-def always_in_arrears(membership):
-    return True
 
 
 # --- A membership that left early or ended: its team's roster is frozen --------------------------

@@ -14,22 +14,6 @@ from tests.once import token
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
 
-@pytest.fixture
-def lead(db):
-    return UserFactory(email="lead@district.example.org")
-
-
-@pytest.fixture
-def team(lead):
-    return TeamFactory(lead=lead, name="Oxford School District")
-
-
-@pytest.fixture
-def lead_client(client, lead):
-    client.force_login(lead)
-    return client
-
-
 def url(name, *args):
     return reverse(f"members:{name}", args=args)
 

@@ -80,6 +80,7 @@ from members.models import (
     Team,
     TeamMember,
     User,
+    covered_seats,
 )
 from members.names import institution_name_key
 
@@ -700,7 +701,8 @@ class Command(BaseCommand):
                     "invited_by_id": m["lead_id"], "accepted_by_id": None, "accepted_at": None,
                     "revoked_at": None, "sent_count": 1, "created_at": sent, "updated_at": sent})
             m["pending"] = pending
-            covered = m["tier"].covered_seats_per_institution * m["institutions"]
+            covered = covered_seats(per_institution=m["tier"].covered_seats_per_institution,
+                                    institutions=m["institutions"], granted=0)
             m["need"] = max(0, m["active"] + pending - covered)
 
         with self.timer("users (roster)") as counter:

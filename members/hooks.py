@@ -1,0 +1,55 @@
+"""Questions members asks the app that owns the answer (billing), without importing it.
+
+Members sits below billing (pyproject.toml's layers), so billing registers the answers in its
+``AppConfig.ready()``; members calls the functions below. One provider per question; asking
+before one is registered gets the documented fallback. To find who answers, search for the
+provider's name (``fees_in_force_provider``,
+``commitment_years_provider``, ``arrears_provider``).
+"""
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+_fees_in_force: list[Callable[[date | None], Any]] = []
+_in_arrears: list[Callable[[Any], bool]] = []
+_commitment_years: list[Callable[[date | None], int]] = []
+
+
+def fees_in_force_provider(provider: Callable[[date | None], Any]) -> Callable:
+    """Register ``provider(on) -> FeeSchedule | None``: what membership costs on a day (today
+    for None), with its ``commitment_years``. Usable as a decorator."""
+    _fees_in_force[:] = [provider]
+    return provider
+
+
+def commitment_years_provider(provider: Callable[[date | None], int]) -> Callable:
+    """Register ``provider(on) -> int``: the initial commitment's length in years for a
+    membership starting on a day (the fee schedule's ``commitment_years``)."""
+    _commitment_years[:] = [provider]
+    return provider
+
+
+def arrears_provider(provider: Callable[[Any], bool]) -> Callable:
+    """Register ``provider(membership) -> bool``: is its first invoice overdue?"""
+    _in_arrears[:] = [provider]
+    return provider
+
+
+def fees_in_force(on: date | None = None):
+    """The fee schedule in force on ``on`` (today by default), or None when there is none."""
+    return _fees_in_force[0](on) if _fees_in_force else None
+
+
+def commitment_years(on: date | None = None) -> int:
+    """How many years the initial commitment lasts for a membership starting ``on``: the
+    fee schedule's ``commitment_years``. Raises LookupError when no provider is registered
+    (billing is not installed): the length has no other owner."""
+    if not _commitment_years:
+        raise LookupError("No commitment length provider is registered (billing's ready()).")
+    return _commitment_years[0](on)
+
+
+def membership_in_arrears(membership) -> bool:
+    """Is the membership's first invoice unpaid after its due date? False with no provider."""
+    return bool(_in_arrears and _in_arrears[0](membership))

@@ -1,0 +1,13 @@
+"""What members announces to the apps above it (members imports no other app).
+
+Each signal is sent after the transaction that made the change commits, with the row as a
+keyword argument. Receivers are connected in the receiving app's ``AppConfig.ready()``; to see
+what happens on an event, search for the signal's name.
+"""
+
+from django.dispatch import Signal
+
+#: An application was approved and its membership created. Sent once, after commit, with
+#: ``membership=`` (a ``members.Membership``). Billing issues the year-1 invoice
+#: (``billing.receivers``). The welcome email is queued before this is sent.
+membership_approved = Signal()
