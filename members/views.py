@@ -310,6 +310,8 @@ def invitation_respond(request, token):
     if not request.user.is_authenticated and not problem:
         # The link reached this address, so an account made with it needs no second check.
         get_adapter(request).stash_verified_email(request, invitation.email)
+        # ... and the name the lead typed is the first guess on the sign-up form.
+        request.session["invited_name"] = invitation.name
     if request.method == "POST" and request.user.is_authenticated and not problem:
         try:
             member = services.invitation_accept(invitation=invitation, user=request.user)

@@ -1,0 +1,45 @@
+"""allauth's sign-in and sign-up forms in the portal's words (settings.ACCOUNT_FORMS)."""
+
+from allauth.account import forms as allauth_forms
+from allauth.core import context as allauth_context
+
+from members.forms import name_fields_add, names_tidy
+from members.names import person_name_split
+
+
+def _drop_placeholders(form):
+    # Labels sit above every field; a placeholder repeating them only gets in the way.
+    for field in form.fields.values():
+        field.widget.attrs.pop("placeholder", None)
+
+
+class LoginForm(allauth_forms.LoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _drop_placeholders(self)
+        self.fields["login"].label = "Email address"
+        if "remember" in self.fields:
+            self.fields["remember"].label = "Remember me"
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """Asks for the person's given and family name; allauth's adapter stores them."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        name_fields_add(self)
+        _drop_placeholders(self)
+        self.fields["email"].label = "Work email address"
+        self.fields["email"].help_text = "Use your work email: your Center invitations go there."
+        self.fields["password2"].label = "Password again"
+        self.order_fields(["first_name", "last_name", "email", "password1", "password2"])
+        # Arriving from a team invitation: the name the lead typed is the first guess.
+        request = getattr(allauth_context, "request", None)
+        invited = request.session.get("invited_name", "") if request is not None else ""
+        if invited and not self.is_bound:
+            given, family = person_name_split(invited)
+            self.initial.setdefault("first_name", given)
+            self.initial.setdefault("last_name", family)
+
+    def clean(self):
+        return names_tidy(super().clean(), fields=("first_name", "last_name"))
