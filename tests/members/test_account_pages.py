@@ -14,7 +14,9 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
 
 ALLAUTH_WORDING = ["Sign Up", "Sign In", "Remember Me", "is an email address for user",
-                   "Email Addresses", "Change Password", "Bad Token", "Make Primary"]
+                   "Email Addresses", "Change Password", "Bad Token", "Make Primary",
+                   "Current Password", "New Password", "Confirm Access", "Account Connections",
+                   "Third-Party"]
 
 
 def page(client, name, *args, **kwargs):
@@ -100,7 +102,11 @@ def test_password_reset_pages_in_the_portals_words(client):
 
 def test_signed_in_account_pages_in_the_portals_words(client):
     client.force_login(UserFactory())
-    assert "<h1>Change your password</h1>" in page(client, "account_change_password")
+    html = page(client, "account_change_password")
+    assert "<h1>Change your password</h1>" in html
+    assert '<label for="id_oldpassword">Current password</label>' in html
+    assert "<h1>Confirm it is you</h1>" in page(client, "account_reauthenticate")
+    assert "<h1>Google and Microsoft accounts</h1>" in page(client, "socialaccount_connections")
     html = page(client, "account_email")
     assert "<h1>Your email addresses</h1>" in html
     assert "<h2 id=\"add-email\">Add an email address</h2>" in html
