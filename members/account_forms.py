@@ -13,11 +13,26 @@ def _drop_placeholders(form):
         field.widget.attrs.pop("placeholder", None)
 
 
+RULES_HELP = "At least 8 characters; not a common password, your name or only digits."
+
+
+def _password_copy(form, new=""):
+    """Short, plain password labels and help (Django's validators list four bullet points)."""
+    form.fields["password1"].label = f"{new}password".capitalize()
+    form.fields["password1"].help_text = RULES_HELP
+    form.fields["password1"].error_messages["required"] = f"Choose a {new}password."
+    form.fields["password2"].label = f"{new}password again".capitalize()
+    form.fields["password2"].error_messages["required"] = f"Type the {new}password again."
+
+
 class LoginForm(allauth_forms.LoginForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _drop_placeholders(self)
         self.fields["login"].label = "Email address"
+        self.fields["login"].error_messages["required"] = "Enter your email address."
+        self.fields["password"].error_messages["required"] = "Enter your password."
+        self.fields["password"].help_text = ""  # the page links "Forgot your password?" once
         if "remember" in self.fields:
             self.fields["remember"].label = "Remember me"
 
@@ -31,7 +46,8 @@ class SignupForm(allauth_forms.SignupForm):
         _drop_placeholders(self)
         self.fields["email"].label = "Work email address"
         self.fields["email"].help_text = "Use your work email: your Center invitations go there."
-        self.fields["password2"].label = "Password again"
+        self.fields["email"].error_messages["required"] = "Enter your work email address."
+        _password_copy(self)
         self.order_fields(["first_name", "last_name", "email", "password1", "password2"])
         # Arriving from a team invitation: the name the lead typed is the first guess.
         request = getattr(allauth_context, "request", None)
@@ -50,16 +66,15 @@ class ChangePasswordForm(allauth_forms.ChangePasswordForm):
         super().__init__(*args, **kwargs)
         _drop_placeholders(self)
         self.fields["oldpassword"].label = "Current password"
-        self.fields["password1"].label = "New password"
-        self.fields["password2"].label = "New password again"
+        self.fields["oldpassword"].help_text = ""
+        _password_copy(self, "new ")
 
 
 class SetPasswordForm(allauth_forms.SetPasswordForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _drop_placeholders(self)
-        self.fields["password1"].label = "Password"
-        self.fields["password2"].label = "Password again"
+        _password_copy(self)
 
 
 class ResetPasswordForm(allauth_forms.ResetPasswordForm):
@@ -73,8 +88,7 @@ class ResetPasswordKeyForm(allauth_forms.ResetPasswordKeyForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _drop_placeholders(self)
-        self.fields["password1"].label = "New password"
-        self.fields["password2"].label = "New password again"
+        _password_copy(self, "new ")
 
 
 class AddEmailForm(allauth_forms.AddEmailForm):
