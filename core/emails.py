@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
@@ -76,8 +77,6 @@ OPTIONAL_CATEGORIES = ("nudge",)
 
 
 def _opted_out(address: str, category: str) -> bool:
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(email__iexact=address).first()
     return user is not None and not user.wants_email(category)
 
