@@ -188,7 +188,7 @@ class BillingContactMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people if people is not None else User.objects.none()
         self.fields["user"].label_from_instance = (
-            lambda u: f"{u.get_full_name()} ({u.email})" if u.get_full_name() else u.email)
+            lambda u: u.email if u.display_name == u.email else f"{u.display_name} ({u.email})")
 
 
 class BillingContactAddressForm(forms.Form):

@@ -244,7 +244,7 @@ def member_remove(request, pk, member_pk):
         raise Http404
     return render(request, "members/member_confirm.html", {
         "team": team, "member": member, "verb": "remove",
-        "question": f"Remove {member.user} from {team}?",
+        "question": f"Remove {member.roster_label} from {team}?",
         "explain": "Their seat frees at once, and they stop being a billing contact if they "
                    "were one. The team keeps the record that they were a member.",
         "button": "Remove from the team",

@@ -13,6 +13,7 @@ from members import services
 from members.models import Institution, Role, User
 from members.names import person_name_split
 from members.services import InstitutionData
+from members.templatetags.people import browser_name
 from tests.factories import (
     ActionPeriodFactory,
     ApplicationFactory,
@@ -274,3 +275,28 @@ def test_action_period_nudges_skip_people_who_turned_them_off():
     assert keen.user.email in sent_to
     assert quiet.user.email not in sent_to
 
+
+
+def test_removing_someone_asks_by_name_and_role(client):
+    lead = UserFactory()
+    team = TeamFactory(lead=lead, name="Oxford School District")
+    member = TeamMemberFactory(team=team, role=Role.DATA_ANALYST,
+                               user=UserFactory(first_name="Ana", last_name=MARKUP))
+    client.force_login(lead)
+    html = client.get(reverse("members:member_remove", args=[team.pk, member.pk])).content.decode()
+    assert ("<h1>Remove Ana &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; (Data analyst) "
+            "from Oxford School District?</h1>") in html
+
+
+@pytest.mark.parametrize(("agent", "name"), [
+    ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+     "Chrome/120.0 Safari/537.36 Edg/120.0", "Edge on Windows"),
+    ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+     "Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "Safari on iPhone"),
+    ("Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0",
+     "Firefox on Linux"),
+    ("", "Unknown browser"),
+    ("<script>", "Unknown browser"),
+])
+def test_sessions_are_named_by_browser_and_system(agent, name):
+    assert browser_name(agent) == name
