@@ -17,6 +17,7 @@ from members.templatetags.people import browser_name
 from tests.factories import (
     ActionPeriodFactory,
     ApplicationFactory,
+    CoachFactory,
     EnrollmentFactory,
     TeamFactory,
     TeamMemberFactory,
@@ -300,3 +301,12 @@ def test_removing_someone_asks_by_name_and_role(client):
 ])
 def test_sessions_are_named_by_browser_and_system(agent, name):
     assert browser_name(agent) == name
+
+
+def test_coach_views_name_the_coach_with_the_email_secondary(client):
+    coach = CoachFactory(first_name="Zoë", last_name="O'Brien-Smith", email="coach@ncsup.org")
+    enrollment = EnrollmentFactory(coach=coach)
+    client.force_login(coach)
+    html = client.get(reverse("collaboratives:workspace", args=[
+        enrollment.collaborative.slug, enrollment.team.pk])).content.decode()
+    assert "coach: <bdi>Zoë O&#x27;Brien-Smith</bdi> (coach@ncsup.org)" in html
