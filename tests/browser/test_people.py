@@ -10,12 +10,18 @@ from django.core import mail
 from playwright.sync_api import expect
 
 from members.models import User
+from tests.browser.test_accessibility import violations
 from tests.factories import TeamFactory, TeamMemberFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 SHOTS = Path(os.environ.get("PEOPLE_SCREENSHOT_DIR", "/work/shots/people"))
 RTL_NAME = "زينب عبد الرحمن الهاشمي-" + "القحطاني" * 6
+
+
+def serious_problems(page):
+    """axe-core's serious and critical violations on the page as it is now."""
+    return violations(page)
 
 
 def shots(page, name):
@@ -76,6 +82,7 @@ def test_an_old_account_is_asked_its_name_once(page, live_server, sign_in):
     page.get_by_label("Given name").fill("Ana")
     page.get_by_label("Family name").fill("Ruiz")
     shots(page, "name-page")
+    assert serious_problems(page) == []
     page.get_by_role("button", name="Save and continue").click()
     expect(page.get_by_role("status").first).to_contain_text("Thank you, Ana.")
     page.goto(f"{live_server.url}/portal/applications/")
@@ -91,6 +98,7 @@ def test_your_account_page(page, live_server, sign_in):
     expect(page.locator("main")).to_contain_text("Zoë O'Brien-Smith · Data lead")
     expect(page.locator("main")).to_contain_text("this device")
     shots(page, "account")
+    assert serious_problems(page) == []
     page.get_by_role("textbox", name="Job title").fill("Director of student services")
     page.get_by_role("button", name="Save name and job title").click()
     expect(page.get_by_role("status").first).to_contain_text("Your name and job title are saved.")
@@ -102,6 +110,7 @@ def test_your_account_page(page, live_server, sign_in):
     page.get_by_role("link", name="Add or change an email address").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your email addresses")
     shots(page, "email-management")
+    assert serious_problems(page) == []
     page.goto(f"{live_server.url}/accounts/password/change/")
     shots(page, "password-change")
     page.goto(f"{live_server.url}/accounts/sessions/")
@@ -118,4 +127,5 @@ def test_a_roster_with_a_long_right_to_left_name_stays_in_its_cell(page, live_se
     page.goto(f"{live_server.url}{team.get_absolute_url()}")
     expect(page.locator("main")).to_contain_text("<b>Ng</b>")  # shown as typed, not as markup
     shots(page, "roster-long-rtl-name")
+    assert serious_problems(page) == []
     no_sideways_scroll(page)
