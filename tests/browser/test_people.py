@@ -96,7 +96,7 @@ def test_your_account_page(page, live_server, sign_in):
     page.get_by_role("link", name="Your account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
     expect(page.locator("main")).to_contain_text("Zoë O'Brien-Smith · Data lead")
-    expect(page.locator("main")).to_contain_text("this device")
+    expect(page.locator("main")).to_contain_text("This device")
     shots(page, "account")
     assert serious_problems(page) == []
     page.get_by_role("textbox", name="Job title").fill("Director of student services")

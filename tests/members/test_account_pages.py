@@ -133,7 +133,7 @@ def test_your_account_shows_name_emails_security_connections_sessions(client):
                  "socialaccount_connections"):
         assert f'href="{reverse(link)}"' in html, link
     assert "Two-factor authentication: <strong>off</strong>" in html
-    assert "this device" in html
+    assert "This device" in html
     assert "Sign out everywhere else" not in html  # one session only
 
 
