@@ -419,7 +419,7 @@ def action_period_nudge_send(*, period: ActionPeriod, today: date | None = None)
                 context={"period": period, "collaborative": period.collaborative,
                          "team": enrollment.team, "user": member.user,
                          "logged": enrollment.logged, "expected": period.expected_cycles,
-                         "days_left": (period.ends_on - today).days})
+                         "days_left": (period.ends_on - today).days}, category="nudge")
             queued += 1
     return queued
 

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
@@ -70,6 +71,16 @@ def email_render(template: str, context: dict) -> tuple[str, str, str]:
     return subject, text, html
 
 
+ESSENTIAL = "essential"
+# Mail a person may turn off (members.User.wants_email): action-period nudges and digests.
+OPTIONAL_CATEGORIES = ("nudge",)
+
+
+def _opted_out(address: str, category: str) -> bool:
+    user = get_user_model().objects.filter(email__iexact=address).first()
+    return user is not None and not user.wants_email(category)
+
+
 def email_queue(
     *,
     key: str,
@@ -79,12 +90,20 @@ def email_queue(
     attachment_path: str = "",
     attachment_name: str = "",
     secret: bool = False,
-) -> OutboundEmail:
+    category: str = ESSENTIAL,
+) -> OutboundEmail | None:
     """Queue a templated email under ``key``; a second call with the same key changes nothing.
 
     The send task is enqueued only once the surrounding transaction commits. Pass
     ``secret=True`` when the email carries a link or code only its recipient may use.
+    ``category`` says whether the mail is essential (the default: invoices, invitations,
+    security mail, convening changes) or one a person may turn off on their account page
+    (``OPTIONAL_CATEGORIES``); for one they turned off nothing is queued and None is returned.
     """
+    if category not in (ESSENTIAL, *OPTIONAL_CATEGORIES):
+        raise ValueError(f"Unknown email category {category!r}.")
+    if category != ESSENTIAL and _opted_out(to, category):
+        return None
     existing = OutboundEmail.objects.filter(key=key).first()
     if existing:
         return existing

@@ -29,17 +29,23 @@ from members.names import institution_name_key
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "first_name", "last_name", "is_staff", "is_active", "date_joined"]
+    list_display = ["display_name", "email", "job_title", "is_staff", "is_active", "date_joined"]
     list_filter = ["is_staff", "is_superuser", "is_active"]
-    search_fields = ["email", "first_name", "last_name"]
+    search_fields = ["email", "first_name", "last_name", "job_title"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Name", {"fields": ["first_name", "last_name"]}),
+        ("Name", {"fields": ["first_name", "last_name", "job_title"]}),
+        ("Email preferences", {"fields": ["email_nudges"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups",
                                     "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
-    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "first_name", "last_name",
+                                                             "password1", "password2"]})]
+
+    @admin.display(description="name", ordering="last_name")
+    def display_name(self, user):
+        return user.display_name
 
 
 @admin.register(Tier)

@@ -189,7 +189,7 @@ class BillingContactMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].queryset = people if people is not None else User.objects.none()
         self.fields["user"].label_from_instance = (
-            lambda u: f"{u.get_full_name()} ({u.email})" if u.get_full_name() else u.email)
+            lambda u: u.email if u.display_name == u.email else f"{u.display_name} ({u.email})")
 
 
 class BillingContactAddressForm(forms.Form):
@@ -199,3 +199,58 @@ class BillingContactAddressForm(forms.Form):
                            error_messages={"required": "Give a name, such as “Accounts payable”."})
     email = forms.EmailField(label="Email address",
                              error_messages={"required": "Give the address the invoices go to."})
+
+
+# --- People: names, sign-in and sign-up, the account page -----------------------------------------
+NAME_HELP = "As you would like colleagues to see it, accents and all."
+
+
+def _name_fields(form):
+    form.fields["first_name"] = forms.CharField(
+        label="Given name", max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "given-name"}),
+        error_messages={"required": "Enter your given name."})
+    form.fields["last_name"] = forms.CharField(
+        label="Family name", max_length=150, help_text=NAME_HELP,
+        widget=forms.TextInput(attrs={"autocomplete": "family-name"}),
+        error_messages={"required": "Enter your family name."})
+
+
+def name_fields_add(form):
+    """The given and family name fields, as every form that asks for a name shows them."""
+    _name_fields(form)
+
+
+def names_tidy(data: dict, fields=("first_name", "last_name", "job_title")) -> dict:
+    """Runs of spaces (and tabs, newlines) in a name become one space."""
+    for field in fields:
+        if isinstance(data.get(field), str):
+            data[field] = " ".join(data[field].split())
+    return data
+
+
+class PersonNameForm(forms.ModelForm):
+    """Given and family name (both required) and, optionally, a job title."""
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "job_title"]
+
+    def __init__(self, *args, with_title=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        _name_fields(self)
+        if with_title:
+            self.fields["job_title"].help_text = "For example “Director of student services”."
+        else:
+            del self.fields["job_title"]
+
+    def clean(self):
+        return names_tidy(super().clean())
+
+
+class EmailPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ["email_nudges"]
+        labels = {"email_nudges": "Send me action-period nudges and digests"}
+

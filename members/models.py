@@ -38,6 +38,13 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField("email address", unique=True)
+    # AbstractUser's first_name and last_name are the given and family name (forms require them).
+    job_title = models.CharField("job title", max_length=150, blank=True)
+    # Email preferences: only non-essential mail (core.emails.OPTIONAL_CATEGORIES) can be
+    # turned off; invoices, invitations, security mail and convening changes always go.
+    email_nudges = models.BooleanField(
+        "action-period nudges and digests", default=True,
+        help_text="Reminders that your team has PDSA cycles to log, and activity digests.")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -48,7 +55,21 @@ class User(AbstractUser):
         ordering = ["email"]
 
     def __str__(self):
-        return self.get_full_name() or self.email
+        return self.display_name
+
+    @property
+    def has_name(self) -> bool:
+        return bool(self.first_name.strip() and self.last_name.strip())
+
+    @property
+    def display_name(self) -> str:
+        """"Zoë O'Brien-Smith"; the email address for an account that has no name yet."""
+        return " ".join(part for part in (self.first_name.strip(), self.last_name.strip())
+                        if part) or self.email
+
+    def wants_email(self, category: str) -> bool:
+        """Whether this person takes mail of ``category`` (see core.emails.email_queue)."""
+        return category != "nudge" or self.email_nudges
 
 
 class Tier(models.Model):
@@ -349,6 +370,12 @@ class TeamMember(TimeStampedModel):
                                     name="at_most_one_team_lead"),
         ]
         indexes = [models.Index(fields=["team", "status"])]
+
+    @property
+    def roster_label(self) -> str:
+        """"Zoë O'Brien-Smith (Lead)": the person and their role, as rosters name them."""
+        role = "Lead" if self.role == Role.LEAD else self.get_role_display().capitalize()
+        return f"{self.user.display_name} ({role})"
 
     def __str__(self):
         return f"{self.user} ({self.get_role_display()})"

@@ -93,3 +93,26 @@ def institution_name_validate(name: str) -> str:
         raise ValidationError("Enter the institution's name in letters or digits.",
                               code="name_without_letters")
     return institution_name_clean(name)
+
+
+
+# Lower-case words that begin a family name: "Juan Carlos de la Cruz", "Ludwig van Beethoven".
+FAMILY_NAME_PARTICLES = {"al", "bin", "da", "de", "del", "della", "der", "des", "di", "dos",
+                         "du", "el", "la", "le", "st", "ten", "ter", "van", "von"}
+
+
+def person_name_split(full_name: str) -> tuple[str, str]:
+    """A contact's one-line name as (given name, family name), for the accounts that an
+    application or invitation names. The family name is the last word, or starts at a lower-case
+    particle: "Zoë O'Brien-Smith" -> ("Zoë", "O'Brien-Smith"), "Mary Ann Smith" -> ("Mary Ann",
+    "Smith"), "Juan Carlos de la Cruz" -> ("Juan Carlos", "de la Cruz"). One word is a given
+    name alone; the person completes it on the "Tell us your name" page."""
+    words = full_name.split()
+    if len(words) < 2:
+        return (words[0][:150] if words else ""), ""
+    start = len(words) - 1
+    for index in range(1, len(words) - 1):
+        if words[index] in FAMILY_NAME_PARTICLES:
+            start = index
+            break
+    return " ".join(words[:start])[:150], " ".join(words[start:])[:150]

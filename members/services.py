@@ -28,6 +28,7 @@ from members.models import (
     User,
 )
 from members.names import institution_name_clean, institution_name_key, institution_name_validate
+from members.people import user_name_fill
 from members.signals import membership_approved
 
 
@@ -165,6 +166,8 @@ def application_submit(
         commitment_accepted=commitment_accepted,
     )
     application.institutions.set([_institution_get_or_create(d) for d in institutions])
+    if contact_email.strip().lower() == applicant.email.lower():
+        user_name_fill(applicant, application.contact_name)
     if not tier.enrollment_open:
         transition(application, MembershipApplication.Status.WAITLISTED, actor=applicant,
                    reason=f"{tier.name} enrollment closed; applicant chose the waitlist.")
@@ -436,9 +439,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> TeamMember:
     if team.membership.status not in Membership.CURRENT:
         raise ValidationError("This team's membership has ended, so it takes no new members.",
                               code="membership_ended")
-    if not user.get_full_name() and invitation.name:
-        user.first_name, _, user.last_name = invitation.name.partition(" ")
-        user.save(update_fields=["first_name", "last_name"])
+    user_name_fill(user, invitation.name)
     member = team.members.filter(user=user, status=TeamMember.Status.ACTIVE).first()
     if member is None:
         member = TeamMember.objects.create(team=team, user=user, role=invitation.role)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import views
+from members import account_views, views
 
 app_name = "members"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("apply/", views.application_create, name="apply"),
     path("apply/<int:pk>/submitted/", views.application_submitted, name="application_submitted"),
     path("portal/", views.dashboard, name="dashboard"),
+    path("portal/account/", account_views.account, name="account"),
+    path("portal/account/name/", account_views.name, name="name"),
     path("portal/applications/", views.application_list, name="application_list"),
     path("portal/applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("portal/applications/<int:pk>/withdraw/", views.application_withdraw,

@@ -243,7 +243,7 @@ def member_remove(request, pk, member_pk):
         raise Http404
     return render(request, "members/member_confirm.html", {
         "team": team, "member": member, "verb": "remove",
-        "question": f"Remove {member.user} from {team}?",
+        "question": f"Remove {member.roster_label} from {team}?",
         "explain": "Their seat frees at once, and they stop being a billing contact if they "
                    "were one. The team keeps the record that they were a member.",
         "button": "Remove from the team",
@@ -309,6 +309,8 @@ def invitation_respond(request, token):
     if not request.user.is_authenticated and not problem:
         # The link reached this address, so an account made with it needs no second check.
         get_adapter(request).stash_verified_email(request, invitation.email)
+        # ... and the name the lead typed is the first guess on the sign-up form.
+        request.session["invited_name"] = invitation.name
     if request.method == "POST" and request.user.is_authenticated and not problem:
         try:
             member = services.invitation_accept(invitation=invitation, user=request.user)

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "core",
     "members",
     "billing",
@@ -61,7 +62,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "members.mfa.StaffMFAMiddleware",
+    "members.middleware.NameRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "ncsup.urls"
@@ -142,6 +145,12 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[NCSUP] "
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
+# The portal's labels and copy on allauth's forms (members.account_forms).
+ACCOUNT_FORMS = {name: f"members.account_forms.{form}" for name, form in [
+    ("login", "LoginForm"), ("signup", "SignupForm"), ("add_email", "AddEmailForm"),
+    ("change_password", "ChangePasswordForm"), ("set_password", "SetPasswordForm"),
+    ("reset_password", "ResetPasswordForm"), ("reset_password_from_key", "ResetPasswordKeyForm"),
+]}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if not DEBUG else "http"
 # allauth's defaults, written out so they are visible: per-IP and per-key limits, in the cache.
 ACCOUNT_RATE_LIMITS = {

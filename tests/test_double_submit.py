@@ -244,6 +244,9 @@ NOT_CREATING = {
     "collaboratives:calendar": "one calendar address per person (a unique row); a second "
                                "'new address' replaces it again and creates nothing",
     "billing:stripe_webhook": "Stripe's events: each event id is stored once",
+    "members:account": "edits the signed-in person's own row (name, title, email preferences); "
+                       "a second post saves the same values",
+    "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
 }

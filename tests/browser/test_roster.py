@@ -29,10 +29,13 @@ def test_lead_invites_invitee_accepts_and_the_cap_holds(
     page.goto(f"{live_server.url}{link}")
     expect(page.locator("main")).to_contain_text("Join Oxford School District")
     page.get_by_role("link", name="Create an account").click()
-    page.get_by_label("Email").fill("ana@oxford.example.org")
-    page.get_by_label("Password:", exact=True).fill("a-long-pass-phrase-42")
-    page.get_by_label("Password (again)").fill("a-long-pass-phrase-42")
-    page.get_by_role("button", name="Sign Up").click()
+    # The invitation's name is already there; the invitee only checks it.
+    expect(page.get_by_label("Given name")).to_have_value("Ana")
+    expect(page.get_by_label("Family name")).to_have_value("Teacher")
+    page.get_by_label("Work email address").fill("ana@oxford.example.org")
+    page.get_by_label("Password", exact=True).fill("a-long-pass-phrase-42")
+    page.get_by_label("Password again").fill("a-long-pass-phrase-42")
+    page.get_by_role("button", name="Create your account").click()
     # The invited address needs no second confirmation: back on the invitation, accept it.
     page.get_by_role("button", name="Accept and join the team").click()
     expect(page.get_by_role("status").first).to_contain_text("Welcome to Oxford School District")

@@ -11,6 +11,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commi
 
 def test_sign_up_with_email_sends_a_confirmation_before_any_portal_access(client):
     response = client.post(reverse("account_signup"), {
+        "first_name": "Zoë", "last_name": "O'Brien-Smith",
         "email": "new.lead@district.example.org", "password1": "a-long-pass-phrase-42",
         "password2": "a-long-pass-phrase-42"})
     assert response.status_code == 302
