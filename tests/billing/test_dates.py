@@ -51,7 +51,7 @@ def test_the_admin_shows_the_window_next_to_the_date_and_keeps_what_was_typed(st
                    received_on="1900-01-01", method="check", reference="Check 88")
     html = response.content.decode()
     assert 'id="id_received_on_error"' in html
-    assert "dated from 2 October 2026" in html
+    assert "dated from 2 Oct 2026" in html
     assert 'value="Check 88"' in html
     assert not Payment.objects.exists()
 
