@@ -8,7 +8,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from collaboratives import measures
+from collaboratives.measures.services import astronomical_mark, team_measure_set
 from collaboratives.models import (
     ChangePackage,
     ChangePackageEntry,
@@ -29,10 +29,10 @@ MODELS = ["measure", "measurevalue", "teammeasure", "measurephase", "astronomica
 def rows(world, staff):
     rate = MeasureFactory(collaborative=world.collaborative, name="Chronic absenteeism rate")
     value = MeasureValueFactory(team=world.team_a, measure=rate, value=Decimal("21"))
-    measures.team_measure_set(team=world.team_a, measure=rate, actor=staff, baseline_points=8)
+    team_measure_set(team=world.team_a, measure=rate, actor=staff, baseline_points=8)
     MeasurePhase.objects.create(team=world.team_a, measure=rate, starts_on=value.period,
                                 label="Texts", added_by=staff)
-    measures.astronomical_mark(value=value, actor=staff, reason="Snow")
+    astronomical_mark(value=value, actor=staff, reason="Snow")
     package = ChangePackage.objects.create(collaborative=world.collaborative, version=1,
                                            title="What works", status="published",
                                            published_at=timezone.now())

@@ -25,18 +25,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from collaboratives.models import (
-    Measure,
-    MeasurePhase,
-    MeasureValue,
-    PDSACycle,
-    TeamMeasure,
-)
+from collaboratives.cycles.models import PDSACycle
+from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
 from members.models import Team
 from spc.runchart import Assessment, Rule, RunChartAnalysis, analyse
 from spc.svg import DataTableRow, data_table_rows, render_svg
 
 SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
+
+
 # The labels' white halo (``spc.svg._halo_text``) relies on ``paint-order="stroke"``, which
 # WeasyPrint does not support: it paints the white stroke over the letters and the labels
 # vanish from the PDF. For print the halo is left off.
@@ -252,6 +249,8 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
 
 
 NEW_KEYS = "__new__"
+
+
 RENDER_CACHE_SECONDS = 60 * 60 * 24
 
 
@@ -295,7 +294,7 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
                size: str = "full", show_title: bool = False,
                prefix: str = "chart") -> dict[tuple[int, int], Chart]:
     """A chart for each team and measure, in four queries whatever their number. ``cycles`` is
-    what the viewer may see of the collaborative's cycles (``selectors.cycles_visible_to``): only
+    what the viewer may see of the collaborative's cycles (``cycles_visible_to``): only
     those are marked on the charts."""
     team_ids = [t.pk for t in teams]
     measure_ids = [m.pk for m in measures]
@@ -347,8 +346,6 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
         cache.set_many(new, RENDER_CACHE_SECONDS)
     return charts
 
-
-# --- Frozen charts (published change packages) ---------------------------------------------
 
 def snapshot(chart: Chart) -> dict:
     """The data behind a chart, as JSON, to draw it again later exactly as it was."""

@@ -31,13 +31,13 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from collaboratives import charts
-from collaboratives.models import (
+from collaboratives.cycles.models import PDSACycle
+from collaboratives.measures import charts
+from collaboratives.measures.models import (
     AstronomicalPoint,
     Measure,
     MeasurePhase,
     MeasureValue,
-    PDSACycle,
     TeamMeasure,
 )
 from members.models import Team
@@ -45,6 +45,8 @@ from members.models import Team
 # Bump when the drawing or the card's template changes, so that cards drawn by the old code are
 # not served after a deploy.
 CARD_VERSION = 1
+
+
 CARD_CACHE_SECONDS = 60 * 60 * 24 * 7
 
 
@@ -173,7 +175,7 @@ def cards_for(*, teams: Sequence[Team], measure: Measure, cycles: QuerySet,
               prefix: str = "team") -> dict[int, Card]:
     """Each team's card for one measure, from the cache where nothing drawn on it changed.
     ``cycles`` is what the viewer may see of the collaborative's cycles
-    (``selectors.cycles_visible_to``): only those are marked on the charts."""
+    (``cycles.selectors.cycles_visible_to``): only those are marked on the charts."""
     inputs = _inputs([t.pk for t in teams], measure, cycles)
     keys = {team.pk: _key(measure, team, inputs[team.pk], prefix) for team in teams}
     cached = cache.get_many(list(keys.values()))
