@@ -36,7 +36,8 @@ class ConveningForm(ServiceForm):
         return self.instance.collaborative_id is not None  # a new collaborative: not saved yet
 
     def save_through(self, *, actor) -> Convening:
-        data = {name: self.cleaned_data[name] for name in self._meta.fields
+        data = {name: self.cleaned_data[name]
+                for name in ("starts_at", "ends_at", *services.CONVENING_DETAILS)
                 if name in self.cleaned_data}
         if self.instance._state.adding:
             return services.convening_schedule(collaborative=self.instance.collaborative,
