@@ -233,3 +233,24 @@ def test_changing_the_measure_draws_every_card_again(client, rate, staff, drawin
     measure_update(measure=rate, actor=staff, goal=Decimal("9.5"))
     assert "9.5%" in client.get(two_teams).content.decode()
     assert len(drawings) == 4
+
+
+def test_full_charts_and_cards_are_cached_under_one_key_scheme(client, world, rate, staff,
+                                                               drawings, two_teams,
+                                                               monkeypatch):
+    """A team's full run chart (its page) and its card (the cross-team page) are both kept
+    under keys from ``chart_cache_key``, told apart by kind: a second view draws neither."""
+    kinds = []
+    real = measures_charts.chart_cache_key
+    monkeypatch.setattr(measures_charts, "chart_cache_key",
+                        lambda kind, **inputs: kinds.append(kind) or real(kind, **inputs))
+    client.force_login(staff)
+    team_page = url("team_measure", "attendance-works", world.team_a.pk, rate.pk)
+    for _ in range(2):
+        assert client.get(two_teams).status_code == 200
+        assert client.get(team_page).status_code == 200
+    assert set(kinds) == {"svg", "card"}
+    # Drawn once each: the two cards and team A's full chart (the phone version is not cached).
+    assert [d for d in drawings if not d.endswith("-narrow")] == [
+        f"team-{world.team_b.pk}-{rate.pk}", f"team-{world.team_a.pk}-{rate.pk}",
+        f"measure-{world.team_a.pk}-{rate.pk}"]
