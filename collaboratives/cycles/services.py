@@ -21,10 +21,12 @@ from collaboratives.cycles.models import (
 )
 from collaboratives.programme import selectors as programme_selectors
 from collaboratives.programme.models import Collaborative, Enrollment, text_limit_errors
-from collaboratives.programme.services import AIM_YEARS_AFTER_END, full_clean_row, lock_row
+from collaboratives.programme.services import full_clean_row, lock_row
 from core.dates import add_years, day
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Team, TeamMember, User
+
+AIM_YEARS_AFTER_END = 1  # a team's aim falls due inside the collaborative, or within a year
 
 
 def action_period_refusals(*, collaborative: Collaborative, opening: Convening,

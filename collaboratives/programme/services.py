@@ -3,7 +3,6 @@ only, enrollment open, a real coach), plus the two row helpers every domain's se
 ``lock_row`` (``SELECT ... FOR UPDATE``) and ``full_clean_row`` (field and ``clean()`` checks;
 constraints are left to the database and the services)."""
 
-import logging
 from datetime import date
 
 from django.conf import settings
@@ -12,11 +11,8 @@ from django.db import transaction
 
 from collaboratives.programme import selectors
 from collaboratives.programme.models import Collaborative, Enrollment, Phase, phase_schedule_errors
-from core.dates import day
 from core.statemachine import audit
 from members.models import Membership, Team, User
-
-logger = logging.getLogger(__name__)
 
 
 def lock_row(instance):
@@ -25,13 +21,6 @@ def lock_row(instance):
 
 def full_clean_row(instance, exclude=None) -> None:
     instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
-
-
-def _day(value: date) -> str:
-    return day(value)
-
-
-AIM_YEARS_AFTER_END = 1  # a team's aim falls due inside the collaborative, or within a year
 
 
 @transaction.atomic
