@@ -1,68 +1,21 @@
-from django.urls import path
+"""The collaboratives' URLs, one namespace ("collaboratives") for all of them: each
+sub-package's patterns are included here under the names they always had.
 
-from collaboratives import views, views_change_package, views_measures
+Order matters: the fixed prefixes (``calendar/``, ``change-packages/``, ``coaching/``; also
+reserved as slugs) come before ``<slug:slug>/``."""
+
+from django.urls import include, path
+
+from collaboratives import pages
 
 app_name = "collaboratives"
 
 urlpatterns = [
-    path("", views.collaborative_list, name="list"),
-    path("coaching/", views.coach_teams, name="coaching"),
-    path("calendar/", views.calendar_subscribe, name="calendar"),
-    path("calendar/<str:token>/convenings.ics", views.calendar_feed, name="calendar_feed"),
-    path("change-packages/", views_change_package.library, name="library"),
-    path("change-packages/<int:pk>/", views_change_package.library_package,
-         name="library_package"),
-    path("change-packages/<int:pk>/pdf/", views_change_package.library_pdf, name="library_pdf"),
-    path("<slug:slug>/", views.collaborative_home, name="home"),
-    path("<slug:slug>/drivers/", views.driver_diagram, name="drivers"),
-    path("<slug:slug>/cycles/", views.cycle_list, name="cycles"),
-    path("<slug:slug>/cycles/<int:pk>/", views.cycle_detail, name="cycle"),
-    path("<slug:slug>/cycles/<int:pk>/edit/", views.cycle_edit, name="cycle_edit"),
-    path("<slug:slug>/cycles/<int:pk>/advance/", views.cycle_advance, name="cycle_advance"),
-    path("<slug:slug>/cycles/<int:pk>/attachments/", views.attachment_add,
-         name="attachment_add"),
-    path("<slug:slug>/cycles/<int:pk>/comments/", views.comment_add, name="comment_add"),
-    path("<slug:slug>/attachments/<int:pk>/", views.attachment_download, name="attachment"),
-    path("<slug:slug>/attachments/<int:pk>/delete/", views.attachment_delete,
-         name="attachment_delete"),
-    path("<slug:slug>/convenings/<int:pk>/", views.convening_detail, name="convening"),
-    path("<slug:slug>/convenings/<int:pk>/event.ics", views.convening_ics,
-         name="convening_ics"),
-    path("<slug:slug>/teams/<int:team_pk>/", views.team_workspace, name="workspace"),
-    path("<slug:slug>/teams/<int:team_pk>/aim/", views.aim_edit, name="aim"),
-    path("<slug:slug>/teams/<int:team_pk>/calls/new/", views.coaching_call_create,
-         name="call_create"),
-    path("<slug:slug>/teams/<int:team_pk>/cycles/new/", views.cycle_create, name="cycle_create"),
-    # Measures and run charts
-    path("<slug:slug>/measures/", views_measures.measure_list, name="measures"),
-    path("<slug:slug>/measures/new/", views_measures.measure_create, name="measure_create"),
-    path("<slug:slug>/measures/template.csv", views_measures.csv_template, name="csv_template"),
-    path("<slug:slug>/measures/<int:pk>/", views_measures.measure_teams, name="measure_teams"),
-    path("<slug:slug>/measures/<int:pk>/edit/", views_measures.measure_edit,
-         name="measure_edit"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/", views_measures.team_measures,
-         name="team_measures"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/upload/", views_measures.values_upload,
-         name="values_upload"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/values.csv", views_measures.values_export,
-         name="values_export"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/", views_measures.team_measure,
-         name="team_measure"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/values/", views_measures.value_add,
-         name="value_add"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/values/remove/",
-         views_measures.value_remove, name="value_remove"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/chart/",
-         views_measures.chart_settings, name="chart_settings"),
-    path("<slug:slug>/teams/<int:team_pk>/measures/<int:pk>/astronomical/",
-         views_measures.astronomical, name="astronomical"),
-    # The change package
-    path("<slug:slug>/change-package/", views_change_package.change_package_list,
-         name="change_packages"),
-    path("<slug:slug>/change-package/draft/", views_change_package.change_package_draft,
-         name="change_package_draft"),
-    path("<slug:slug>/change-package/v<int:version>/", views_change_package.change_package_detail,
-         name="change_package"),
-    path("<slug:slug>/change-package/v<int:version>/pdf/",
-         views_change_package.change_package_pdf, name="change_package_pdf"),
+    path("", pages.collaborative_list, name="list"),
+    path("coaching/", pages.coach_teams, name="coaching"),
+    path("", include("collaboratives.convenings.urls")),
+    path("", include("collaboratives.changepackages.urls")),
+    path("<slug:slug>/", pages.collaborative_home, name="home"),
+    path("", include("collaboratives.cycles.urls")),
+    path("", include("collaboratives.measures.urls")),
 ]

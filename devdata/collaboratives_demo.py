@@ -7,8 +7,19 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from collaboratives import measures, services
+from collaboratives.convenings.services import convening_schedule
+from collaboratives.cycles.services import (
+    action_periods_create_between_convenings,
+    aim_set,
+    change_idea_add,
+    coaching_call_log,
+    pdsa_cycle_advance,
+    pdsa_cycle_log,
+    primary_driver_add,
+)
+from collaboratives.measures.services import measure_define, measure_value_record, team_measure_set
 from collaboratives.models import Collaborative, PDSACycle
+from collaboratives.programme.services import enrollment_create, phase_set
 from members.models import Team, User
 
 COACH_EMAIL = "coach@ncsup.example.org"
@@ -61,7 +72,7 @@ def seed(*, staff: User, password: str) -> User | None:
         ["learning", "testing", "spreading", "sustaining"], quarter, strict=True
     ):
         end = min(begin + timedelta(days=days - 1), collaborative.end)
-        services.phase_set(collaborative=collaborative, kind=kind, start=begin, end=end)
+        phase_set(collaborative=collaborative, kind=kind, start=begin, end=end)
     plan = [
         (14, "Launch convening", "in_person", "The Inn at Ole Miss", "120 Alumni Dr, Oxford, MS"),
         (70, "Convening 2: testing changes", "online", "", ""),
@@ -77,7 +88,7 @@ def seed(*, staff: User, password: str) -> User | None:
     ]
     for offset, title, format, venue, address in plan:
         day = start + timedelta(days=offset)
-        services.convening_schedule(
+        convening_schedule(
             collaborative=collaborative,
             title=title,
             format=format,
@@ -91,36 +102,36 @@ def seed(*, staff: User, password: str) -> User | None:
             open_to_network=title.startswith("Convening 4"),
             actor=staff,
         )
-    services.action_periods_create_between_convenings(collaborative=collaborative)
-    driver = services.primary_driver_add(
+    action_periods_create_between_convenings(collaborative=collaborative)
+    driver = primary_driver_add(
         collaborative=collaborative, actor=staff, title="Families know attendance matters"
     )
-    texts = services.change_idea_add(
+    texts = change_idea_add(
         primary_driver=driver, actor=staff, title="Text families after a first absence"
     )
-    services.change_idea_add(
+    change_idea_add(
         primary_driver=driver, actor=staff, title="Attendance nudges in report cards"
     )
-    belonging = services.primary_driver_add(
+    belonging = primary_driver_add(
         collaborative=collaborative, actor=staff, title="Students feel they belong at school"
     )
-    services.change_idea_add(
+    change_idea_add(
         primary_driver=belonging, actor=staff, title="Check-in, check-out mentoring"
     )
 
     for n, team in enumerate(teams):
-        enrollment = services.enrollment_create(
+        enrollment = enrollment_create(
             collaborative=collaborative, team=team, coach=coach, actor=staff
         )
         lead = team.members.get(role="lead").user
-        services.aim_set(
+        aim_set(
             enrollment=enrollment,
             actor=lead,
             what="Chronic absenteeism in grades 6-8",
             how_much=f"from {24 - n}% to {18 - n}%",
             by_when=collaborative.end - timedelta(days=60),
         )
-        cycle = services.pdsa_cycle_log(
+        cycle = pdsa_cycle_log(
             team=team,
             collaborative=collaborative,
             actor=lead,
@@ -135,8 +146,8 @@ def seed(*, staff: User, password: str) -> User | None:
             data_to_collect="Replies; returns",
         )
         if n == 0:
-            services.pdsa_cycle_advance(cycle=cycle, actor=lead, to=PDSACycle.Status.IN_PROGRESS)
-            services.pdsa_cycle_advance(
+            pdsa_cycle_advance(cycle=cycle, actor=lead, to=PDSACycle.Status.IN_PROGRESS)
+            pdsa_cycle_advance(
                 cycle=cycle,
                 actor=lead,
                 to=PDSACycle.Status.COMPLETED,
@@ -146,7 +157,7 @@ def seed(*, staff: User, password: str) -> User | None:
                 decision="adopt",
                 next_step="Spread to grade 8.",
             )
-            services.coaching_call_log(
+            coaching_call_log(
                 enrollment=enrollment,
                 actor=coach,
                 held_on=today - timedelta(days=3),
@@ -164,13 +175,13 @@ AFTER = [22.1, 21.4, 21.9, 20.8, 21.2, 20.5]
 
 
 def _measures(collaborative, staff, teams):
-    measure = measures.measure_define(
+    measure = measure_define(
         collaborative=collaborative, actor=staff, name="Chronic absenteeism rate",
         kind="outcome", unit="percent", better="down", sampling="weekly",
         operational_definition="Students in grades 6-8 who have missed 10% or more of the "
                                "school days so far, as a percentage of enrolled students, "
                                "counted each Friday.", goal=Decimal("18"))
-    measures.measure_define(
+    measure_define(
         collaborative=collaborative, actor=staff, name="Families reached after a first absence",
         kind="process", unit="percent", better="up", sampling="weekly",
         operational_definition="Families contacted the same day, as a percentage of first "
@@ -184,7 +195,7 @@ def _measures(collaborative, staff, teams):
             day = monday - timedelta(weeks=weeks_ago)
             if day < collaborative.start:
                 continue
-            measures.measure_value_record(team=team, measure=measure, actor=lead, day=day,
-                                          value=Decimal(str(value)) - n)
+            measure_value_record(team=team, measure=measure, actor=lead, day=day,
+                                 value=Decimal(str(value)) - n)
         # The first five weeks were the baseline, before the texting began.
-        measures.team_measure_set(team=team, measure=measure, actor=lead, baseline_points=5)
+        team_measure_set(team=team, measure=measure, actor=lead, baseline_points=5)

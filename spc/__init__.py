@@ -1,6 +1,6 @@
 """Statistical process control for improvement work: pure Python, no Django, no database.
 
-The portal's Django side (``collaboratives.charts``, ``collaboratives.chart_cards``) reads teams'
+The portal's Django side (``collaboratives.measures.charts`` and ``.chart_cards``) reads teams'
 measure values from the database and hands plain numbers and dates to this package; nothing here
 knows about models, settings, templates or translation, so it can be tested, reused and extended
 (control charts come next) on its own. Its tests (``spc/tests``) run without Django settings:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, Payment, Refund
-from collaboratives import change_package
+from collaboratives.changepackages import services as changepackages_services
 from collaboratives.models import (
     RSVP,
     ChangeIdea,
@@ -304,7 +304,7 @@ def _post(client, case, w, token=None):
 
 def _prepare(case_name, w):
     if case_name.startswith("collaboratives:change_package_draft"):
-        change_package.change_package_draft(collaborative=w.collaborative, actor=w.coach_a)
+        changepackages_services.change_package_draft(collaborative=w.collaborative, actor=w.coach_a)
 
 
 @pytest.mark.parametrize("case_name", list(CREATES))

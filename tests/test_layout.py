@@ -1,5 +1,7 @@
 """The house's layout: which app owns which command, and no import hidden in a function in the
-kernel (core), members, billing, the pure package (spc) or the top layers (devdata, bench).
+kernel (core), members, billing, collaboratives, the pure package (spc) or the top layers (devdata,
+bench); the collaboratives' tasks keep the names they were registered under before the app was
+split.
 
 The import contracts themselves are checked by `lint-imports` (pyproject.toml), which
 `make test` runs before this suite."""
@@ -10,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from celery import current_app
+from django.conf import settings
 from django.core.management import get_commands
+
+import collaboratives.tasks  # noqa: F401 - what Celery's autodiscovery imports
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -66,8 +72,26 @@ def test_no_import_hides_in_a_function_in_core_members_billing_spc_devdata_or_be
     assert [hit for path in files for hit in _imports_inside_functions(path)] == []
 
 
+def test_no_import_hides_in_a_function_in_collaboratives():
+    """Its domains import each other at module level, downwards only (import-linter's layers
+    see every one of them); WeasyPrint and spc too."""
+    files = [path for path in sorted((ROOT / "collaboratives").rglob("*.py"))
+             if "migrations" not in path.parts]
+    assert len(files) > 40
+    assert [hit for path in files for hit in _imports_inside_functions(path)] == []
+
+
 def test_the_import_check_sees_an_import_inside_a_function(tmp_path, monkeypatch):
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     module = tmp_path / "services.py"
     module.write_text("import os\n\ndef f():\n    from core import tasks\n    return tasks\n")
     assert _imports_inside_functions(module) == ["services.py:4"]
+
+
+def test_collaboratives_tasks_keep_their_registered_names_and_the_beat_schedule_finds_them():
+    registered = set(current_app.tasks)
+    assert {f"collaboratives.tasks.{name}" for name in (
+        "convening_reminders_send", "convening_move_notify", "convening_cancellation_notify",
+        "action_period_nudges_send", "change_package_pdf_render",
+        "change_package_pdfs_render_pending")} <= registered
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= registered

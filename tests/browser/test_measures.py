@@ -9,7 +9,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from collaboratives import change_package, measures
+from collaboratives.changepackages.selectors import published_of
+from collaboratives.measures.services import astronomical_mark, team_measure_set
 from collaboratives.models import Enrollment, MeasureValue
 from tests.browser.test_accessibility import violations
 from tests.factories import (
@@ -199,11 +200,11 @@ def test_the_coach_compares_teams_and_publishes_the_change_package(
         MeasureValue(team=world["team"], measure=world["rate"], period=monday(20 - i),
                      value=Decimal(str(v)), entered_by=world["member"])
         for i, v in enumerate(BASELINE + AFTER)])
-    measures.team_measure_set(team=world["team"], measure=world["rate"], actor=world["coach"],
-                              baseline_points=12)
-    measures.astronomical_mark(value=MeasureValue.objects.filter(team=world["team"])
-                               .order_by("period")[3], actor=world["coach"],
-                               reason="Flu outbreak: 40 students out for three days.")
+    team_measure_set(team=world["team"], measure=world["rate"], actor=world["coach"],
+                     baseline_points=12)
+    astronomical_mark(value=MeasureValue.objects.filter(team=world["team"])
+                      .order_by("period")[3], actor=world["coach"],
+                      reason="Flu outbreak: 40 students out for three days.")
     sign_in(world["coach"])
     base = f"{live_server.url}/collaboratives/chronic-absenteeism"
     page.goto(f"{base}/measures/")
@@ -244,7 +245,7 @@ def test_the_coach_compares_teams_and_publishes_the_change_package(
     expect(page.locator("main")).to_contain_text("Adopted by urban partnerships first")
     expect(page.get_by_role("link", name="Download the PDF")).to_be_visible()
     shoot(page, screenshot, "package")
-    package = change_package.published_of(world["collaborative"]).get()
+    package = published_of(world["collaborative"]).get()
     assert package.pdf_path
     with page.expect_download() as download:
         page.get_by_role("link", name="Download the PDF").click()

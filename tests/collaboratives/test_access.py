@@ -6,7 +6,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from collaboratives import services
+from collaboratives.convenings.services import calendar_token_for
+from collaboratives.cycles import attachments as cycles_attachments
 from collaboratives.models import ChangePackage
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory, MeasureValueFactory, PDSACycleFactory
@@ -30,10 +31,10 @@ def only(*personas, ok=200):
 def objects(world):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea)  # planned: team A's own
-    attachment = services.attachment_add(
+    attachment = cycles_attachments.attachment_add(
         cycle=cycle, actor=world.member_a,
         upload=SimpleUploadedFile("data.csv", b"week,absent\n1,4\n"))
-    token = services.calendar_token_for(user=world.member_a).token
+    token = calendar_token_for(user=world.member_a).token
     measure = MeasureFactory(collaborative=world.collaborative)
     MeasureValueFactory(team=world.team_a, measure=measure)
     package = ChangePackage.objects.create(  # a published version with its stored PDF

@@ -8,7 +8,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
+from collaboratives.convenings.reminders import convening_reminders_send
+from collaboratives.convenings.services import convening_cancel
 from collaboratives.models import Convening, Phase
+from core.models import AuditEntry
 from tests.factories import (
     CoachingCallFactory,
     ConveningFactory,
@@ -130,3 +133,93 @@ def test_cancelling_is_an_admin_action_that_tells_members(staff_client, world):
     assert (convening.status, convening.cancellation_reason) == (Convening.Status.CANCELLED,
                                                                  "The venue flooded.")
     assert len(mail.outbox) == 5  # the three enrolled members and their two coaches
+
+
+# --- Convenings added and edited in admin go through the services ------------------------------
+
+def _convening_post(collaborative, start, **extra):
+    start = timezone.localtime(start)
+    return {"collaborative": collaborative.pk, "title": "Summer convening", "format": "online",
+            "starts_at_0": start.date().isoformat(), "starts_at_1": "09:00:00",
+            "ends_at_0": start.date().isoformat(), "ends_at_1": "15:00:00", "venue": "",
+            "address": "", "meeting_link": "https://meet.example.org/summer", "agenda": "",
+            "rsvps-TOTAL_FORMS": 0, "rsvps-INITIAL_FORMS": 0, "rsvps-MIN_NUM_FORMS": 0,
+            "rsvps-MAX_NUM_FORMS": 1000, **extra}
+
+
+def test_a_convening_added_in_admin_is_scheduled_audited_and_reminded(staff_client, staff,
+                                                                       world):
+    path = reverse("admin:collaboratives_convening_add")
+    data = _convening_post(world.collaborative, timezone.now() + timedelta(days=40))
+    assert staff_client.post(path, {**token(), **data}).status_code == 302
+    convening = Convening.objects.get(title="Summer convening")
+    entry = AuditEntry.objects.get(action="convening:scheduled", object_id=str(convening.pk))
+    assert entry.actor == staff
+    # Armed like any scheduled convening: its reminder goes to everyone invited.
+    assert convening_reminders_send(convening=convening,
+                                    now=convening.starts_at - timedelta(days=2)) == 5
+
+
+def test_a_convening_added_inline_on_its_collaborative_is_audited(staff_client, staff, world):
+    collaborative = world.collaborative
+    path = reverse("admin:collaboratives_collaborative_change", args=[collaborative.pk])
+    start = timezone.localtime(timezone.now() + timedelta(days=40))
+    data = {**_collaborative_form(collaborative, []), "convenings-TOTAL_FORMS": 1,
+            "convenings-0-title": "Inline convening", "convenings-0-format": "online",
+            "convenings-0-starts_at_0": start.date().isoformat(),
+            "convenings-0-starts_at_1": "09:00:00",
+            "convenings-0-ends_at_0": start.date().isoformat(),
+            "convenings-0-ends_at_1": "15:00:00", "convenings-0-venue": "",
+            "convenings-0-address": "",
+            "convenings-0-meeting_link": "https://meet.example.org/inline",
+            "convenings-0-collaborative": collaborative.pk}
+    assert staff_client.post(path, data).status_code == 302
+    convening = Convening.objects.get(title="Inline convening")
+    assert AuditEntry.objects.get(action="convening:scheduled",
+                                  object_id=str(convening.pk)).actor == staff
+
+
+def test_a_convening_outside_its_collaborative_is_refused_in_admin_and_not_saved(staff_client,
+                                                                                 world):
+    path = reverse("admin:collaboratives_convening_add")
+    data = _convening_post(world.collaborative, timezone.now() + timedelta(days=400))
+    response = staff_client.post(path, {**token(), **data})
+    assert response.status_code == 200
+    assert "The collaborative ends on" in response.content.decode()
+    assert not Convening.objects.filter(title="Summer convening").exists()
+    assert not AuditEntry.objects.filter(action="convening:scheduled").exists()
+
+
+def test_editing_a_convening_in_admin_is_audited(staff_client, staff, world):
+    convening = ConveningFactory(collaborative=world.collaborative, title="Spring convening")
+    path = reverse("admin:collaboratives_convening_change", args=[convening.pk])
+    data = _convening_post(world.collaborative, convening.starts_at, title="Spring convening",
+                           format=convening.format, venue="Oxford Conference Center",
+                           meeting_link="")
+    start = timezone.localtime(convening.starts_at)
+    end = timezone.localtime(convening.ends_at)
+    data.update({"starts_at_1": start.strftime("%H:%M:%S"),
+                 "ends_at_0": end.date().isoformat(), "ends_at_1": end.strftime("%H:%M:%S"),
+                 "address": convening.address})
+    assert staff_client.post(path, data).status_code == 302
+    convening.refresh_from_db()
+    assert convening.venue == "Oxford Conference Center" and convening.revision == 0  # not moved
+    entry = AuditEntry.objects.get(action="convening:updated", object_id=str(convening.pk))
+    assert entry.actor == staff and "venue" in entry.reason
+
+
+def test_a_cancelled_convening_cannot_be_moved_in_admin_in_the_services_words(staff_client,
+                                                                             world):
+    convening = ConveningFactory(collaborative=world.collaborative, title="Spring convening")
+    convening_cancel(convening=convening, reason="The venue flooded.")
+    path = reverse("admin:collaboratives_convening_change", args=[convening.pk])
+    later = convening.starts_at + timedelta(days=3)
+    response = staff_client.post(path, _convening_post(world.collaborative, later,
+                                                       title="Spring convening"))
+    assert response.status_code == 200
+    assert ("A cancelled convening cannot be moved; schedule a new one."
+            in response.content.decode())
+    before = convening.starts_at
+    convening.refresh_from_db()
+    assert convening.starts_at == before
+

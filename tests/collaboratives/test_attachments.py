@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from collaboratives import services
+from collaboratives.cycles import attachments as cycles_attachments
 from collaboratives.models import CycleAttachment
 from tests.collaboratives.util import url
 from tests.factories import PDSACycleFactory
@@ -44,8 +44,8 @@ def upload(name, content):
 ])
 def test_accepted_files_are_stored_under_an_unguessable_name(world, cycle, name, content, kind,
                                                              content_type):
-    attachment = services.attachment_add(cycle=cycle, actor=world.member_a,
-                                         upload=upload(name, content))
+    attachment = cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                                   upload=upload(name, content))
     assert (attachment.kind, attachment.content_type, attachment.original_name) == (
         kind, content_type, name)
     assert attachment.storage_name.startswith("collaboratives/attachments/")
@@ -66,7 +66,8 @@ def test_accepted_files_are_stored_under_an_unguessable_name(world, cycle, name,
 def test_wrong_types_are_refused_and_nothing_is_saved(world, cycle, name, content, message):
     before = stored_files()
     with pytest.raises(ValidationError) as error:
-        services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload(name, content))
+        cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=upload(name,
+                                                                                           content))
     assert message in error.value.message_dict["file"][0]
     assert "Attach images (PNG, JPEG, GIF, WebP), PDF or CSV." in error.value.message_dict[
         "file"][0]
@@ -78,13 +79,14 @@ def test_a_file_over_5_mb_is_refused_and_nothing_is_saved(world, cycle):
     before = stored_files()
     big = upload("photo.png", PNG + b"\x00" * (5 * 1024 * 1024 - len(PNG) + 1))
     with pytest.raises(ValidationError) as error:
-        services.attachment_add(cycle=cycle, actor=world.member_a, upload=big)
+        cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=big)
     assert error.value.message_dict["file"] == [
         "“photo.png” is 5.0 MB; files can be at most 5 MB."]
     assert not CycleAttachment.objects.exists()
     assert stored_files() == before
     exactly = upload("photo.png", PNG + b"\x00" * (5 * 1024 * 1024 - len(PNG)))
-    assert services.attachment_add(cycle=cycle, actor=world.member_a, upload=exactly).size == (
+    assert cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                             upload=exactly).size == (
         5 * 1024 * 1024)
 
 
@@ -102,12 +104,13 @@ def test_the_upload_page_shows_the_refusal_next_to_the_field(client, world, cycl
 
 def test_only_team_members_upload(world, cycle):
     with pytest.raises(ValidationError, match="Only members of the team"):
-        services.attachment_add(cycle=cycle, actor=world.member_b, upload=upload("a.csv", CSV))
+        cycles_attachments.attachment_add(cycle=cycle, actor=world.member_b, upload=upload("a.csv",
+                                                                                           CSV))
 
 
 def test_downloads_check_who_may_see_the_cycle(client, world, cycle):
-    attachment = services.attachment_add(cycle=cycle, actor=world.member_a,
-                                         upload=upload("absences.csv", CSV))
+    attachment = cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                                   upload=upload("absences.csv", CSV))
     path = url("attachment", world.collaborative.slug, attachment.pk)
 
     client.force_login(world.member_b)  # another enrolled team: the cycle is completed, shared
@@ -124,8 +127,8 @@ def test_downloads_check_who_may_see_the_cycle(client, world, cycle):
 def test_an_attachment_of_a_planned_cycle_stays_with_the_team(client, world):
     planned = PDSACycleFactory(team=world.team_a, action_period=world.period,
                                change_idea=world.idea)
-    attachment = services.attachment_add(cycle=planned, actor=world.member_a,
-                                         upload=upload("chart.png", PNG))
+    attachment = cycles_attachments.attachment_add(cycle=planned, actor=world.member_a,
+                                                   upload=upload("chart.png", PNG))
     path = url("attachment", world.collaborative.slug, attachment.pk)
     client.force_login(world.member_b)
     assert client.get(path).status_code == 404
@@ -142,11 +145,13 @@ def test_a_team_keeps_at_most_its_quota_of_files(world, cycle, settings):
     settings.COLLABORATIVE_ATTACHMENTS_PER_TEAM = 2
     other = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea)  # the quota is the team's, across cycles
-    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
-    services.attachment_add(cycle=other, actor=world.lead_a, upload=upload("b.csv", CSV))
+    cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv",
+                                                                                       CSV))
+    cycles_attachments.attachment_add(cycle=other, actor=world.lead_a, upload=upload("b.csv", CSV))
     before = stored_files()
     with pytest.raises(ValidationError) as caught:
-        services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("c.csv", CSV))
+        cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("c.csv",
+                                                                                           CSV))
     assert caught.value.message_dict["file"] == [
         "Your team already keeps 2 files, the most a team may: delete one it no longer needs, "
         "then attach “c.csv”."]
@@ -154,16 +159,19 @@ def test_a_team_keeps_at_most_its_quota_of_files(world, cycle, settings):
     # Another team's quota is its own.
     theirs = PDSACycleFactory(team=world.team_b, action_period=world.period,
                               change_idea=world.idea)
-    services.attachment_add(cycle=theirs, actor=world.member_b, upload=upload("d.csv", CSV))
+    cycles_attachments.attachment_add(cycle=theirs, actor=world.member_b, upload=upload("d.csv",
+                                                                                        CSV))
 
 
 def test_a_team_keeps_at_most_its_quota_of_bytes(world, cycle, settings):
     settings.COLLABORATIVE_ATTACHMENT_TEAM_BYTES = 2 * len(CSV)
-    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
-    services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("b.csv", CSV))
+    cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv",
+                                                                                       CSV))
+    cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("b.csv",
+                                                                                       CSV))
     with pytest.raises(ValidationError) as caught:  # exactly full: one byte more is refused
-        services.attachment_add(cycle=cycle, actor=world.member_a,
-                                upload=upload("c.csv", b"x,y\n"))
+        cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                          upload=upload("c.csv", b"x,y\n"))
     assert caught.value.message_dict["file"][0].startswith("“c.csv” (0.0 MB) does not fit")
     assert CycleAttachment.objects.count() == 2
 
@@ -184,8 +192,8 @@ def test_the_uploader_deletes_after_a_confirmation_and_the_file_leaves_storage(
         client, world, cycle, django_capture_on_commit_callbacks):
     from core.statemachine import history
 
-    attachment = services.attachment_add(cycle=cycle, actor=world.member_a,
-                                         upload=upload("absences.csv", CSV))
+    attachment = cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                                   upload=upload("absences.csv", CSV))
     client.force_login(world.member_a)
     detail = client.get(url("cycle", world.collaborative.slug, cycle.pk)).content.decode()
     delete = url("attachment_delete", world.collaborative.slug, attachment.pk)
@@ -204,11 +212,12 @@ def test_the_uploader_deletes_after_a_confirmation_and_the_file_leaves_storage(
 
 
 def test_the_team_lead_and_staff_delete_others_files(world, cycle, staff):
-    first = services.attachment_add(cycle=cycle, actor=world.member_a, upload=upload("a.csv", CSV))
-    second = services.attachment_add(cycle=cycle, actor=world.member_a,
-                                     upload=upload("b.csv", CSV))
-    services.attachment_delete(attachment=first, actor=world.lead_a)
-    services.attachment_delete(attachment=second, actor=staff)
+    first = cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                              upload=upload("a.csv", CSV))
+    second = cycles_attachments.attachment_add(cycle=cycle, actor=world.member_a,
+                                               upload=upload("b.csv", CSV))
+    cycles_attachments.attachment_delete(attachment=first, actor=world.lead_a)
+    cycles_attachments.attachment_delete(attachment=second, actor=staff)
     assert not CycleAttachment.objects.exists()
 
 
@@ -217,11 +226,11 @@ def test_the_coach_another_team_and_a_teammate_may_not_delete(client, world, cyc
 
     teammate = TeamMember.objects.create(team=world.team_a, user=world.outsider,
                                          role=Role.MEMBER).user  # on team A, not its lead
-    attachment = services.attachment_add(cycle=cycle, actor=world.lead_a,
-                                         upload=upload("a.csv", CSV))
+    attachment = cycles_attachments.attachment_add(cycle=cycle, actor=world.lead_a,
+                                                   upload=upload("a.csv", CSV))
     for person in (world.coach_a, world.member_b, teammate):
         with pytest.raises(ValidationError, match="Only whoever attached a file"):
-            services.attachment_delete(attachment=attachment, actor=person)
+            cycles_attachments.attachment_delete(attachment=attachment, actor=person)
         client.force_login(person)
         delete = url("attachment_delete", world.collaborative.slug, attachment.pk)
         assert client.get(delete).status_code == 404

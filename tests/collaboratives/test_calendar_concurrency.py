@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from collaboratives import services
+from collaboratives.convenings.services import calendar_token_for
 from collaboratives.models import CalendarToken
 from tests.billing.conftest import run_in_threads
 from tests.collaboratives.util import url
@@ -34,7 +34,7 @@ def test_six_concurrent_first_clicks_make_one_address(postgres):
 def test_six_concurrent_new_address_clicks_replace_it_once(postgres):
     """Six clicks on "Get a new address" of the same page, posting what the page's form holds."""
     user = UserFactory()
-    shown = services.calendar_token_for(user=user)
+    shown = calendar_token_for(user=user)
     client = Client()
     client.force_login(user)
     page = client.get(url("calendar")).content.decode()

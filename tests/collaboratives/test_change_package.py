@@ -12,7 +12,17 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from pypdf import PdfReader
 
-from collaboratives import change_package
+from collaboratives.changepackages import services as changepackages_services
+from collaboratives.changepackages.pdf import change_package_pdf_render, pdfs_pending
+from collaboratives.changepackages.selectors import candidates
+from collaboratives.changepackages.services import (
+    change_package_entry_add,
+    change_package_entry_remove,
+    change_package_entry_update,
+    change_package_publish,
+    change_package_update,
+)
+from collaboratives.changepackages.tasks import change_package_pdfs_render_pending
 from collaboratives.models import ChangePackage, Enrollment, MeasureValue
 from tests.collaboratives.util import url
 from tests.factories import (
@@ -62,11 +72,12 @@ def evidence(world):
 
 def compile_v1(world, actor=None, commentary="Works best where numbers are checked first."):
     actor = actor or world.coach_a
-    draft = change_package.change_package_draft(collaborative=world.collaborative, actor=actor)
-    change_package.change_package_update(package=draft, actor=actor, title="What works",
-                                         introduction="Ideas our teams adopted.")
-    change_package.change_package_entry_add(package=draft, change_idea=world.idea, actor=actor,
-                                            commentary=commentary)
+    draft = changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                         actor=actor)
+    change_package_update(package=draft, actor=actor, title="What works",
+                          introduction="Ideas our teams adopted.")
+    change_package_entry_add(package=draft, change_idea=world.idea, actor=actor,
+                             commentary=commentary)
     return draft
 
 
@@ -77,7 +88,7 @@ def pdf_text(package) -> str:
 
 
 def test_candidates_are_the_adopted_ideas_with_their_evidence(world, evidence):
-    [(idea, found)] = change_package.candidates(world.collaborative)
+    [(idea, found)] = candidates(world.collaborative)
     assert idea == world.idea  # "Home visits" was abandoned: not a candidate
     assert (found["adopting_team_count"], found["tested_team_count"]) == (1, 2)
     assert found["settings"] == {"institution": [["LEA-IHE partnership", 1]],
@@ -98,7 +109,7 @@ def test_publishing_freezes_the_version_and_renders_the_pdf(world, evidence,
     draft = compile_v1(world)
     assert draft.version == 1
     began = time.perf_counter()
-    published = change_package.change_package_publish(package=draft, actor=world.coach_a)
+    published = change_package_publish(package=draft, actor=world.coach_a)
     elapsed = time.perf_counter() - began
     assert (published.status, published.published_by) == ("published", world.coach_a)
     assert published.published_at is not None
@@ -117,7 +128,7 @@ def test_publishing_freezes_the_version_and_renders_the_pdf(world, evidence,
                      "Shift (improvement)"):
         assert expected in text, expected
     began = time.perf_counter()
-    content = change_package.change_package_pdf_render(package=published)
+    content = change_package_pdf_render(package=published)
     render = time.perf_counter() - began
     assert content.startswith(b"%PDF")
     print(f"\nchange package: publication with its PDF {elapsed:.2f} s; the PDF alone (1 idea, "
@@ -126,7 +137,7 @@ def test_publishing_freezes_the_version_and_renders_the_pdf(world, evidence,
 
 def test_a_second_version_leaves_the_first_as_published(client, world, evidence,
                                                         immediate_on_commit):
-    v1 = change_package.change_package_publish(package=compile_v1(world), actor=world.coach_a)
+    v1 = change_package_publish(package=compile_v1(world), actor=world.coach_a)
     v1.refresh_from_db()
     v1_pdf = pdf_text(v1)
     # Later: the idea is renamed, the commentary rewritten, the cycles and data move on.
@@ -135,13 +146,14 @@ def test_a_second_version_leaves_the_first_as_published(client, world, evidence,
     evidence.adopted.learning = "Rewritten learning."
     evidence.adopted.save()
     MeasureValue.objects.filter(team=world.team_a).update(value=Decimal("30"))
-    v2 = change_package.change_package_draft(collaborative=world.collaborative, actor=staff_of(
+    v2 = changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                      actor=staff_of(
         world))
     assert v2.version == 2 and v2.title == "What works"  # starts from version 1
     entry = v2.entries.get()
-    change_package.change_package_entry_update(entry=entry, actor=world.coach_b,
-                                               commentary="Now: everywhere.")
-    v2 = change_package.change_package_publish(package=v2, actor=world.coach_b)
+    change_package_entry_update(entry=entry, actor=world.coach_b,
+                                commentary="Now: everywhere.")
+    v2 = change_package_publish(package=v2, actor=world.coach_b)
     v1.refresh_from_db()
     old, new = v1.entries.get(), v2.entries.get()
     assert (old.title, old.commentary) == ("Text families after a first absence",
@@ -168,43 +180,44 @@ def staff_of(world):
 def test_only_staff_and_coaches_compile_and_publish(world, evidence):
     for person in (world.member_a, world.member_b, world.outsider):
         with pytest.raises(ValidationError, match="compile its change package"):
-            change_package.change_package_draft(collaborative=world.collaborative, actor=person)
+            changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                         actor=person)
     draft = compile_v1(world)
     with pytest.raises(ValidationError, match="compile its change package"):
-        change_package.change_package_publish(package=draft, actor=world.member_a)
+        change_package_publish(package=draft, actor=world.member_a)
     with pytest.raises(ValidationError, match="compile its change package"):
-        change_package.change_package_entry_remove(entry=draft.entries.get(),
-                                                   actor=world.member_a)
+        change_package_entry_remove(entry=draft.entries.get(),
+                                    actor=world.member_a)
     assert ChangePackage.objects.get().status == "draft"
 
 
 def test_the_rules_of_a_draft(world, evidence, immediate_on_commit):
-    draft = change_package.change_package_draft(collaborative=world.collaborative,
-                                                actor=world.coach_a)
-    assert change_package.change_package_draft(collaborative=world.collaborative,
-                                               actor=world.coach_b) == draft  # one draft
+    draft = changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                         actor=world.coach_a)
+    assert changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                        actor=world.coach_b) == draft  # one draft
     with pytest.raises(ValidationError, match="Add at least one adopted change idea"):
-        change_package.change_package_publish(package=draft, actor=world.coach_a)
+        change_package_publish(package=draft, actor=world.coach_a)
     with pytest.raises(ValidationError, match="No team has adopted “Home visits” yet"):
-        change_package.change_package_entry_add(package=draft, change_idea=evidence.untried,
-                                                actor=world.coach_a)
+        change_package_entry_add(package=draft, change_idea=evidence.untried,
+                                 actor=world.coach_a)
     with pytest.raises(ValidationError, match="another collaborative"):
-        change_package.change_package_entry_add(package=draft, change_idea=ChangeIdeaFactory(),
-                                                actor=world.coach_a)
-    change_package.change_package_entry_add(package=draft, change_idea=world.idea,
-                                            actor=world.coach_a)
+        change_package_entry_add(package=draft, change_idea=ChangeIdeaFactory(),
+                                 actor=world.coach_a)
+    change_package_entry_add(package=draft, change_idea=world.idea,
+                             actor=world.coach_a)
     with pytest.raises(ValidationError, match="already in the package"):
-        change_package.change_package_entry_add(package=draft, change_idea=world.idea,
-                                                actor=world.coach_a)
-    published = change_package.change_package_publish(package=draft, actor=world.coach_a)
-    again = change_package.change_package_publish(package=draft, actor=world.coach_a)
+        change_package_entry_add(package=draft, change_idea=world.idea,
+                                 actor=world.coach_a)
+    published = change_package_publish(package=draft, actor=world.coach_a)
+    again = change_package_publish(package=draft, actor=world.coach_a)
     assert again.published_at == published.published_at  # a second click changes nothing
     with pytest.raises(ValidationError, match="is published and stays as it is"):
-        change_package.change_package_update(package=published, actor=world.coach_a,
-                                             title="New")
+        change_package_update(package=published, actor=world.coach_a,
+                              title="New")
     with pytest.raises(ValidationError, match="is published and stays as it is"):
-        change_package.change_package_entry_update(entry=published.entries.get(),
-                                                   actor=world.coach_a, commentary="x")
+        change_package_entry_update(entry=published.entries.get(),
+                                    actor=world.coach_a, commentary="x")
 
 
 def test_an_idea_no_longer_adopted_blocks_publication(world, evidence):
@@ -212,7 +225,7 @@ def test_an_idea_no_longer_adopted_blocks_publication(world, evidence):
     evidence.adopted.decision = "adapt"
     evidence.adopted.save()
     with pytest.raises(ValidationError, match="No team adopts these any longer"):
-        change_package.change_package_publish(package=draft, actor=world.coach_a)
+        change_package_publish(package=draft, actor=world.coach_a)
 
 
 def test_members_read_published_versions_only(client, world, evidence, immediate_on_commit):
@@ -224,7 +237,7 @@ def test_members_read_published_versions_only(client, world, evidence, immediate
                        {"publish": ""}).status_code == 404
     listing = client.get(url("change_packages", "attendance-works")).content.decode()
     assert "No change package is published yet" in listing
-    change_package.change_package_publish(package=draft, actor=world.coach_a)
+    change_package_publish(package=draft, actor=world.coach_a)
     listing = client.get(url("change_packages", "attendance-works")).content.decode()
     assert url("change_package_pdf", "attendance-works", 1) in listing
     response = client.get(url("change_package_pdf", "attendance-works", 1))
@@ -238,12 +251,12 @@ def test_members_read_published_versions_only(client, world, evidence, immediate
 
 def test_the_pdf_is_served_only_once_rendered(client, world, evidence):
     draft = compile_v1(world)
-    change_package.change_package_publish(package=draft, actor=world.coach_a)  # no commit: no
+    change_package_publish(package=draft, actor=world.coach_a)  # no commit: no
     client.force_login(world.member_b)                                         # PDF yet
     assert client.get(url("change_package_pdf", "attendance-works", 1)).status_code == 404
     page = client.get(url("change_package", "attendance-works", 1)).content.decode()
     assert "The PDF is being prepared." in page
-    assert list(change_package.pdfs_pending(older_than_minutes=-1)) == [draft]
+    assert list(pdfs_pending(older_than_minutes=-1)) == [draft]
 
 
 def test_the_draft_page_compiles_and_publishes(client, world, evidence, immediate_on_commit):
@@ -290,14 +303,13 @@ def test_the_admin_publishes_through_the_service(client, world, evidence, immedi
 
 
 def test_the_periodic_job_renders_a_pdf_a_dead_worker_left_undone(world, evidence):
-    from collaboratives import tasks
 
     draft = compile_v1(world)
-    change_package.change_package_publish(package=draft, actor=world.coach_a)  # no commit
-    assert tasks.change_package_pdfs_render_pending() == 0  # just published: give it time
+    change_package_publish(package=draft, actor=world.coach_a)  # no commit
+    assert change_package_pdfs_render_pending() == 0  # just published: give it time
     ChangePackage.objects.filter(pk=draft.pk).update(
         published_at=timezone.now() - timedelta(minutes=30))
-    assert tasks.change_package_pdfs_render_pending() == 1
+    assert change_package_pdfs_render_pending() == 1
     draft.refresh_from_db()
     assert draft.pdf_path and "Text families after a first absence" in pdf_text(draft)
-    assert tasks.change_package_pdfs_render_pending() == 0  # once
+    assert change_package_pdfs_render_pending() == 0  # once

@@ -9,8 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from collaboratives import csv_import
-from collaboratives.csv_import import CsvRejected
+from collaboratives.measures.csv_import import CsvRejected, values_import
 from collaboratives.models import MeasureValue
 from core.models import AuditEntry
 from tests.collaboratives.util import url
@@ -35,9 +34,9 @@ def visits(world):
 
 def upload(world, text, *, actor=None, encoding="utf-8", today=TODAY):
     raw = text.encode(encoding) if isinstance(text, str) else text
-    return csv_import.values_import(team=world.team_a, collaborative=world.collaborative,
-                                    actor=actor or world.member_a, raw=raw, filename="data.csv",
-                                    today=today)
+    return values_import(team=world.team_a, collaborative=world.collaborative,
+                         actor=actor or world.member_a, raw=raw, filename="data.csv",
+                         today=today)
 
 
 def rejected(world, text, **kwargs) -> CsvRejected:

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collaboratives import services
+from collaboratives.cycles.services import pdsa_cycle_advance, pdsa_cycle_log, pdsa_cycle_update
 from collaboratives.models import PDSACycle
 from core.statemachine import IllegalTransition, history
 from tests.collaboratives.util import url
@@ -27,9 +27,9 @@ DSA = {"what_happened": "We texted 31 families.", "surprises": "Wrong numbers.",
 
 
 def log(world, **overrides):
-    return services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
-                                   actor=world.member_a,
-                                   **{**PLAN, "change_idea": world.idea, **overrides})
+    return pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                          actor=world.member_a,
+                          **{**PLAN, "change_idea": world.idea, **overrides})
 
 
 def test_a_cycle_is_logged_in_the_current_action_period(world):
@@ -54,27 +54,27 @@ def test_the_change_idea_must_be_the_collaboratives(world):
 
 def test_someone_else_cannot_log_for_the_team(world):
     with pytest.raises(ValidationError, match="Only members of the team"):
-        services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
-                                actor=world.member_b, change_idea=world.idea, **PLAN)
+        pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                       actor=world.member_b, change_idea=world.idea, **PLAN)
 
 
 def test_plan_to_completed_with_each_stage_required(world):
     cycle = log(world)
     with pytest.raises(ValidationError) as error:
-        services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="in_progress")
+        pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="in_progress")
     assert set(error.value.message_dict) == set(WHO_WHAT)
-    started = services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="in_progress",
-                                          **WHO_WHAT)
+    started = pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="in_progress",
+                                 **WHO_WHAT)
     assert started.status == "in_progress" and started.in_progress_at
 
     with pytest.raises(ValidationError) as error:
-        services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="completed",
-                                    what_happened="We texted 31 families.")
+        pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="completed",
+                           what_happened="We texted 31 families.")
     assert set(error.value.message_dict) == {"results", "learning", "decision", "next_step"}
     cycle.refresh_from_db()
     assert cycle.what_happened == ""  # a refused step saves nothing
 
-    done = services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="completed", **DSA)
+    done = pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to="completed", **DSA)
     assert (done.status, done.decision) == ("completed", "adopt")
     assert [e.to_status for e in history(cycle)] == ["completed", "in_progress", "planned"]
 
@@ -86,7 +86,7 @@ def test_illegal_transitions_are_refused(world, start, to):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea, **traits.get(start, {}))
     with pytest.raises(IllegalTransition, match="cannot become"):
-        services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to=to, **(
+        pdsa_cycle_advance(cycle=cycle, actor=world.member_a, to=to, **(
             DSA if to == "completed" else {}))
     cycle.refresh_from_db()
     assert cycle.status == start
@@ -95,22 +95,22 @@ def test_illegal_transitions_are_refused(world, start, to):
 def test_advancing_twice_changes_nothing(world):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea, completed=True)
-    assert services.pdsa_cycle_advance(cycle=cycle, actor=world.member_a,
-                                       to="completed").status == "completed"
+    assert pdsa_cycle_advance(cycle=cycle, actor=world.member_a,
+                              to="completed").status == "completed"
 
 
 def test_a_completed_cycle_cannot_be_edited(world):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea, completed=True)
     with pytest.raises(ValidationError, match="completed cycle cannot be edited"):
-        services.pdsa_cycle_update(cycle=cycle, actor=world.member_a, learning="Rewritten")
+        pdsa_cycle_update(cycle=cycle, actor=world.member_a, learning="Rewritten")
 
 
 def test_the_plan_is_fixed_once_the_cycle_runs(world):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea, in_progress=True)
     with pytest.raises(ValidationError, match="cannot be changed while the cycle is in progress"):
-        services.pdsa_cycle_update(cycle=cycle, actor=world.member_a, prediction="Rewritten")
+        pdsa_cycle_update(cycle=cycle, actor=world.member_a, prediction="Rewritten")
 
 
 # --- Through the pages ----------------------------------------------------------------------

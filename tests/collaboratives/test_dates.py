@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 
-from collaboratives import csv_import, measures, services
-from collaboratives.csv_import import CsvRejected
+from collaboratives.cycles.services import aim_set
+from collaboratives.measures.csv_import import CsvRejected, values_import
+from collaboratives.measures.services import measure_phase_add, measure_value_record
 from collaboratives.models import Collaborative, MeasurePhase, MeasureValue, TeamAim
 from core.dates import add_years, day
 from tests.collaboratives.util import url
@@ -24,9 +25,9 @@ def _day(value):
 
 
 def aim(world, by_when):
-    return services.aim_set(enrollment=world.enrollment_a, actor=world.member_a,
-                            what="reduce chronic absenteeism in grades 6-8",
-                            how_much="from 24% to 18%", by_when=by_when)
+    return aim_set(enrollment=world.enrollment_a, actor=world.member_a,
+                   what="reduce chronic absenteeism in grades 6-8",
+                   how_much="from 24% to 18%", by_when=by_when)
 
 
 def test_an_aim_by_31_december_9999_is_refused_next_to_its_field(client, world):
@@ -77,24 +78,24 @@ def monthly(world):
 def test_values_go_back_at_most_five_years_before_the_collaborative(world, monthly):
     floor = add_years(world.collaborative.start, -5)
     with pytest.raises(ValidationError) as caught:
-        measures.measure_value_record(team=world.team_a, measure=monthly, actor=world.member_a,
-                                      day=floor - timedelta(days=1), value="3")
+        measure_value_record(team=world.team_a, measure=monthly, actor=world.member_a,
+                             day=floor - timedelta(days=1), value="3")
     (message,) = caught.value.message_dict["day"]
     assert message.startswith("The ")
     assert (f"is before {_day(floor)}: baseline data go back at most 5 years before the "
             f"collaborative began ({_day(world.collaborative.start)})") in message
     assert not MeasureValue.objects.exists()
-    assert measures.measure_value_record(team=world.team_a, measure=monthly,
-                                         actor=world.member_a, day=floor, value="3")
+    assert measure_value_record(team=world.team_a, measure=monthly,
+                                actor=world.member_a, day=floor, value="3")
 
 
 def test_a_csv_row_before_the_baseline_window_is_refused_with_its_line(world, monthly):
     floor = add_years(world.collaborative.start, -5)
     early = floor - timedelta(days=1)
     with pytest.raises(CsvRejected) as caught:
-        csv_import.values_import(team=world.team_a, collaborative=world.collaborative,
-                                 actor=world.member_a, filename="data.csv",
-                                 raw=f"measure,period,value\nHome visits,{early},3\n".encode())
+        values_import(team=world.team_a, collaborative=world.collaborative,
+                      actor=world.member_a, filename="data.csv",
+                      raw=f"measure,period,value\nHome visits,{early},3\n".encode())
     (row,) = caught.value.rows
     assert row.line == 2 and f"is before {_day(floor)}" in row.message
     assert not MeasureValue.objects.exists()
@@ -103,7 +104,7 @@ def test_a_csv_row_before_the_baseline_window_is_refused_with_its_line(world, mo
 def test_a_chart_phase_cannot_start_before_the_baseline_window(world, monthly):
     floor = add_years(world.collaborative.start, -5)
     with pytest.raises(ValidationError) as caught:
-        measures.measure_phase_add(team=world.team_a, measure=monthly, actor=world.member_a,
-                                   starts_on=date(1900, 1, 1), label="Texts to families")
+        measure_phase_add(team=world.team_a, measure=monthly, actor=world.member_a,
+                          starts_on=date(1900, 1, 1), label="Texts to families")
     assert _day(floor) in caught.value.message_dict["starts_on"][0]
     assert not MeasurePhase.objects.exists()

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from collaboratives import services
 from collaboratives.models import Enrollment
+from collaboratives.programme.services import enrollment_create
 from tests.factories import (
     CoachFactory,
     CollaborativeFactory,
@@ -28,15 +28,15 @@ def tier1_team():
 
 def test_a_tier_2_team_enrolls_with_its_coach(staff):
     collaborative, team, coach = CollaborativeFactory(), Tier2TeamFactory(), CoachFactory()
-    enrollment = services.enrollment_create(collaborative=collaborative, team=team, coach=coach,
-                                            actor=staff)
+    enrollment = enrollment_create(collaborative=collaborative, team=team, coach=coach,
+                                   actor=staff)
     assert (enrollment.team, enrollment.coach, enrollment.enrolled_by) == (team, coach, staff)
 
 
 def test_a_tier_1_team_is_refused_with_the_reason(tier1_team):
     with pytest.raises(ValidationError) as error:
-        services.enrollment_create(collaborative=CollaborativeFactory(), team=tier1_team,
-                                   coach=CoachFactory())
+        enrollment_create(collaborative=CollaborativeFactory(), team=tier1_team,
+                          coach=CoachFactory())
     message = error.value.message_dict["team"][0]
     assert "Fairfax County Public Schools has Tier 1: Network membership" in message
     assert "Only Tier 2 memberships may enroll" in message
@@ -46,30 +46,30 @@ def test_a_tier_1_team_is_refused_with_the_reason(tier1_team):
 def test_closed_enrollment_a_second_seat_and_a_non_coach_are_refused():
     collaborative, team = CollaborativeFactory(), Tier2TeamFactory()
     with pytest.raises(ValidationError) as error:
-        services.enrollment_create(collaborative=collaborative, team=team,
-                                   coach=UserFactory(email="not.a.coach@example.org"))
+        enrollment_create(collaborative=collaborative, team=team,
+                          coach=UserFactory(email="not.a.coach@example.org"))
     assert "is not a Center improvement coach" in error.value.message_dict["coach"][0]
 
-    services.enrollment_create(collaborative=collaborative, team=team, coach=CoachFactory())
+    enrollment_create(collaborative=collaborative, team=team, coach=CoachFactory())
     with pytest.raises(ValidationError) as error:
-        services.enrollment_create(collaborative=collaborative, team=team, coach=CoachFactory())
+        enrollment_create(collaborative=collaborative, team=team, coach=CoachFactory())
     assert "is already enrolled" in error.value.message_dict["team"][0]
 
     overlapping = CollaborativeFactory()
     with pytest.raises(ValidationError) as error:
-        services.enrollment_create(collaborative=overlapping, team=team, coach=CoachFactory())
+        enrollment_create(collaborative=overlapping, team=team, coach=CoachFactory())
     assert "already holds its collaborative seat" in error.value.message_dict["team"][0]
 
     closed = CollaborativeFactory(enrollment_open=False)
     with pytest.raises(ValidationError) as error:
-        services.enrollment_create(collaborative=closed, team=Tier2TeamFactory(),
-                                   coach=CoachFactory())
+        enrollment_create(collaborative=closed, team=Tier2TeamFactory(),
+                          coach=CoachFactory())
     assert error.value.message_dict["collaborative"] == [f"Enrollment in {closed.name} is closed."]
 
 
 def test_staff_count_as_coaches(staff):
-    enrollment = services.enrollment_create(collaborative=CollaborativeFactory(),
-                                            team=Tier2TeamFactory(), coach=staff)
+    enrollment = enrollment_create(collaborative=CollaborativeFactory(),
+                                   team=Tier2TeamFactory(), coach=staff)
     assert enrollment.coach == staff
 
 

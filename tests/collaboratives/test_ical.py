@@ -5,7 +5,12 @@ from datetime import timedelta
 import pytest
 from icalendar import Calendar
 
-from collaboratives import services
+from collaboratives.convenings.services import (
+    calendar_token_for,
+    calendar_token_reset,
+    convening_cancel,
+    convening_move,
+)
 from collaboratives.models import CalendarToken
 from tests.collaboratives.util import url
 from tests.factories import CollaborativeFactory, ConveningFactory
@@ -28,7 +33,7 @@ def convenings(world):
 
 
 def feed(client, user):
-    token = services.calendar_token_for(user=user).token
+    token = calendar_token_for(user=user).token
     return client.get(url("calendar_feed", token))
 
 
@@ -54,9 +59,9 @@ def test_the_feed_parses_back_with_the_members_convenings(client, world, conveni
 
 def test_a_moved_and_a_cancelled_convening_update_the_feed(client, world, convenings, staff):
     convening = convenings["online"]
-    services.convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=1),
-                            ends_at=convening.ends_at + timedelta(days=1))
-    services.convening_cancel(convening=convening, actor=staff, reason="Snow")
+    convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=1),
+                   ends_at=convening.ends_at + timedelta(days=1))
+    convening_cancel(convening=convening, actor=staff, reason="Snow")
     event = next(e for e in Calendar.from_ical(feed(client, world.member_b).content).walk("VEVENT")
                  if str(e["UID"]).startswith(f"convening-{convening.pk}@"))
     assert str(event["STATUS"]) == "CANCELLED"
@@ -66,8 +71,8 @@ def test_a_moved_and_a_cancelled_convening_update_the_feed(client, world, conven
 
 def test_a_wrong_or_retired_token_is_a_404(client, world, convenings):
     assert client.get(url("calendar_feed", "not-a-real-token")).status_code == 404
-    old = services.calendar_token_for(user=world.member_a).token
-    new = services.calendar_token_reset(user=world.member_a).token
+    old = calendar_token_for(user=world.member_a).token
+    new = calendar_token_reset(user=world.member_a).token
     assert old != new
     assert client.get(url("calendar_feed", old)).status_code == 404
     assert client.get(url("calendar_feed", new)).status_code == 200
@@ -111,13 +116,13 @@ def test_the_feeds_own_uid_is_the_same_on_every_request_and_after_a_new_address(
         client, world, convenings):
     """RFC 7986: a calendar's UID is persistent; calendar apps de-duplicate subscriptions by
     it. It names the feed, not its secret."""
-    token = services.calendar_token_for(user=world.member_a)
+    token = calendar_token_for(user=world.member_a)
     first = _calendar_uid(client.get(url("calendar_feed", token.token)))
     assert first == _calendar_uid(client.get(url("calendar_feed", token.token)))
     assert token.token not in first
-    new = services.calendar_token_reset(user=world.member_a).token
+    new = calendar_token_reset(user=world.member_a).token
     assert _calendar_uid(client.get(url("calendar_feed", new))) == first
-    other = services.calendar_token_for(user=world.member_b).token
+    other = calendar_token_for(user=world.member_b).token
     assert _calendar_uid(client.get(url("calendar_feed", other))) != first
 
 

@@ -1,4 +1,4 @@
-"""One definition of who is invited to a convening (``selectors.convening_invitees``): it decides
+"""One definition of who is invited to a convening (``convening_invitees``): it decides
 reminders, move and cancellation notices, and who may answer (``invited_to``)."""
 
 from datetime import timedelta
@@ -7,8 +7,12 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collaboratives import selectors, services, tasks
+from collaboratives.convenings import reminders as convenings_reminders
+from collaboratives.convenings import selectors as convenings_selectors
+from collaboratives.convenings.services import convening_cancel, convening_move, rsvp_set
+from collaboratives.convenings.tasks import convening_reminders_send
 from collaboratives.models import RSVP
+from collaboratives.programme import selectors as programme_selectors
 from core.models import OutboundEmail
 from members.models import Membership, User
 from tests.factories import (
@@ -55,40 +59,41 @@ def everyone(world, staff):
 
 def test_the_enrolled_teams_coaches_are_reminded_once(world):
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
-    assert tasks.convening_reminders_send() == 5
-    assert tasks.convening_reminders_send() == 0
+    assert convening_reminders_send() == 5
+    assert convening_reminders_send() == 0
     assert sent("convening-reminder", convening) == sorted(ENROLLED | COACHES)
 
 
 def test_coaches_hear_of_a_move_and_a_cancellation(world, staff):
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
-    services.convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=1),
-                            ends_at=convening.ends_at + timedelta(days=1), actor=staff)
+    convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=1),
+                   ends_at=convening.ends_at + timedelta(days=1), actor=staff)
     assert sent("convening-moved", convening) == sorted(ENROLLED | COACHES)
-    services.convening_cancel(convening=convening, actor=staff, reason="Snow")
+    convening_cancel(convening=convening, actor=staff, reason="Snow")
     assert sent("convening-cancelled", convening) == sorted(ENROLLED | COACHES)
 
 
 def test_no_skips_the_two_day_reminder_but_not_the_notices(world, staff):
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
-    tasks.convening_reminders_send()  # the 14-day reminder, to all five
-    services.rsvp_set(convening=convening, user=world.member_a, response=RSVP.Response.NO)
-    services.rsvp_set(convening=convening, user=world.coach_a, response=RSVP.Response.MAYBE)
+    convening_reminders_send()  # the 14-day reminder, to all five
+    rsvp_set(convening=convening, user=world.member_a, response=RSVP.Response.NO)
+    rsvp_set(convening=convening, user=world.coach_a, response=RSVP.Response.MAYBE)
     OutboundEmail.objects.all().delete()
     two_days_before = convening.starts_at - timedelta(days=2)
-    assert services.convening_reminders_send(convening=convening, now=two_days_before) == 4
+    assert convenings_reminders.convening_reminders_send(convening=convening,
+                                                         now=two_days_before) == 4
     assert "member.a@district-a.example.org" not in sent("convening-reminder", convening)
     assert "coach.a@ncsup.example.org" in sent("convening-reminder", convening)
     # A move: the "no" was to the old date, so the moved convening's reminders reach them again.
-    services.convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=7),
-                            ends_at=convening.ends_at + timedelta(days=7), actor=staff)
+    convening_move(convening=convening, starts_at=convening.starts_at + timedelta(days=7),
+                   ends_at=convening.ends_at + timedelta(days=7), actor=staff)
     assert "member.a@district-a.example.org" in sent("convening-moved", convening)
-    assert services.convening_reminders_send(
+    assert convenings_reminders.convening_reminders_send(
         convening=convening, now=convening.starts_at - timedelta(days=2)) == 5
     # Said no again after the move: no reminder; a cancellation still tells them.
-    services.rsvp_set(convening=convening, user=world.member_a, response=RSVP.Response.NO)
+    rsvp_set(convening=convening, user=world.member_a, response=RSVP.Response.NO)
     OutboundEmail.objects.all().delete()
-    services.convening_cancel(convening=convening, actor=staff)
+    convening_cancel(convening=convening, actor=staff)
     assert "member.a@district-a.example.org" in sent("convening-cancelled", convening)
 
 
@@ -96,11 +101,11 @@ def test_no_skips_the_two_day_reminder_but_not_the_notices(world, staff):
 def test_the_reminders_reach_exactly_whom_invited_to_accepts(world, everyone, open_to_network):
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10),
                                  open_to_network=open_to_network)
-    tasks.convening_reminders_send()
+    convening_reminders_send()
     reminded = set(sent("convening-reminder", convening))
-    accepted = {user.email for user in everyone if selectors.invited_to(user, convening)}
+    accepted = {user.email for user in everyone if convenings_selectors.invited_to(user, convening)}
     assert reminded == accepted
-    invitees = selectors.convening_invitees(convening).values_list("email", flat=True)
+    invitees = convenings_selectors.convening_invitees(convening).values_list("email", flat=True)
     assert set(invitees) == reminded
     assert reminded >= ENROLLED | COACHES
     # Staff run convenings (not invitees); an ended membership, a deactivated account and a
@@ -122,15 +127,15 @@ def test_a_network_convening_invites_whom_the_network_pages_let_in(world, everyo
     convening is reminded of it, and nobody else (staff aside, see ``convening_invitees``)."""
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10),
                                  open_to_network=True)
-    invitees = set(selectors.convening_invitees(convening))
+    invitees = set(convenings_selectors.convening_invitees(convening))
     for user in everyone:
         if user.is_staff or not user.is_active:
             continue
-        assert (user in invitees) == selectors.in_network(user), user.email
+        assert (user in invitees) == programme_selectors.in_network(user), user.email
 
 
 def test_a_coach_may_answer_and_a_stranger_may_not(world):
     convening = ConveningFactory(collaborative=world.collaborative, starts_at=in_days(10))
-    services.rsvp_set(convening=convening, user=world.coach_a, response=RSVP.Response.YES)
+    rsvp_set(convening=convening, user=world.coach_a, response=RSVP.Response.YES)
     with pytest.raises(ValidationError, match="Only the people invited"):
-        services.rsvp_set(convening=convening, user=world.outsider, response=RSVP.Response.YES)
+        rsvp_set(convening=convening, user=world.outsider, response=RSVP.Response.YES)

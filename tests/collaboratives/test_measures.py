@@ -8,7 +8,21 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collaboratives import charts, measures, selectors, services
+from collaboratives.changepackages import services as changepackages_services
+from collaboratives.cycles.selectors import cycles_visible_to
+from collaboratives.cycles.services import pdsa_cycle_log
+from collaboratives.measures.charts import charts_for
+from collaboratives.measures.services import (
+    astronomical_mark,
+    astronomical_unmark,
+    measure_define,
+    measure_phase_add,
+    measure_phase_remove,
+    measure_update,
+    measure_value_record,
+    measure_value_remove,
+    team_measure_set,
+)
 from collaboratives.models import AstronomicalPoint, Measure, MeasurePhase, MeasureValue
 from core.models import AuditEntry
 from core.statemachine import history
@@ -48,18 +62,18 @@ def fill(team, measure, values, *, by):
 # --- Defining measures -------------------------------------------------------------------------
 
 def test_staff_and_coaches_define_measures_others_are_refused(world, staff):
-    measure = measures.measure_define(collaborative=world.collaborative, actor=world.coach_a,
-                                      **DEFINITION)
+    measure = measure_define(collaborative=world.collaborative, actor=world.coach_a,
+                             **DEFINITION)
     assert (measure.name, measure.position, measure.created_by) == (
         "Chronic absenteeism rate", 1, world.coach_a)
     assert history(measure).get().action == "measure:defined"
-    other = measures.measure_define(collaborative=world.collaborative, actor=staff,
-                                    **{**DEFINITION, "name": "Home visits", "unit": "count"})
+    other = measure_define(collaborative=world.collaborative, actor=staff,
+                           **{**DEFINITION, "name": "Home visits", "unit": "count"})
     assert other.position == 2
     for person in (world.member_a, world.outsider):
         with pytest.raises(ValidationError, match="staff and the collaborative's coaches"):
-            measures.measure_define(collaborative=world.collaborative, actor=person,
-                                    **{**DEFINITION, "name": "Another"})
+            measure_define(collaborative=world.collaborative, actor=person,
+                           **{**DEFINITION, "name": "Another"})
     assert Measure.objects.count() == 2
 
 
@@ -72,25 +86,25 @@ def test_staff_and_coaches_define_measures_others_are_refused(world, staff):
 ])
 def test_a_measure_definition_is_checked(world, rate, changes, field, message):
     with pytest.raises(ValidationError) as caught:
-        measures.measure_define(collaborative=world.collaborative, actor=world.coach_a,
-                                **{**DEFINITION, **changes})
+        measure_define(collaborative=world.collaborative, actor=world.coach_a,
+                       **{**DEFINITION, **changes})
     assert message in " ".join(caught.value.message_dict[field])
 
 
 def test_unit_and_sampling_stay_once_teams_entered_values(world, rate):
-    measures.measure_update(measure=rate, actor=world.coach_a, unit="count", sampling="monthly")
+    measure_update(measure=rate, actor=world.coach_a, unit="count", sampling="monthly")
     rate.refresh_from_db()
     assert (rate.unit, rate.sampling) == ("count", "monthly")  # no values yet: allowed
     MeasureValueFactory(team=world.team_a, measure=rate, value=Decimal("3"))
     with pytest.raises(ValidationError) as caught:
-        measures.measure_update(measure=rate, actor=world.coach_a, unit="percent",
-                                sampling="weekly")
+        measure_update(measure=rate, actor=world.coach_a, unit="percent",
+                       sampling="weekly")
     assert set(caught.value.message_dict) == {"unit", "sampling"}
-    updated = measures.measure_update(measure=rate, actor=world.coach_a,
-                                      operational_definition="Clarified.", goal=Decimal("5"))
+    updated = measure_update(measure=rate, actor=world.coach_a,
+                             operational_definition="Clarified.", goal=Decimal("5"))
     assert (updated.operational_definition, updated.goal) == ("Clarified.", Decimal("5"))
     with pytest.raises(ValidationError, match="staff and the collaborative's coaches"):
-        measures.measure_update(measure=rate, actor=world.member_a, goal=Decimal("1"))
+        measure_update(measure=rate, actor=world.member_a, goal=Decimal("1"))
 
 
 def test_the_measure_pages_define_and_edit(client, world, rate):
@@ -119,11 +133,11 @@ def test_the_measure_pages_define_and_edit(client, world, rate):
 
 def test_a_value_is_stored_on_its_period_and_replaced_by_a_second_entry(world, rate):
     wednesday = monday(2) + timedelta(days=2)
-    first = measures.measure_value_record(team=world.team_a, measure=rate, actor=world.member_a,
-                                          day=wednesday, value="21.5%")
-    again = measures.measure_value_record(team=world.team_a, measure=rate,
-                                          actor=world.lead_a, day=monday(2), value="19",
-                                          note="corrected")
+    first = measure_value_record(team=world.team_a, measure=rate, actor=world.member_a,
+                                 day=wednesday, value="21.5%")
+    again = measure_value_record(team=world.team_a, measure=rate,
+                                 actor=world.lead_a, day=monday(2), value="19",
+                                 note="corrected")
     assert first.pk == again.pk and again.period == monday(2)
     assert MeasureValue.objects.get().value == Decimal("19")
 
@@ -138,8 +152,8 @@ def test_a_value_is_stored_on_its_period_and_replaced_by_a_second_entry(world, r
 def test_a_bad_value_is_refused_next_to_its_field(world, rate, value, day_offset, field,
                                                   message):
     with pytest.raises(ValidationError) as caught:
-        measures.measure_value_record(team=world.team_a, measure=rate, actor=world.member_a,
-                                      day=monday(day_offset), value=value)
+        measure_value_record(team=world.team_a, measure=rate, actor=world.member_a,
+                             day=monday(day_offset), value=value)
     assert message in " ".join(caught.value.message_dict[field])
     assert not MeasureValue.objects.exists()
 
@@ -147,13 +161,13 @@ def test_a_bad_value_is_refused_next_to_its_field(world, rate, value, day_offset
 def test_only_the_teams_members_enter_its_values(world, rate, staff):
     for person in (world.member_b, world.coach_a, world.removed_a, world.outsider):
         with pytest.raises(ValidationError, match="Only members of the team"):
-            measures.measure_value_record(team=world.team_a, measure=rate, actor=person,
-                                          day=monday(1), value="20")
-    measures.measure_value_record(team=world.team_a, measure=rate, actor=staff, day=monday(1),
-                                  value="20")
+            measure_value_record(team=world.team_a, measure=rate, actor=person,
+                                 day=monday(1), value="20")
+    measure_value_record(team=world.team_a, measure=rate, actor=staff, day=monday(1),
+                         value="20")
     with pytest.raises(ValidationError, match="is not enrolled"):
-        measures.measure_value_record(team=world.team_c, measure=rate, actor=world.outsider,
-                                      day=monday(1), value="20")
+        measure_value_record(team=world.team_c, measure=rate, actor=world.outsider,
+                             day=monday(1), value="20")
 
 
 def test_the_value_form_saves_and_shows_refusals_next_to_the_field(client, world, rate):
@@ -176,13 +190,13 @@ def test_a_team_member_removes_a_wrong_value_and_the_audit_log_keeps_it(world, r
     rows = fill(world.team_a, rate, BASELINE, by=world.member_a)
     rows[4].note = "typed into the wrong week"
     rows[4].save()
-    measures.astronomical_mark(value=rows[4], actor=world.coach_a, reason="Snow week")
+    astronomical_mark(value=rows[4], actor=world.coach_a, reason="Snow week")
     for person in (world.member_b, world.coach_a, world.removed_a, world.outsider):
         with pytest.raises(ValidationError, match="Only members of the team"):
-            measures.measure_value_remove(value=rows[4], actor=person)
+            measure_value_remove(value=rows[4], actor=person)
     assert MeasureValue.objects.count() == len(BASELINE)
     removed_pk = rows[4].pk
-    measures.measure_value_remove(value=rows[4], actor=world.lead_a)
+    measure_value_remove(value=rows[4], actor=world.lead_a)
     assert not MeasureValue.objects.filter(pk=removed_pk).exists()
     assert not AstronomicalPoint.objects.exists()  # the coach's mark goes with its point
     assert MeasureValue.objects.count() == len(BASELINE) - 1
@@ -190,7 +204,7 @@ def test_a_team_member_removes_a_wrong_value_and_the_audit_log_keeps_it(world, r
     assert entry.actor == world.lead_a
     assert entry.reason == (f"{rate.period_label(rows[4].period)}: "
                             f"{rate.display(rows[4].value)} (note: typed into the wrong week)")
-    measures.measure_value_remove(value=rows[5], actor=staff)
+    measure_value_remove(value=rows[5], actor=staff)
     assert MeasureValue.objects.count() == len(BASELINE) - 2
 
 
@@ -224,11 +238,11 @@ def test_the_remove_form_takes_the_value_off_the_chart_and_refuses_others(client
 
 def test_a_frozen_baseline_and_a_later_shift_is_flagged(world, rate):
     fill(world.team_a, rate, BASELINE + AFTER, by=world.member_a)
-    measures.team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
-                              baseline_points=12)
-    chart = charts.charts_for(teams=[world.team_a], measures=[rate],
-                              cycles=selectors.cycles_visible_to(world.member_a,
-                                                                 world.collaborative))[
+    team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
+                     baseline_points=12)
+    chart = charts_for(teams=[world.team_a], measures=[rate],
+                       cycles=cycles_visible_to(world.member_a,
+                                                       world.collaborative))[
         world.team_a.pk, rate.pk]
     first = chart.analysis.segments[0]
     assert first.baseline_end_index == 11 and float(first.median) == pytest.approx(20.1)
@@ -244,47 +258,47 @@ def test_a_frozen_baseline_and_a_later_shift_is_flagged(world, rate):
 
 def test_baseline_by_points_and_by_median_exclude_each_other(world, rate):
     with pytest.raises(ValidationError, match="not both"):
-        measures.team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
-                                  baseline_points=8, baseline_median=Decimal("20"))
+        team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
+                         baseline_points=8, baseline_median=Decimal("20"))
     with pytest.raises(ValidationError, match="outside 0-100"):
-        measures.team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
-                                  goal=Decimal("150"))
+        team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
+                         goal=Decimal("150"))
 
 
 def test_the_team_and_its_coach_set_up_the_chart_others_are_refused(world, rate, staff):
     for person in (world.member_a, world.coach_a, staff):
-        measures.team_measure_set(team=world.team_a, measure=rate, actor=person,
-                                  goal=Decimal("15"))
+        team_measure_set(team=world.team_a, measure=rate, actor=person,
+                         goal=Decimal("15"))
     for person in (world.member_b, world.coach_b, world.outsider):
         with pytest.raises(ValidationError, match="Only the team and its coach"):
-            measures.team_measure_set(team=world.team_a, measure=rate, actor=person,
-                                      goal=Decimal("15"))
+            team_measure_set(team=world.team_a, measure=rate, actor=person,
+                             goal=Decimal("15"))
         with pytest.raises(ValidationError, match="Only the team and its coach"):
-            measures.measure_phase_add(team=world.team_a, measure=rate, actor=person,
-                                       starts_on=monday(3), label="Texts")
+            measure_phase_add(team=world.team_a, measure=rate, actor=person,
+                              starts_on=monday(3), label="Texts")
 
 
 def test_a_phase_recomputes_the_median_after_a_change(world, rate):
     fill(world.team_a, rate, BASELINE + AFTER, by=world.member_a)
     change = monday(len(AFTER)) + timedelta(days=3)  # a Thursday: stored on its Monday
-    phase = measures.measure_phase_add(team=world.team_a, measure=rate, actor=world.coach_a,
-                                       starts_on=change, label="Texts to families")
+    phase = measure_phase_add(team=world.team_a, measure=rate, actor=world.coach_a,
+                              starts_on=change, label="Texts to families")
     assert phase.starts_on == monday(len(AFTER))
     with pytest.raises(ValidationError, match="already starts in that period"):
-        measures.measure_phase_add(team=world.team_a, measure=rate, actor=world.member_a,
-                                   starts_on=monday(len(AFTER)), label="Again")
+        measure_phase_add(team=world.team_a, measure=rate, actor=world.member_a,
+                          starts_on=monday(len(AFTER)), label="Again")
     with pytest.raises(ValidationError, match="once the change is made"):
-        measures.measure_phase_add(team=world.team_a, measure=rate, actor=world.member_a,
-                                   starts_on=timezone.localdate() + timedelta(days=8),
-                                   label="Later")
-    chart = charts.charts_for(teams=[world.team_a], measures=[rate],
-                              cycles=selectors.cycles_visible_to(world.member_a,
-                                                                 world.collaborative))[
+        measure_phase_add(team=world.team_a, measure=rate, actor=world.member_a,
+                          starts_on=timezone.localdate() + timedelta(days=8),
+                          label="Later")
+    chart = charts_for(teams=[world.team_a], measures=[rate],
+                       cycles=cycles_visible_to(world.member_a,
+                                                       world.collaborative))[
         world.team_a.pk, rate.pk]
     assert [s.start_index for s in chart.analysis.segments] == [0, 12]
     assert chart.phase_labels == ["Baseline", "Texts to families"]
     assert float(chart.median) == pytest.approx(14.95)
-    measures.measure_phase_remove(phase=phase, actor=world.member_a)
+    measure_phase_remove(phase=phase, actor=world.member_a)
     assert not MeasurePhase.objects.exists()
 
 
@@ -294,9 +308,9 @@ def test_a_phase_without_data_after_it_waits_and_says_so(world, rate):
                                 label="Texts", added_by=world.member_a)
     MeasurePhase.objects.create(team=world.team_a, measure=rate, starts_on=monday(40),
                                 label="Too early", added_by=world.member_a)
-    chart = charts.charts_for(teams=[world.team_a], measures=[rate],
-                              cycles=selectors.cycles_visible_to(world.member_a,
-                                                                 world.collaborative))[
+    chart = charts_for(teams=[world.team_a], measures=[rate],
+                       cycles=cycles_visible_to(world.member_a,
+                                                       world.collaborative))[
         world.team_a.pk, rate.pk]
     assert len(chart.analysis.segments) == 1
     assert any("appears once there is data" in note for note in chart.notes)
@@ -307,21 +321,21 @@ def test_only_the_teams_coach_marks_an_astronomical_point(world, rate, staff):
     rows = fill(world.team_a, rate, BASELINE, by=world.member_a)
     for person in (world.member_a, world.coach_b, world.member_b):
         with pytest.raises(ValidationError, match="Only the team's coach"):
-            measures.astronomical_mark(value=rows[3], actor=person, reason="Snow week")
+            astronomical_mark(value=rows[3], actor=person, reason="Snow week")
     with pytest.raises(ValidationError, match="Say why"):
-        measures.astronomical_mark(value=rows[3], actor=world.coach_a, reason=" ")
-    measures.astronomical_mark(value=rows[3], actor=world.coach_a, reason="Snow week")
-    measures.astronomical_mark(value=rows[3], actor=staff, reason="A snow week: closed 3 days")
+        astronomical_mark(value=rows[3], actor=world.coach_a, reason=" ")
+    astronomical_mark(value=rows[3], actor=world.coach_a, reason="Snow week")
+    astronomical_mark(value=rows[3], actor=staff, reason="A snow week: closed 3 days")
     assert AstronomicalPoint.objects.get().reason == "A snow week: closed 3 days"
-    chart = charts.charts_for(teams=[world.team_a], measures=[rate],
-                              cycles=selectors.cycles_visible_to(staff, world.collaborative))[
+    chart = charts_for(teams=[world.team_a], measures=[rate],
+                       cycles=cycles_visible_to(staff, world.collaborative))[
         world.team_a.pk, rate.pk]
     astro = chart.analysis.signals_by_rule(Rule.ASTRONOMICAL)
     assert [s.points for s in astro] == [(3,)]
     assert any(item["text"].endswith("A snow week: closed 3 days")
                for item in chart.signal_items)
     assert 'class="runchart-astronomical"' in chart.svg
-    measures.astronomical_unmark(value=rows[3], actor=world.coach_a)
+    astronomical_unmark(value=rows[3], actor=world.coach_a)
     assert not AstronomicalPoint.objects.exists()
 
 
@@ -362,29 +376,29 @@ def test_chart_settings_on_the_page(client, world, rate):
 
 def test_a_cycle_linked_to_a_measure_is_marked_on_the_teams_chart(world, rate):
     fill(world.team_a, rate, BASELINE, by=world.member_a)
-    cycle = services.pdsa_cycle_log(
+    cycle = pdsa_cycle_log(
         team=world.team_a, collaborative=world.collaborative, actor=world.member_a,
         change_idea=world.idea, title="Texts after a first absence", question="Q?",
         prediction="P.", measures=[rate])
     assert list(cycle.measures.all()) == [rate]
-    mine = charts.charts_for(teams=[world.team_a], measures=[rate],
-                             cycles=selectors.cycles_visible_to(world.member_a,
-                                                                world.collaborative))
+    mine = charts_for(teams=[world.team_a], measures=[rate],
+                      cycles=cycles_visible_to(world.member_a,
+                                                      world.collaborative))
     assert [text for _, text in mine[world.team_a.pk, rate.pk].annotations] == [
         "Texts after a first absence"]
     # another team sees team A's charts, but not the titles of its cycles still under way
-    theirs = charts.charts_for(teams=[world.team_a], measures=[rate],
-                               cycles=selectors.cycles_visible_to(world.member_b,
-                                                                  world.collaborative))
+    theirs = charts_for(teams=[world.team_a], measures=[rate],
+                        cycles=cycles_visible_to(world.member_b,
+                                                        world.collaborative))
     assert theirs[world.team_a.pk, rate.pk].annotations == []
 
 
 def test_a_cycle_takes_only_measures_of_its_collaborative(world, rate):
     elsewhere = MeasureFactory()
     with pytest.raises(ValidationError) as caught:
-        services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
-                                actor=world.member_a, change_idea=world.idea, title="T",
-                                question="Q?", prediction="P.", measures=[elsewhere])
+        pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                       actor=world.member_a, change_idea=world.idea, title="T",
+                       question="Q?", prediction="P.", measures=[elsewhere])
     assert "measures" in caught.value.message_dict
 
 
@@ -412,8 +426,8 @@ def test_the_team_measure_page_draws_the_chart_the_signals_and_the_data_table(cl
     fill(world.team_a, rate, BASELINE + AFTER, by=world.member_a)
     PDSACycleFactory(team=world.team_a, action_period=world.period, change_idea=world.idea,
                      completed=True, title="Texts to families").measures.add(rate)
-    measures.team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
-                              baseline_points=12)
+    team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
+                     baseline_points=12)
     client.force_login(world.member_a)
     html = client.get(url("team_measure", "attendance-works", world.team_a.pk,
                           rate.pk)).content.decode()
@@ -449,8 +463,8 @@ def test_the_team_dashboard_shows_each_measure_and_aim_progress(client, world, r
 
     TeamAimFactory(enrollment=world.enrollment_a)
     fill(world.team_a, rate, BASELINE + AFTER, by=world.member_a)
-    measures.team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
-                              baseline_points=12)
+    team_measure_set(team=world.team_a, measure=rate, actor=world.member_a,
+                     baseline_points=12)
     visits = MeasureFactory(collaborative=world.collaborative, name="Home visits",
                             monthly_count=True)
     client.force_login(world.member_a)
@@ -479,9 +493,9 @@ def test_a_posted_id_that_is_not_a_number_is_a_404_not_an_error(client, world, r
     for name, field in (("chart_settings", "remove_phase"), ("astronomical", "unmark")):
         path = url(name, "attendance-works", world.team_a.pk, rate.pk)
         assert client.post(path, {field: "1 OR 1=1"}).status_code == 404
-    from collaboratives import change_package
 
-    change_package.change_package_draft(collaborative=world.collaborative, actor=world.coach_a)
+    changepackages_services.change_package_draft(collaborative=world.collaborative,
+                                                 actor=world.coach_a)
     assert client.post(url("change_package_draft", "attendance-works"),
                        {"remove": "x"}).status_code == 404
 

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
-from collaboratives import measures
+from collaboratives.measures.services import astronomical_mark, team_measure_set
 from collaboratives.models import (
     ChangePackage,
     ChangePackageEntry,
@@ -29,10 +29,10 @@ MODELS = ["measure", "measurevalue", "teammeasure", "measurephase", "astronomica
 def rows(world, staff):
     rate = MeasureFactory(collaborative=world.collaborative, name="Chronic absenteeism rate")
     value = MeasureValueFactory(team=world.team_a, measure=rate, value=Decimal("21"))
-    measures.team_measure_set(team=world.team_a, measure=rate, actor=staff, baseline_points=8)
+    team_measure_set(team=world.team_a, measure=rate, actor=staff, baseline_points=8)
     MeasurePhase.objects.create(team=world.team_a, measure=rate, starts_on=value.period,
                                 label="Texts", added_by=staff)
-    measures.astronomical_mark(value=value, actor=staff, reason="Snow")
+    astronomical_mark(value=value, actor=staff, reason="Snow")
     package = ChangePackage.objects.create(collaborative=world.collaborative, version=1,
                                            title="What works", status="published",
                                            published_at=timezone.now())
@@ -87,3 +87,24 @@ def test_an_enrollments_setting_is_edited_in_admin(staff_client, world):
     enrollment = Enrollment.objects.get(pk=world.enrollment_a.pk)
     assert (enrollment.get_grade_band_display(), enrollment.locale) == ("middle (6-8)", "rural")
     assert enrollment.coach == world.coach_a
+
+
+def _measure_post(measure, **changes):
+    return {"collaborative": measure.collaborative_id, "name": measure.name, "kind": measure.kind,
+            "operational_definition": measure.operational_definition, "unit": measure.unit,
+            "rate_basis": measure.rate_basis, "better": measure.better,
+            "sampling": measure.sampling, "goal": "", "position": 1, **changes}
+
+
+def test_the_admin_shows_measure_updates_refusal_in_its_words(staff_client, world, rows):
+    """The rule is the service's: the admin calls it and shows its words next to the field."""
+    path = reverse("admin:collaboratives_measure_change", args=[rows.pk])
+    other = "monthly" if rows.sampling != "monthly" else "weekly"
+    response = staff_client.post(path, _measure_post(rows, sampling=other))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert errors["sampling"] == ["Teams have entered values of this measure, so its sampling "
+                                  "period cannot change. Define a new measure instead."]
+    rows.refresh_from_db()
+    assert rows.sampling != other
+

@@ -9,7 +9,17 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from collaboratives import charts, measures, selectors
+from collaboratives.cycles.selectors import cycles_visible_to
+from collaboratives.measures import charts as measures_charts
+from collaboratives.measures.charts import charts_for
+from collaboratives.measures.services import (
+    astronomical_mark,
+    measure_phase_add,
+    measure_update,
+    measure_value_record,
+    measure_value_remove,
+    team_measure_set,
+)
 from collaboratives.models import MeasurePhase, MeasureValue
 from tests.collaboratives.util import url
 from tests.factories import (
@@ -49,12 +59,12 @@ def add_team(world, measure, *, shifted, coach=None):
     give_values(enrollment.team, measure, SHIFTED if shifted else FLAT, world.staff)
     MeasurePhase.objects.create(team=enrollment.team, measure=measure, starts_on=monday(1),
                                 label="Texts", added_by=world.staff)
-    measures.team_measure_set(team=enrollment.team, measure=measure, actor=world.staff,
-                              baseline_points=6)
+    team_measure_set(team=enrollment.team, measure=measure, actor=world.staff,
+                     baseline_points=6)
     PDSACycleFactory(team=enrollment.team, action_period=world.period, change_idea=world.idea,
                      completed=True).measures.add(measure)
     value = MeasureValue.objects.filter(team=enrollment.team).first()
-    measures.astronomical_mark(value=value, actor=world.staff, reason="Snow")
+    astronomical_mark(value=value, actor=world.staff, reason="Snow")
     return enrollment
 
 
@@ -128,9 +138,9 @@ def test_a_260_point_run_chart_renders_quickly_in_its_page(client, world, rate):
     page = time.perf_counter() - began
     assert response.status_code == 200
     assert len(response.context["chart"].rows) == 260
-    cycles = selectors.cycles_visible_to(world.member_a, world.collaborative)
+    cycles = cycles_visible_to(world.member_a, world.collaborative)
     began = time.perf_counter()
-    chart = charts.charts_for(teams=[world.team_a], measures=[rate], cycles=cycles)[
+    chart = charts_for(teams=[world.team_a], measures=[rate], cycles=cycles)[
         world.team_a.pk, rate.pk]
     build = time.perf_counter() - began
     assert len(chart.points) == 260 and "260 weekly points" in chart.svg
@@ -143,8 +153,8 @@ def test_a_260_point_run_chart_renders_quickly_in_its_page(client, world, rate):
 def drawings(monkeypatch):
     """The chart ids drawn, in order: a card served from the cache draws nothing."""
     drawn = []
-    real = charts.render_svg
-    monkeypatch.setattr(charts, "render_svg",
+    real = measures_charts.render_svg
+    monkeypatch.setattr(measures_charts, "render_svg",
                         lambda **kw: drawn.append(kw["chart_id"]) or real(**kw))
     return drawn
 
@@ -166,8 +176,8 @@ def test_unchanged_charts_are_drawn_once_and_a_new_value_redraws_its_chart(
     assert len(drawings) == 2  # both from the cache
     svg = re.compile(r"<svg.*?</svg>", re.S)
     assert svg.findall(second) == svg.findall(first)
-    measures.measure_value_record(team=world.team_b, measure=rate, actor=staff,
-                                  day=monday(0), value="31")
+    measure_value_record(team=world.team_b, measure=rate, actor=staff,
+                         day=monday(0), value="31")
     client.get(two_teams)
     assert drawings[2:] == [f"team-{world.team_b.pk}-{rate.pk}"]  # only team B's changed
 
@@ -181,17 +191,17 @@ def _mark_cycle(world, rate, staff):
 
 CARD_CHANGES = {
     # what changes -> a function that changes it for team B and returns a text the page then shows
-    "a value replaced": lambda world, rate, staff: measures.measure_value_record(
+    "a value replaced": lambda world, rate, staff: measure_value_record(
         team=world.team_b, measure=rate, actor=staff, day=monday(1), value="47.5") and "47.5",
-    "a value removed": lambda world, rate, staff: measures.measure_value_remove(
+    "a value removed": lambda world, rate, staff: measure_value_remove(
         value=MeasureValue.objects.filter(team=world.team_b, measure=rate).order_by(
             "period").first(), actor=staff),
-    "an astronomical point marked": lambda world, rate, staff: measures.astronomical_mark(
+    "an astronomical point marked": lambda world, rate, staff: astronomical_mark(
         value=MeasureValue.objects.filter(team=world.team_b).first(), actor=staff,
         reason="Snow day") and "Snow day",
-    "the goal of the team's chart": lambda world, rate, staff: measures.team_measure_set(
+    "the goal of the team's chart": lambda world, rate, staff: team_measure_set(
         team=world.team_b, measure=rate, actor=staff, goal=Decimal("7")) and "7%",
-    "a phase added": lambda world, rate, staff: measures.measure_phase_add(
+    "a phase added": lambda world, rate, staff: measure_phase_add(
         team=world.team_b, measure=rate, actor=staff, starts_on=monday(3),
         label="Texts home") and "Texts home",
     "a cycle marked on the chart": _mark_cycle,
@@ -220,6 +230,27 @@ def test_a_change_to_what_a_card_shows_draws_that_card_again(client, world, rate
 def test_changing_the_measure_draws_every_card_again(client, rate, staff, drawings, two_teams):
     client.force_login(staff)
     client.get(two_teams)
-    measures.measure_update(measure=rate, actor=staff, goal=Decimal("9.5"))
+    measure_update(measure=rate, actor=staff, goal=Decimal("9.5"))
     assert "9.5%" in client.get(two_teams).content.decode()
     assert len(drawings) == 4
+
+
+def test_full_charts_and_cards_are_cached_under_one_key_scheme(client, world, rate, staff,
+                                                               drawings, two_teams,
+                                                               monkeypatch):
+    """A team's full run chart (its page) and its card (the cross-team page) are both kept
+    under keys from ``chart_cache_key``, told apart by kind: a second view draws neither."""
+    kinds = []
+    real = measures_charts.chart_cache_key
+    monkeypatch.setattr(measures_charts, "chart_cache_key",
+                        lambda kind, **inputs: kinds.append(kind) or real(kind, **inputs))
+    client.force_login(staff)
+    team_page = url("team_measure", "attendance-works", world.team_a.pk, rate.pk)
+    for _ in range(2):
+        assert client.get(two_teams).status_code == 200
+        assert client.get(team_page).status_code == 200
+    assert set(kinds) == {"svg", "card"}
+    # Drawn once each: the two cards and team A's full chart (the phone version is not cached).
+    assert [d for d in drawings if not d.endswith("-narrow")] == [
+        f"team-{world.team_b.pk}-{rate.pk}", f"team-{world.team_a.pk}-{rate.pk}",
+        f"measure-{world.team_a.pk}-{rate.pk}"]

@@ -9,7 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from collaboratives import services, tasks
+from collaboratives.convenings.services import calendar_token_for, rsvp_set
+from collaboratives.convenings.tasks import convening_reminders_send
 from collaboratives.models import RSVP
 from core.models import OutboundEmail
 from members.models import Membership, TeamMember
@@ -75,7 +76,7 @@ def test_outside_the_network_an_open_convening_is_still_a_404(client, world, con
     client.force_login(person)
     assert client.get(url("convening", S, open_one.pk)).status_code == 404
     with pytest.raises(ValidationError, match="Only the people invited"):
-        services.rsvp_set(convening=open_one, user=person, response=RSVP.Response.YES)
+        rsvp_set(convening=open_one, user=person, response=RSVP.Response.YES)
 
 
 def test_a_network_member_answers_an_open_convening_but_not_a_teams_only_one(
@@ -87,7 +88,7 @@ def test_a_network_member_answers_an_open_convening_but_not_a_teams_only_one(
     assert "your answer is saved" in response.content.decode()
     assert RSVP.objects.get(user=tier1).convening == open_one
     with pytest.raises(ValidationError, match="Only the people invited"):
-        services.rsvp_set(convening=own, user=tier1, response=RSVP.Response.YES)
+        rsvp_set(convening=own, user=tier1, response=RSVP.Response.YES)
 
 
 @pytest.mark.usefixtures("immediate_on_commit")
@@ -96,7 +97,7 @@ def test_reminders_of_an_open_convening_go_to_the_whole_network_once(world, conv
     ended = UserFactory(email="ended@district-e.example.org")
     Membership.objects.filter(pk=TeamFactory(lead=ended).membership_id).update(
         status=Membership.Status.ENDED)
-    tasks.convening_reminders_send()
+    convening_reminders_send()
 
     def sent_for(convening):
         return set(OutboundEmail.objects.filter(key__contains=f":{convening.pk}:")
@@ -111,12 +112,12 @@ def test_reminders_of_an_open_convening_go_to_the_whole_network_once(world, conv
     assert sent_for(open_one) == network  # not the ended membership, not the removed member
     assert "ended@district-e.example.org" not in network
     assert sent_for(own) == ENROLLED | coaches
-    assert tasks.convening_reminders_send() == 0
+    assert convening_reminders_send() == 0
 
 
 def test_the_convenings_page_and_the_feed_list_what_each_person_is_invited_to(
         client, world, convenings, tier1):
-    token = services.calendar_token_for(user=tier1).token
+    token = calendar_token_for(user=tier1).token
     feed = client.get(url("calendar_feed", token)).content.decode()
     assert "Spreading what works" in feed and "Teams only" not in feed
     client.force_login(tier1)
@@ -188,12 +189,12 @@ def test_access_ends_with_the_reason_for_it(client, world, convenings, tier1, wh
                       ).status_code == 404
     assert open_one.title not in client.get(url("calendar")).content.decode()
     with pytest.raises(ValidationError, match="Only the people invited"):
-        services.rsvp_set(convening=open_one, user=tier1, response=RSVP.Response.YES)
+        rsvp_set(convening=open_one, user=tier1, response=RSVP.Response.YES)
 
 
 def test_an_enrolled_team_that_left_early_gets_no_reminders(world, convenings):
     Membership.objects.filter(team=world.team_b).update(status=Membership.Status.LEFT_EARLY)
-    tasks.convening_reminders_send()
+    convening_reminders_send()
     sent = set(OutboundEmail.objects.values_list("to", flat=True))
     assert "member.b@district-b.example.org" not in sent
     assert "member.a@district-a.example.org" in sent

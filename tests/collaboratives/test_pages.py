@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collaboratives import services
+from collaboratives.convenings.services import convening_cancel, rsvp_set
+from collaboratives.cycles.services import coaching_call_log
 from collaboratives.models import (
     RSVP,
     ChangeIdea,
@@ -42,11 +43,11 @@ def test_members_rsvp_and_staff_see_who_comes(client, world, staff):
 def test_no_rsvp_to_a_cancelled_or_finished_convening(client, world, staff):
     past = world.period.opening_convening
     with pytest.raises(ValidationError, match="over"):
-        services.rsvp_set(convening=past, user=world.member_a, response="yes")
+        rsvp_set(convening=past, user=world.member_a, response="yes")
     ahead = ConveningFactory(collaborative=world.collaborative)
-    services.convening_cancel(convening=ahead, actor=staff)
+    convening_cancel(convening=ahead, actor=staff)
     with pytest.raises(ValidationError, match="cancelled"):
-        services.rsvp_set(convening=ahead, user=world.member_a, response="yes")
+        rsvp_set(convening=ahead, user=world.member_a, response="yes")
     client.force_login(world.member_a)
     response = client.post(url("convening", world.collaborative.slug, ahead.pk),
                            {**token(), "response": "yes"})
@@ -92,17 +93,17 @@ def test_the_coach_logs_a_call_and_only_the_coach(client, world):
     client.force_login(world.member_a)
     assert client.post(path, data).status_code == 404
     with pytest.raises(ValidationError, match="Only the team's coach"):
-        services.coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_b,
-                                   held_on=timezone.localdate(), attendees=[], notes="x",
-                                   next_steps="y", other_attendees="Someone")
+        coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_b,
+                          held_on=timezone.localdate(), attendees=[], notes="x",
+                          next_steps="y", other_attendees="Someone")
     assert CoachingCall.objects.count() == 1
 
 
 def test_a_call_attendee_must_be_on_the_team(world):
     with pytest.raises(ValidationError) as error:
-        services.coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_a,
-                                   held_on=timezone.localdate(), attendees=[world.member_b],
-                                   notes="Notes", next_steps="Next")
+        coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_a,
+                          held_on=timezone.localdate(), attendees=[world.member_b],
+                          notes="Notes", next_steps="Next")
     assert error.value.message_dict["attendees"][0].startswith("Not on the team:")
 
 

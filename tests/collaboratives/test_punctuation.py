@@ -5,8 +5,7 @@ import re
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from collaboratives import csv_import
-from collaboratives.csv_import import CsvRejected
+from collaboratives.measures.csv_import import CsvRejected, values_import
 from tests.collaboratives.util import url
 from tests.factories import MeasureFactory
 from tests.once import token
@@ -23,10 +22,10 @@ def rate(world):
 
 def test_a_mistyped_year_in_a_csv_reads_as_one_question(world, rate):
     with pytest.raises(CsvRejected) as caught:
-        csv_import.values_import(team=world.team_a, collaborative=world.collaborative,
-                                 actor=world.member_a, filename="data.csv",
-                                 raw=b"measure,period,value\n"
-                                     b"Chronic absenteeism rate,1800-01-01,3\n")
+        values_import(team=world.team_a, collaborative=world.collaborative,
+                      actor=world.member_a, filename="data.csv",
+                      raw=b"measure,period,value\n"
+                      b"Chronic absenteeism rate,1800-01-01,3\n")
     message = caught.value.rows[0].message
     assert message.endswith("is the year mistyped?")
     assert not DOUBLED.search(message), message

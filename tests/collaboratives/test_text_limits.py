@@ -5,14 +5,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from collaboratives import services
-from collaboratives.models import (
-    NARRATIVE,
-    CoachingCall,
-    CycleComment,
-    PDSACycle,
-    limited_text,
+from collaboratives.cycles.services import (
+    aim_set,
+    coaching_call_log,
+    cycle_comment_add,
+    pdsa_cycle_log,
+    pdsa_cycle_update,
 )
+from collaboratives.models import CoachingCall, CycleComment, PDSACycle
+from collaboratives.programme.models import NARRATIVE, limited_text
 from tests.collaboratives.util import url
 from tests.factories import PDSACycleFactory
 
@@ -54,8 +55,8 @@ def test_a_too_long_learning_is_refused_next_to_its_field_and_nothing_is_lost(cl
 def test_exactly_the_limit_is_accepted(world):
     cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
                              change_idea=world.idea, in_progress=True)
-    cycle = services.pdsa_cycle_update(cycle=cycle, actor=world.member_a,
-                                       learning="x" * NARRATIVE)
+    cycle = pdsa_cycle_update(cycle=cycle, actor=world.member_a,
+                              learning="x" * NARRATIVE)
     assert len(PDSACycle.objects.get(pk=cycle.pk).learning) == NARRATIVE
 
 
@@ -64,24 +65,24 @@ def test_the_services_refuse_too_long_text_with_the_limit(world):
                              change_idea=world.idea, in_progress=True)
     megabyte = "x" * 1_000_000
     with pytest.raises(ValidationError) as caught:
-        services.pdsa_cycle_update(cycle=cycle, actor=world.member_a, learning=megabyte)
+        pdsa_cycle_update(cycle=cycle, actor=world.member_a, learning=megabyte)
     assert caught.value.message_dict["learning"] == [
         f"This is 1,000,000 characters long; write at most {NARRATIVE:,}."]
     with pytest.raises(ValidationError) as caught:
-        services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
-                                actor=world.member_a, change_idea=world.idea, title="T",
-                                question=megabyte, prediction="p")
+        pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                       actor=world.member_a, change_idea=world.idea, title="T",
+                       question=megabyte, prediction="p")
     assert "question" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.cycle_comment_add(cycle=cycle, actor=world.coach_a, body=megabyte)
+        cycle_comment_add(cycle=cycle, actor=world.coach_a, body=megabyte)
     assert caught.value.message_dict["body"][0].endswith(f"at most {NARRATIVE:,}.")
     with pytest.raises(ValidationError) as caught:
-        services.coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_a,
-                                   held_on=timezone.localdate(), attendees=[world.member_a],
-                                   notes=megabyte, next_steps="Call again")
+        coaching_call_log(enrollment=world.enrollment_a, actor=world.coach_a,
+                          held_on=timezone.localdate(), attendees=[world.member_a],
+                          notes=megabyte, next_steps="Call again")
     assert "notes" in caught.value.message_dict
     with pytest.raises(ValidationError) as caught:
-        services.aim_set(enrollment=world.enrollment_a, actor=world.member_a, what=megabyte,
-                         how_much="from 24% to 18%", by_when=world.collaborative.end)
+        aim_set(enrollment=world.enrollment_a, actor=world.member_a, what=megabyte,
+                how_much="from 24% to 18%", by_when=world.collaborative.end)
     assert caught.value.message_dict["what"][0].endswith("at most 250.")
     assert not CycleComment.objects.exists() and not CoachingCall.objects.exists()

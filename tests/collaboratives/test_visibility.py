@@ -2,7 +2,11 @@
 
 import pytest
 
-from collaboratives import selectors
+from collaboratives.convenings.services import rsvp_set
+from collaboratives.cycles.selectors import calls_visible_to, cycles_visible_to
+from collaboratives.cycles.services import pdsa_cycle_log
+from collaboratives.measures.services import measure_value_record
+from collaboratives.programme.selectors import viewer_for
 from tests.collaboratives.util import url
 from tests.factories import CoachingCallFactory, ConveningFactory, PDSACycleFactory
 
@@ -89,10 +93,10 @@ def test_a_member_of_team_a_cannot_edit_team_b_cycles(client, world, cycles):
 def test_a_coach_sees_only_the_calls_of_the_teams_they_coach(client, world):
     call_a = CoachingCallFactory(enrollment=world.enrollment_a, notes="Call with team A")
     call_b = CoachingCallFactory(enrollment=world.enrollment_b, notes="Call with team B")
-    calls = selectors.calls_visible_to(world.coach_a, world.collaborative)
+    calls = calls_visible_to(world.coach_a, world.collaborative)
     assert list(calls) == [call_a]
-    assert list(selectors.calls_visible_to(world.member_b, world.collaborative)) == [call_b]
-    assert list(selectors.calls_visible_to(world.outsider, world.collaborative)) == []
+    assert list(calls_visible_to(world.member_b, world.collaborative)) == [call_b]
+    assert list(calls_visible_to(world.outsider, world.collaborative)) == []
 
     client.force_login(world.coach_a)
     slug = world.collaborative.slug
@@ -113,7 +117,7 @@ def test_team_members_see_their_own_calls_only(client, world):
 
 
 def test_a_coach_sees_their_teams_cycles_in_progress_but_not_other_teams(world, cycles):
-    visible = set(selectors.cycles_visible_to(world.coach_a, world.collaborative)
+    visible = set(cycles_visible_to(world.coach_a, world.collaborative)
                   .values_list("title", flat=True))
     assert visible == {"A planned", "A completed", "B completed"}
 
@@ -141,7 +145,6 @@ def test_a_team_whose_membership_left_early_or_ended_loses_the_collaborative(
 
     from django.core.exceptions import ValidationError
 
-    from collaboratives import measures, services
     from collaboratives.models import RSVP
     from members import services as member_services
     from members.models import Membership
@@ -156,16 +159,16 @@ def test_a_team_whose_membership_left_early_or_ended_loses_the_collaborative(
     for path in (url("home", "attendance-works"), url("convening", "attendance-works", online.pk),
                  url("cycle_create", "attendance-works", world.team_a.pk)):
         assert client.get(path).status_code == 404, path
-    assert selectors.viewer_for(lead, world.collaborative).works_on(world.team_a.pk) is False
+    assert viewer_for(lead, world.collaborative).works_on(world.team_a.pk) is False
     with pytest.raises(ValidationError, match="Only members of the team"):
-        services.pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
-                                actor=lead, change_idea=world.idea, title="T", question="Q",
-                                prediction="P")
+        pdsa_cycle_log(team=world.team_a, collaborative=world.collaborative,
+                       actor=lead, change_idea=world.idea, title="T", question="Q",
+                       prediction="P")
     with pytest.raises(ValidationError, match="Only members of the team enter its data"):
-        measures.measure_value_record(team=world.team_a, measure=measure, actor=lead,
-                                      day=date.today(), value="3")
+        measure_value_record(team=world.team_a, measure=measure, actor=lead,
+                             day=date.today(), value="3")
     with pytest.raises(ValidationError, match="Only the people invited"):
-        services.rsvp_set(convening=online, user=lead, response=RSVP.Response.YES)
+        rsvp_set(convening=online, user=lead, response=RSVP.Response.YES)
     with pytest.raises(Exception, match="Only the team lead"):
         member_services.seat_invite(team=world.team_a, actor=lead, name="Zoe",
                                     email="zoe@example.org", role="member")

@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 from django.utils import timezone
 
-from collaboratives import services as collaborative_services
+from collaboratives.convenings.services import convening_cadence_note
 from tests.factories import ApplicationFactory, CollaborativeFactory, ConveningFactory
 from tests.once import token as once_token
 
@@ -55,6 +55,6 @@ def test_the_convening_cadence_note_counts_in_words():
     collaborative = CollaborativeFactory()
     ConveningFactory(collaborative=collaborative,
                      starts_at=timezone.now() + timedelta(days=3))
-    note = collaborative_services.convening_cadence_note(collaborative)
+    note = convening_cadence_note(collaborative)
     assert " has 1 scheduled convening over " in note
     assert "(s)" not in note

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from collaboratives import chart_cards, charts, csv_import, measures, selectors
-from collaboratives.forms import (
+from collaboratives.cycles import selectors as cycles_selectors
+from collaboratives.measures import chart_cards, charts, csv_import, services
+from collaboratives.measures.forms import (
     AstronomicalForm,
     ChartSettingsForm,
     MeasureForm,
@@ -28,10 +29,16 @@ from collaboratives.forms import (
     UploadForm,
     ValueForm,
     ValueRemoveForm,
-    show_service_errors,
 )
-from collaboratives.models import Enrollment, Measure, MeasurePhase, MeasureValue
-from collaboratives.views import _collaborative, _context, _enrollment, posted_id
+from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue
+from collaboratives.programme.forms import show_service_errors
+from collaboratives.programme.models import Enrollment
+from collaboratives.programme.web import (
+    collaborative_or_404,
+    enrollment_or_404,
+    page_context,
+    posted_id,
+)
 from core import csvsafe
 from core.once import submit_once
 
@@ -48,15 +55,13 @@ def _sees(viewer, team_id) -> bool:
     return viewer.sees_collaborative
 
 
-# --- The collaborative's measures ---------------------------------------------------------------
-
 @login_required
 def measure_list(request, slug):
     """The measures with their operational definitions, and every team's charts to open."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     enrollments = (Enrollment.objects.filter(collaborative=collaborative)
                    .select_related("team", "collaborative").order_by("team__name"))
-    return render(request, "collaboratives/measure_list.html", _context(
+    return render(request, "collaboratives/measure_list.html", page_context(
         collaborative, viewer, measures=list(_measures(collaborative)),
         enrollments=list(enrollments), may_define=_defines(viewer)))
 
@@ -66,28 +71,28 @@ def _measure_form_page(request, collaborative, viewer, form, measure=None):
         try:
             if measure is None:
                 def define():
-                    defined = measures.measure_define(collaborative=collaborative,
+                    defined = services.measure_define(collaborative=collaborative,
                                                       actor=request.user, **form.cleaned_data)
                     messages.success(request, f"“{defined.name}” is defined. Teams can enter "
                                               "its values now.")
                     return reverse("collaboratives:measures", args=[collaborative.slug])
                 return submit_once(request, form, define)
             else:
-                measures.measure_update(measure=measure, actor=request.user,
+                services.measure_update(measure=measure, actor=request.user,
                                         **form.cleaned_data)
                 messages.success(request, f"“{measure.name}” is saved.")
         except ValidationError as error:
             show_service_errors(error, form)
         else:
             return redirect("collaboratives:measures", collaborative.slug)
-    return render(request, "collaboratives/measure_form.html", _context(
+    return render(request, "collaboratives/measure_form.html", page_context(
         collaborative, viewer, form=form, measure=measure,
         has_values=measure is not None and measure.values.exists()))
 
 
 @login_required
 def measure_create(request, slug):
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
     return _measure_form_page(request, collaborative, viewer, MeasureForm(request.POST or None))
@@ -95,11 +100,11 @@ def measure_create(request, slug):
 
 @login_required
 def measure_edit(request, slug, pk):
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
     measure = get_object_or_404(_measures(collaborative), pk=pk)
-    initial = {name: getattr(measure, name) for name in measures.MEASURE_FIELDS}
+    initial = {name: getattr(measure, name) for name in services.MEASURE_FIELDS}
     return _measure_form_page(request, collaborative, viewer,
                               MeasureForm(request.POST or None, initial=initial), measure)
 
@@ -110,7 +115,7 @@ def measure_teams(request, slug, pk):
     enrolled team, a coach the teams they coach. The number of queries does not grow with the
     number of teams, and a team's card comes from the cache until something drawn on it
     changes (``chart_cards``)."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
     measure = get_object_or_404(_measures(collaborative), pk=pk)
@@ -121,26 +126,24 @@ def measure_teams(request, slug, pk):
     enrollments = list(enrollments)
     cards = chart_cards.cards_for(
         teams=[e.team for e in enrollments], measure=measure,
-        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer))
+        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer))
     # Teams with a signal first (what a coach looks at), each group by name.
     rows = sorted(((e, cards[e.team_id]) for e in enrollments),
                   key=lambda row: not row[1].has_signal)
-    return render(request, "collaboratives/measure_teams.html", _context(
+    return render(request, "collaboratives/measure_teams.html", page_context(
         collaborative, viewer, measure=measure, rows=rows,
         signalled=[(e, card) for e, card in rows if card.has_signal],
         without_data=[e for e, card in rows if not card.has_data]))
 
 
-# --- A team's measures --------------------------------------------------------------------------
-
 @login_required
 def team_measures(request, slug, team_pk):
     """The team's dashboard: its aim and a run chart of each measure."""
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk, _sees)
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk, _sees)
     all_measures = list(_measures(collaborative))
     drawn = charts.charts_for(
         teams=[enrollment.team], measures=all_measures,
-        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
+        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
         size="small", prefix="measure")
     aim = enrollment.team_aim
     today = timezone.localdate()
@@ -148,7 +151,7 @@ def team_measures(request, slug, team_pk):
     if aim and aim.by_when > collaborative.start:
         total = (aim.by_when - collaborative.start).days
         elapsed = max(0, min(100, (today - collaborative.start).days * 100 // total))
-    return render(request, "collaboratives/team_measures.html", _context(
+    return render(request, "collaboratives/team_measures.html", page_context(
         collaborative, viewer, enrollment=enrollment, team=enrollment.team, aim=aim,
         elapsed=elapsed, charts=[drawn[team_pk, m.pk] for m in all_measures],
         works_on=viewer.works_on(team_pk), may_define=_defines(viewer)))
@@ -159,7 +162,7 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
     team_pk = enrollment.team_id
     chart = charts.charts_for(
         teams=[enrollment.team], measures=[measure],
-        cycles=selectors.cycles_visible_to(request.user, collaborative, viewer),
+        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
         size="full", prefix="measure")[team_pk, measure.pk]
     own = chart.settings
     forms = forms or {}
@@ -190,7 +193,7 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
         context["astro_form"] = forms.get("astro") or AstronomicalForm(values=values,
                                                                       measure=measure)
     return render(request, "collaboratives/team_measure.html",
-                  _context(collaborative, viewer, **context), status=status)
+                  page_context(collaborative, viewer, **context), status=status)
 
 
 def _points(team_pk, measure):
@@ -199,7 +202,7 @@ def _points(team_pk, measure):
 
 
 def _team_and_measure(request, slug, team_pk, pk, allowed):
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk, allowed)
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk, allowed)
     measure = get_object_or_404(_measures(collaborative), pk=pk)
     return collaborative, viewer, enrollment, measure
 
@@ -227,7 +230,7 @@ def value_add(request, slug, team_pk, pk):
     if form.is_valid():
         data = form.cleaned_data
         def record():
-            row = measures.measure_value_record(team=enrollment.team, measure=measure,
+            row = services.measure_value_record(team=enrollment.team, measure=measure,
                                                 actor=request.user, day=data["day"],
                                                 value=data["value"], note=data["note"])
             messages.success(request, f"Saved {measure.point_label(row)}.")
@@ -251,7 +254,7 @@ def value_remove(request, slug, team_pk, pk):
         value = form.cleaned_data["value"]
         removed = measure.point_label(value)
         try:
-            measures.measure_value_remove(value=value, actor=request.user)
+            services.measure_value_remove(value=value, actor=request.user)
         except ValidationError as error:
             show_service_errors(error, form)
         else:
@@ -272,14 +275,14 @@ def chart_settings(request, slug, team_pk, pk):
         if "remove_phase" in request.POST:
             phase = get_object_or_404(MeasurePhase, team=team, measure=measure,
                                       pk=posted_id(request, "remove_phase"))
-            measures.measure_phase_remove(phase=phase, actor=request.user)
+            services.measure_phase_remove(phase=phase, actor=request.user)
             messages.success(request, f"The phase “{phase.label}” is removed.")
             return _back(enrollment, measure, "#chart-setup")
         if "add_phase" in request.POST:
             forms["phase"] = form = PhaseForm(request.POST)
             if form.is_valid():
                 def add_phase():
-                    measures.measure_phase_add(team=team, measure=measure, actor=request.user,
+                    services.measure_phase_add(team=team, measure=measure, actor=request.user,
                                                **form.cleaned_data)
                     messages.success(request, "The new phase is on the chart, with its own "
                                               "median.")
@@ -288,7 +291,7 @@ def chart_settings(request, slug, team_pk, pk):
         else:
             forms["settings"] = form = ChartSettingsForm(request.POST)
             if form.is_valid():
-                measures.team_measure_set(team=team, measure=measure, actor=request.user,
+                services.team_measure_set(team=team, measure=measure, actor=request.user,
                                           **form.cleaned_data)
                 messages.success(request, "The chart's baseline and goal are saved.")
                 return _back(enrollment, measure, "#chart-setup")
@@ -310,14 +313,14 @@ def astronomical(request, slug, team_pk, pk):
     values = _points(team_pk, measure)
     if "unmark" in request.POST:
         value = get_object_or_404(values, pk=posted_id(request, "unmark"))
-        measures.astronomical_unmark(value=value, actor=request.user)
+        services.astronomical_unmark(value=value, actor=request.user)
         messages.success(request, f"{measure.period_label(value.period)} is no longer marked "
                                   "astronomical.")
         return _back(enrollment, measure, "#astronomical")
     form = AstronomicalForm(request.POST, values=values, measure=measure)
     if form.is_valid():
         try:
-            measures.astronomical_mark(value=form.cleaned_data["value"], actor=request.user,
+            services.astronomical_mark(value=form.cleaned_data["value"], actor=request.user,
                                        reason=form.cleaned_data["reason"])
         except ValidationError as error:
             show_service_errors(error, form)
@@ -328,12 +331,10 @@ def astronomical(request, slug, team_pk, pk):
                               forms={"astro": form}, status=400)
 
 
-# --- CSV in and out -----------------------------------------------------------------------------
-
 @login_required
 def values_upload(request, slug, team_pk):
     """Upload a CSV of values: all of it, or nothing with every bad row listed."""
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk,
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk,
                                                     lambda v, t: v.works_on(t))
     form = UploadForm(request.POST or None, request.FILES or None)
     all_measures = list(_measures(collaborative))
@@ -361,7 +362,7 @@ def values_upload(request, slug, team_pk):
                 rejected = error
             except ValidationError as error:
                 show_service_errors(error, form)
-    return render(request, "collaboratives/measurevalue_upload.html", _context(
+    return render(request, "collaboratives/measurevalue_upload.html", page_context(
         collaborative, viewer, enrollment=enrollment, team=enrollment.team, form=form,
         rejected=rejected, measures=all_measures,
         example=csv_import.example_csv(all_measures),
@@ -378,7 +379,7 @@ def _csv_response(body: str, filename: str) -> HttpResponse:
 
 @login_required
 def csv_template(request, slug):
-    collaborative, _ = _collaborative(request, slug)
+    collaborative, _ = collaborative_or_404(request, slug)
     return _csv_response(csv_import.template_csv(collaborative),
                          f"{collaborative.slug}-measures-template.csv")
 
@@ -387,7 +388,7 @@ def csv_template(request, slug):
 def values_export(request, slug, team_pk):
     """The team's values as CSV, in the upload format (so a file can go out and come back).
     Text that looks like a formula leaves with a leading apostrophe."""
-    collaborative, _, _ = _enrollment(request, slug, team_pk, _sees)
+    collaborative, _, _ = enrollment_or_404(request, slug, team_pk, _sees)
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\r\n")
     writer.writerow(["measure", "period", "value", "note"])

@@ -25,18 +25,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from collaboratives.models import (
-    Measure,
-    MeasurePhase,
-    MeasureValue,
-    PDSACycle,
-    TeamMeasure,
-)
+from collaboratives.cycles.models import PDSACycle
+from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
 from members.models import Team
 from spc.runchart import Assessment, Rule, RunChartAnalysis, analyse
 from spc.svg import DataTableRow, data_table_rows, render_svg
 
 SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
+
+
 # The labels' white halo (``spc.svg._halo_text``) relies on ``paint-order="stroke"``, which
 # WeasyPrint does not support: it paints the white stroke over the letters and the labels
 # vanish from the PDF. For print the halo is left off.
@@ -205,11 +202,11 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
           notes: list[str] | None = None, drawn: dict | None = None) -> Chart:
     """``drawn`` maps render keys to SVG already drawn (see ``charts_for``): drawing is the
     costly part, and a chart whose inputs have not changed is drawn the same."""
-    key = render_key(measure=measure, team_name=team_name, points=points,
-                     astronomical=astronomical, baseline_points=baseline_points,
-                     baseline_median=baseline_median, segments=segments,
-                     phase_labels=phase_labels, goal=goal, annotations=annotations, size=size,
-                     chart_id=chart_id, show_title=show_title)
+    key = chart_cache_key("svg", measure=measure, team_name=team_name, points=points,
+                          astronomical=astronomical, baseline_points=baseline_points,
+                          baseline_median=baseline_median, segments=segments,
+                          phase_labels=phase_labels, goal=goal, annotations=annotations,
+                          size=size, chart_id=chart_id, show_title=show_title)
     notes = notes if notes is not None else []
     first_len = (segments[0] if segments else len(points))
     if baseline_points is not None and points and baseline_points > first_len:
@@ -252,16 +249,27 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
 
 
 NEW_KEYS = "__new__"
+
+
 RENDER_CACHE_SECONDS = 60 * 60 * 24
 
 
-def render_key(*, measure: Measure, **inputs) -> str:
-    """A cache key that changes whenever anything drawn on the chart changes."""
-    drawn_from = {**inputs, "measure": (measure.pk, measure.name, measure.better,
-                                        measure.chart_unit)}
+# Bump when the drawing or a card's template changes, so that what the old code drew is not
+# served after a deploy.
+CHART_CACHE_VERSION = 1
+
+
+def chart_cache_key(kind: str, *, measure: Measure, **inputs) -> str:
+    """The one cache key of anything drawn from a measure: a chart's SVG (``kind="svg"``) and
+    a team's card (``kind="card"``). It changes whenever anything drawn changes: the measure's
+    drawn fields, the time zone the dates are read in, and every input passed."""
+    drawn_from = {**inputs, "measure": (measure.pk, measure.name, measure.unit,
+                                        measure.rate_basis, measure.better, measure.chart_unit,
+                                        measure.goal),
+                  "timezone": timezone.get_current_timezone_name()}
     digest = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in drawn_from.items()))
                             .encode()).hexdigest()
-    return f"runchart-svg:v1:{digest}"
+    return f"runchart-{kind}:v{CHART_CACHE_VERSION}:{digest}"
 
 
 def cycle_day(cycle: PDSACycle) -> date:
@@ -295,7 +303,7 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
                size: str = "full", show_title: bool = False,
                prefix: str = "chart") -> dict[tuple[int, int], Chart]:
     """A chart for each team and measure, in four queries whatever their number. ``cycles`` is
-    what the viewer may see of the collaborative's cycles (``selectors.cycles_visible_to``): only
+    what the viewer may see of the collaborative's cycles (``cycles_visible_to``): only
     those are marked on the charts."""
     team_ids = [t.pk for t in teams]
     measure_ids = [m.pk for m in measures]
@@ -331,8 +339,8 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
                 settings=own, phases=phases.get(key, []), annotations=marks.get(key, []),
                 size=size, show_title=show_title, prefix=prefix)))
     # Drawings of charts whose data have not changed come from the cache, in one round trip.
-    drawn = cache.get_many([render_key(**{k: v for k, v in spec.items()
-                                          if k not in ("team_id", "notes")})
+    drawn = cache.get_many([chart_cache_key("svg", **{k: v for k, v in spec.items()
+                                                      if k not in ("team_id", "notes")})
                             for _, _, _, spec in specs])
     charts = {}
     for key, rows, own, spec in specs:
@@ -347,8 +355,6 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
         cache.set_many(new, RENDER_CACHE_SECONDS)
     return charts
 
-
-# --- Frozen charts (published change packages) ---------------------------------------------
 
 def snapshot(chart: Chart) -> dict:
     """The data behind a chart, as JSON, to draw it again later exactly as it was."""

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from django.conf import settings
 from icalendar import Calendar, Event
 
-from collaboratives.models import Convening
+from collaboratives.convenings.models import Convening
 
 PRODID = "-//NCSUP//Collaboratives//EN"
 

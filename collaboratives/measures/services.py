@@ -17,17 +17,15 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from collaboratives import selectors
-from collaboratives.models import (
+from collaboratives.measures.models import (
     AstronomicalPoint,
-    Collaborative,
-    Enrollment,
     Measure,
     MeasurePhase,
     MeasureValue,
     TeamMeasure,
-    text_limit_errors,
 )
+from collaboratives.programme import selectors as programme_selectors
+from collaboratives.programme.models import Collaborative, Enrollment, text_limit_errors
 from core.csvsafe import looks_like_formula
 from core.dates import add_years
 from core.dates import day as format_day
@@ -36,17 +34,31 @@ from core.text import sentence
 from members.models import Team, User
 
 FOUR_PLACES = Decimal("0.0001")
+
+
 EARLIEST_YEAR = 2000
+
+
 BASELINE_YEARS = 5  # how far before a collaborative's start a team's baseline data may go
+
+
 NOTE_MAX = 500
+
+
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+
+
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+
+
 _ISO_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
 _US = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2,4})$")
 
-
-# --- Reading cells (form and CSV alike) ---------------------------------------------------------
 
 class CellProblem(ValueError):
     """A cell that cannot be read; the message completes "Line 7: the value “…” …"."""
@@ -141,10 +153,8 @@ def _clip(text: str, length: int = 40) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
-# --- Defining measures ----------------------------------------------------------------------
-
 def _check_defines(actor: User, collaborative: Collaborative) -> None:
-    viewer = selectors.viewer_for(actor, collaborative)
+    viewer = programme_selectors.viewer_for(actor, collaborative)
     if not (viewer.is_staff or viewer.is_coach):
         raise ValidationError("Center staff and the collaborative's coaches define its "
                               "measures.", code="forbidden")
@@ -211,8 +221,6 @@ def measure_update(*, measure: Measure, actor: User, **fields) -> Measure:
     return locked
 
 
-# --- A team's values ------------------------------------------------------------------------
-
 def enrollment_of(team: Team, collaborative: Collaborative) -> Enrollment:
     enrollment = Enrollment.objects.filter(collaborative=collaborative, team=team).first()
     if enrollment is None:
@@ -222,7 +230,7 @@ def enrollment_of(team: Team, collaborative: Collaborative) -> Enrollment:
 
 def check_enters_values(actor: User, team: Team, collaborative: Collaborative) -> Enrollment:
     enrollment = enrollment_of(team, collaborative)
-    if not selectors.viewer_for(actor, collaborative).works_on(team.pk):
+    if not programme_selectors.viewer_for(actor, collaborative).works_on(team.pk):
         raise ValidationError("Only members of the team enter its data.", code="forbidden")
     return enrollment
 
@@ -269,11 +277,9 @@ def measure_value_remove(*, value: MeasureValue, actor: User) -> None:
     value.delete()
 
 
-# --- A team's chart: baseline, goal, phases -------------------------------------------------
-
 def _check_sets_up_chart(actor: User, team: Team, measure: Measure) -> None:
     enrollment_of(team, measure.collaborative)
-    viewer = selectors.viewer_for(actor, measure.collaborative)
+    viewer = programme_selectors.viewer_for(actor, measure.collaborative)
     if not (viewer.works_on(team.pk) or viewer.coaches_team(team.pk)):
         raise ValidationError("Only the team and its coach set up its run charts.",
                               code="forbidden")
@@ -333,10 +339,8 @@ def measure_phase_remove(*, phase: MeasurePhase, actor: User) -> None:
     phase.delete()
 
 
-# --- Astronomical points --------------------------------------------------------------------
-
 def _check_coaches(actor: User, value: MeasureValue) -> None:
-    viewer = selectors.viewer_for(actor, value.measure.collaborative)
+    viewer = programme_selectors.viewer_for(actor, value.measure.collaborative)
     if not viewer.coaches_team(value.team_id):
         raise ValidationError("Only the team's coach marks astronomical points.",
                               code="forbidden")

@@ -31,7 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from collaboratives.measures import (
+from collaboratives.measures.models import Measure, MeasureValue
+from collaboratives.measures.services import (
     CellProblem,
     check_enters_values,
     clean_note,
@@ -39,14 +40,18 @@ from collaboratives.measures import (
     parse_value,
     period_problem,
 )
-from collaboratives.models import Collaborative, Measure, MeasureValue
+from collaboratives.programme.models import Collaborative
 from core import csvsafe
 from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
 
 REQUIRED = ("measure", "period", "value")
+
+
 ALIASES = {"date": "period", "week": "period", "month": "period", "notes": "note"}
+
+
 BATCH_SIZE = 1000
 
 

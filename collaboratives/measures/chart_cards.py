@@ -4,7 +4,8 @@ The cross-team page shows one small run chart per team. Reading every team's val
 instances and running the run-chart rules on every request cost about 280 ms at 60 teams of 139
 weekly points each, however little had changed. Here each team's card (its chart drawn with its
 signals in words, and the few facts the page's table needs) is kept in the cache under a key
-made from everything drawn on it:
+made from everything drawn on it, by ``charts.chart_cache_key`` (the one key scheme of every
+chart drawn, kind "card"):
 
 - the measure's name, unit, direction and goal, and the team's name;
 - how many values the team has and when one last changed (a value entered, replaced by a CSV,
@@ -17,7 +18,6 @@ values themselves: an unchanged card costs one cache round trip for all teams, a
 what a card shows gives it a new key, so it is drawn again (only that team's values are read).
 """
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,23 +28,19 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet, Sum
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from collaboratives import charts
-from collaboratives.models import (
+from collaboratives.cycles.models import PDSACycle
+from collaboratives.measures import charts
+from collaboratives.measures.models import (
     AstronomicalPoint,
     Measure,
     MeasurePhase,
     MeasureValue,
-    PDSACycle,
     TeamMeasure,
 )
 from members.models import Team
 
-# Bump when the drawing or the card's template changes, so that cards drawn by the old code are
-# not served after a deploy.
-CARD_VERSION = 1
 CARD_CACHE_SECONDS = 60 * 60 * 24 * 7
 
 
@@ -120,16 +116,6 @@ def _inputs(team_ids: list[int], measure: Measure, cycles: QuerySet) -> dict[int
     return found
 
 
-def _key(measure: Measure, team: Team, inputs: _Inputs, prefix: str) -> str:
-    drawn_from = (CARD_VERSION, prefix, timezone.get_current_timezone_name(),
-                  (measure.pk, measure.name, measure.unit, measure.rate_basis, measure.better,
-                   measure.goal), (team.pk, team.name), inputs.values,
-                  sorted(inputs.marks.items()), inputs.settings, inputs.phases,
-                  inputs.cycles)
-    digest = hashlib.sha256(repr(drawn_from).encode()).hexdigest()
-    return f"runchart-card:v{CARD_VERSION}:{digest}"
-
-
 def _draw(teams: Sequence[Team], measure: Measure, cycles: QuerySet,
           inputs: dict[int, _Inputs], prefix: str) -> dict[int, Card]:
     """Draw the cards of these teams, reading their values and marked cycles."""
@@ -173,9 +159,13 @@ def cards_for(*, teams: Sequence[Team], measure: Measure, cycles: QuerySet,
               prefix: str = "team") -> dict[int, Card]:
     """Each team's card for one measure, from the cache where nothing drawn on it changed.
     ``cycles`` is what the viewer may see of the collaborative's cycles
-    (``selectors.cycles_visible_to``): only those are marked on the charts."""
+    (``cycles.selectors.cycles_visible_to``): only those are marked on the charts."""
     inputs = _inputs([t.pk for t in teams], measure, cycles)
-    keys = {team.pk: _key(measure, team, inputs[team.pk], prefix) for team in teams}
+    keys = {team.pk: charts.chart_cache_key(
+        "card", measure=measure, team=(team.pk, team.name), prefix=prefix,
+        values=inputs[team.pk].values, marks=sorted(inputs[team.pk].marks.items()),
+        settings=inputs[team.pk].settings, phases=inputs[team.pk].phases,
+        cycles=inputs[team.pk].cycles) for team in teams}
     cached = cache.get_many(list(keys.values()))
     cards = {team_id: cached[key] for team_id, key in keys.items() if key in cached}
     missing = [team for team in teams if team.pk not in cards]

@@ -1,20 +1,19 @@
-"""Pages of the collaboratives. Views parse input, ask ``selectors`` what the person may see
-(anything else is a 404) and call ``services`` for every write."""
+"""Pages of the improvement work: the shared learning, the driver diagram, a team's workspace,
+its aim, coaching calls, and PDSA cycles (log, edit, advance, attach files, comment)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
-from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from collaboratives import ical, selectors, services
-from collaboratives.forms import (
+from collaboratives.cycles import attachments as cycle_files
+from collaboratives.cycles import selectors, services
+from collaboratives.cycles.forms import (
     AimForm,
     AttachmentForm,
     ChangeIdeaForm,
@@ -23,110 +22,33 @@ from collaboratives.forms import (
     DoStudyActForm,
     PlanForm,
     PrimaryDriverForm,
-    RSVPForm,
-    show_service_errors,
 )
-from collaboratives.models import (
-    RSVP,
-    CalendarToken,
-    CycleAttachment,
-    Enrollment,
-    Measure,
-    PDSACycle,
+from collaboratives.cycles.models import CycleAttachment, PDSACycle
+from collaboratives.programme.forms import show_service_errors
+from collaboratives.programme.web import (
+    collaborative_or_404,
+    enrollment_or_404,
+    page_context,
+    paginate,
 )
 from core.once import submit_once
 from core.ratelimit import ratelimit
 from members.models import TeamMember, User
 
-PAGE_SIZE = 20
-RSVP_COUNT_LABELS = [(RSVP.Response.YES, "coming"), (RSVP.Response.MAYBE, "not sure yet"),
-                     (RSVP.Response.NO, "not coming")]
-
-
-def _page(request, queryset, param="page", size=PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get(param))
-
-
-def _collaborative(request, slug):
-    """The collaborative and what this person may see of it; 404 for anyone not in it."""
-    collaborative = selectors.collaborative_for(request.user, slug)
-    if collaborative is None:
-        raise Http404("No such collaborative.")
-    return collaborative, selectors.viewer_for(request.user, collaborative)
-
-
-def posted_id(request, name: str) -> int:
-    """The id a button posted (``name=value``); anything but a number is a 404."""
-    value = request.POST.get(name, "").strip()
-    if not value.isdigit():
-        raise Http404
-    return int(value)
-
-
-def _context(collaborative, viewer, **extra):
-    return {"collaborative": collaborative, "viewer": viewer,
-            "current_phase": collaborative.current_phase(), **extra}
-
-
-# --- Collaboratives ----------------------------------------------------------------------------
-
-@login_required
-def collaborative_list(request):
-    collaboratives = selectors.collaboratives_visible_to(request.user).order_by("-start", "name")
-    return render(request, "collaboratives/collaborative_list.html", {
-        "page": _page(request, collaboratives),
-        "coaches_any": Enrollment.objects.filter(coach=request.user).exists(),
-        "today": timezone.localdate(),
-    })
-
-
-@login_required
-def collaborative_home(request, slug):
-    """Phase timeline, convenings, and each team's progress in the current action period.
-    The number of queries does not grow with the number of teams."""
-    collaborative, viewer = _collaborative(request, slug)
-    now = timezone.now()
-    period = selectors.current_action_period(collaborative)
-    convenings = list(selectors.convenings_of(collaborative).order_by("starts_at", "pk"))
-    upcoming = [c for c in convenings if not c.is_cancelled and c.starts_at > now]
-    next_convening = upcoming[0] if upcoming else None
-    my_rsvp = (RSVP.objects.filter(convening=next_convening, user=request.user).first()
-               if next_convening else None)
-    own_team_ids = viewer.my_team_ids | viewer.coached_team_ids
-    own_enrollments = (Enrollment.objects.filter(collaborative=collaborative,
-                                                 team_id__in=own_team_ids)
-                       .select_related("collaborative", "team").order_by("team__name"))
-    progress = _page(request, selectors.team_progress(collaborative, period), size=100)
-    return render(request, "collaboratives/collaborative_detail.html", _context(
-        collaborative, viewer,
-        phases=list(collaborative.phases.all()),
-        convenings=convenings,
-        next_convening=next_convening,
-        my_rsvp=my_rsvp,
-        period=period,
-        progress=progress,
-        behind_count=selectors.teams_behind_count(collaborative, period),
-        team_count=progress.paginator.count,
-        learning=list(selectors.shared_cycles(request.user, collaborative, viewer)[:5]),
-        own_enrollments=own_enrollments,
-        latest_package=collaborative.change_packages.filter(status="published")
-        .order_by("-version").first(),
-    ))
-
 
 @login_required
 def cycle_list(request, slug):
     """The collaborative's shared learning: every team's completed cycles."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     cycles = selectors.shared_cycles(request.user, collaborative, viewer)
-    return render(request, "collaboratives/pdsacycle_list.html", _context(
-        collaborative, viewer, page=_page(request, cycles)))
+    return render(request, "collaboratives/pdsacycle_list.html", page_context(
+        collaborative, viewer, page=paginate(request, cycles)))
 
 
 @login_required
 def driver_diagram(request, slug):
     """Aim → primary drivers → change ideas. Staff and coaches add drivers and ideas here."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     may_edit = viewer.is_staff or viewer.is_coach
     drivers = selectors.driver_diagram(collaborative)
     driver_form = PrimaryDriverForm(prefix="driver")
@@ -156,144 +78,32 @@ def driver_diagram(request, slug):
         except ValidationError as error:
             show_service_errors(error, driver_form if "add_driver" in request.POST
                                 else idea_form)
-    return render(request, "collaboratives/driver_diagram.html", _context(
+    return render(request, "collaboratives/driver_diagram.html", page_context(
         collaborative, viewer, drivers=drivers, may_edit=may_edit,
         driver_form=driver_form, idea_form=idea_form))
-
-
-# --- Convenings and the calendar ---------------------------------------------------------------
-
-def _convening(request, slug, pk):
-    """The convening, its collaborative, and what this person may see of it. A member of the
-    network who is not in the collaborative sees only a convening open to the whole network,
-    as a guest: the convening and its meeting link, none of the collaborative's pages."""
-    collaborative = selectors.collaborative_for(request.user, slug)
-    if collaborative is not None:
-        convening = get_object_or_404(selectors.convenings_of(collaborative), pk=pk)
-        return collaborative, selectors.viewer_for(request.user, collaborative), convening
-    convening = selectors.network_convening(request.user, slug, pk)
-    if convening is None:
-        raise Http404("No such convening.")
-    return convening.collaborative, selectors.Viewer(network_guest=True), convening
-
-
-@login_required
-def convening_detail(request, slug, pk):
-    collaborative, viewer, convening = _convening(request, slug, pk)
-    my_rsvp = RSVP.objects.filter(convening=convening, user=request.user).first()
-    form = RSVPForm(initial={"response": my_rsvp.response if my_rsvp else None})
-    if request.method == "POST":
-        form = RSVPForm(request.POST)
-        if form.is_valid():
-            def answer():
-                services.rsvp_set(convening=convening, user=request.user,
-                                  response=form.cleaned_data["response"])
-                messages.success(request, "Thank you: your answer is saved.")
-                return convening.get_absolute_url()
-            try:
-                return submit_once(request, form, answer)
-            except ValidationError as error:
-                show_service_errors(error, form)
-    counts = dict(convening.rsvps.values_list("response").annotate(n=Count("pk")).order_by())
-    attendees = None
-    if viewer.is_staff:
-        attendees = _page(request, convening.rsvps.select_related("user")
-                          .order_by("response", "user__last_name", "user__email"), size=50)
-    may_rsvp = (selectors.invited_to(request.user, convening, viewer)
-                and not convening.is_cancelled and convening.ends_at > timezone.now())
-    return render(request, "collaboratives/convening_detail.html", _context(
-        collaborative, viewer, convening=convening, form=form, my_rsvp=my_rsvp,
-        may_rsvp=may_rsvp, attendees=attendees, guest=viewer.network_guest,
-        counts=[(label, counts.get(value, 0)) for value, label in RSVP_COUNT_LABELS],
-    ))
-
-
-def _ics_response(body: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@login_required
-def convening_ics(request, slug, pk):
-    """One convening as an .ics file, to add it to a calendar."""
-    _, _, convening = _convening(request, slug, pk)
-    body = ical.calendar_of([convening], name=convening.title,
-                            uid=ical.convening_calendar_uid(convening))
-    return _ics_response(body, f"convening-{convening.pk}.ics")
-
-
-def calendar_feed(request, token):
-    """A person's convenings as a subscribable feed. The secret address is the only key: no
-    session (calendar apps have none); a wrong or retired token is a 404."""
-    calendar_token = (CalendarToken.objects.select_related("user")
-                      .filter(token=token, user__is_active=True).first())
-    if calendar_token is None:
-        raise Http404
-    convenings = selectors.convenings_for_calendar(calendar_token.user)
-    body = ical.calendar_of(convenings, name="NCSUP convenings",
-                            uid=ical.feed_uid(calendar_token.pk))
-    return _ics_response(body, "ncsup-convenings.ics")
-
-
-@login_required
-def calendar_subscribe(request):
-    """Shows the person's secret feed address; POST creates it, or replaces it with a new one."""
-    token = CalendarToken.objects.filter(user=request.user).first()
-    if request.method == "POST":
-        if token is None:
-            token = services.calendar_token_for(user=request.user)
-            messages.success(request, "Your calendar address is ready.")
-        else:
-            # The page names the address it shows: a second click (or a replayed POST) finds
-            # it already replaced and lands on the new one instead of replacing it again.
-            token = services.calendar_token_reset(user=request.user,
-                                                  replaces=request.POST.get("replaces"))
-            messages.success(request, "You have a new calendar address; the old one no longer "
-                                      "works.")
-        return redirect("collaboratives:calendar")
-    feed_url = (request.build_absolute_uri(reverse("collaboratives:calendar_feed",
-                                                  args=[token.token])) if token else None)
-    upcoming = selectors.convenings_for_calendar(request.user).filter(ends_at__gt=timezone.now())
-    return render(request, "collaboratives/calendar_subscribe.html", {
-        "feed_url": feed_url, "replaces": token.fingerprint if token else "",
-        "upcoming": _page(request, upcoming)})
-
-
-# --- Teams: workspace, aim, coaching -----------------------------------------------------------
-
-def _enrollment(request, slug, team_pk, allowed):
-    collaborative, viewer = _collaborative(request, slug)
-    if not allowed(viewer, team_pk):
-        raise Http404
-    enrollment = selectors.enrollment_for(collaborative, team_pk)
-    if enrollment is None:
-        raise Http404
-    return collaborative, viewer, enrollment
 
 
 @login_required
 def team_workspace(request, slug, team_pk):
     """The team's aim, its cycles and its coaching calls: for the team, its coach and staff."""
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk,
-                                                    lambda v, t: v.sees_team(t))
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk,
+                                                          lambda v, t: v.sees_team(t))
     period = selectors.current_action_period(collaborative)
     cycles = (selectors.cycles_visible_to(request.user, collaborative, viewer)
               .filter(team_id=team_pk).order_by("-created_at", "-pk"))
     logged = cycles.filter(action_period=period).count() if period else 0
     calls = selectors.calls_visible_to(request.user, collaborative, viewer).filter(
         enrollment=enrollment)
-    return render(request, "collaboratives/team_workspace.html", _context(
+    return render(request, "collaboratives/team_workspace.html", page_context(
         collaborative, viewer, enrollment=enrollment, team=enrollment.team, period=period,
-        logged=logged, cycles=_page(request, cycles), calls=_page(request, calls, "calls"),
+        logged=logged, cycles=paginate(request, cycles), calls=paginate(request, calls, "calls"),
         works_on=viewer.works_on(team_pk), coaches=viewer.coaches_team(team_pk),
     ))
 
 
 @login_required
 def aim_edit(request, slug, team_pk):
-    collaborative, viewer, enrollment = _enrollment(
+    collaborative, viewer, enrollment = enrollment_or_404(
         request, slug, team_pk, lambda v, t: v.works_on(t) or v.coaches_team(t))
     aim = getattr(enrollment, "aim", None)
     initial = {"what": aim.what, "how_much": aim.how_much, "by_when": aim.by_when} if aim else {}
@@ -307,14 +117,14 @@ def aim_edit(request, slug, team_pk):
             return submit_once(request, form, save)
         except ValidationError as error:
             show_service_errors(error, form)
-    return render(request, "collaboratives/teamaim_form.html", _context(
+    return render(request, "collaboratives/teamaim_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
 
 @login_required
 def coaching_call_create(request, slug, team_pk):
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk,
-                                                    lambda v, t: v.coaches_team(t))
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk,
+                                                          lambda v, t: v.coaches_team(t))
     team_users = User.objects.filter(team_memberships__team_id=team_pk,
                                      team_memberships__status=TeamMember.Status.ACTIVE)
     form = CoachingCallForm(request.POST or None, team_users=team_users,
@@ -334,30 +144,18 @@ def coaching_call_create(request, slug, team_pk):
             return submit_once(request, form, log)
         except ValidationError as error:
             show_service_errors(error, form)
-    return render(request, "collaboratives/coachingcall_form.html", _context(
+    return render(request, "collaboratives/coachingcall_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
 
 @login_required
-def coach_teams(request):
-    """The coach's view: every team they coach, across collaboratives."""
-    if not selectors.is_coach(request.user):
-        raise Http404
-    teams = selectors.coached_teams(request.user)
-    return render(request, "collaboratives/coach_teams.html", {
-        "page": _page(request, teams), "today": timezone.localdate()})
-
-
-# --- PDSA cycles -------------------------------------------------------------------------------
-
-@login_required
 def cycle_create(request, slug, team_pk):
-    collaborative, viewer, enrollment = _enrollment(request, slug, team_pk,
-                                                    lambda v, t: v.works_on(t))
+    collaborative, viewer, enrollment = enrollment_or_404(request, slug, team_pk,
+                                                          lambda v, t: v.works_on(t))
     ideas = selectors.change_ideas_of(collaborative)
     period = selectors.current_action_period(collaborative)
     form = PlanForm(request.POST or None, ideas=ideas,
-                    measures=Measure.objects.filter(collaborative=collaborative))
+                    measures=collaborative.measures.all())
     if request.method == "POST" and form.is_valid():
         def plan():
             cycle = services.pdsa_cycle_log(team=enrollment.team, collaborative=collaborative,
@@ -368,14 +166,14 @@ def cycle_create(request, slug, team_pk):
             return submit_once(request, form, plan)
         except ValidationError as error:
             show_service_errors(error, form)
-    return render(request, "collaboratives/pdsacycle_form.html", _context(
+    return render(request, "collaboratives/pdsacycle_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form, period=period,
         has_ideas=ideas.exists(), stage="create"))
 
 
 def _cycle_form(cycle, data=None, *, advancing=False):
     collaborative = cycle.action_period.collaborative
-    measures = Measure.objects.filter(collaborative=collaborative)
+    measures = collaborative.measures.all()
     linked = list(cycle.measures.values_list("pk", flat=True))
     if cycle.status == PDSACycle.Status.PLANNED:
         initial = {name: getattr(cycle, name) for name in ["title", *PDSACycle.PLAN_FIELDS]}
@@ -390,7 +188,7 @@ def _cycle_form(cycle, data=None, *, advancing=False):
 
 
 def _editable_cycle(request, slug, pk):
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     cycle = get_object_or_404(selectors.cycles_editable_by(request.user, collaborative, viewer),
                               pk=pk)
     return collaborative, viewer, cycle
@@ -412,7 +210,7 @@ def cycle_edit(request, slug, pk):
         else:
             messages.success(request, "Saved.")
             return redirect(cycle.get_absolute_url())
-    return render(request, "collaboratives/pdsacycle_form.html", _context(
+    return render(request, "collaboratives/pdsacycle_form.html", page_context(
         collaborative, viewer, cycle=cycle, enrollment=None, form=form, stage="edit"))
 
 
@@ -438,7 +236,7 @@ def cycle_advance(request, slug, pk):
                 to == PDSACycle.Status.IN_PROGRESS) else "The cycle is completed: every team "
                 "in the collaborative can now learn from it.")
             return redirect(cycle.get_absolute_url())
-    return render(request, "collaboratives/pdsacycle_form.html", _context(
+    return render(request, "collaboratives/pdsacycle_form.html", page_context(
         collaborative, viewer, cycle=cycle, enrollment=None, form=form, stage="advance",
         to=to))
 
@@ -447,17 +245,17 @@ def _attachments(user, viewer, cycle) -> list[CycleAttachment]:
     """The cycle's attachments, each marked whether this person may delete it (one query for
     the teams they lead, not one per file)."""
     attachments = list(cycle.attachments.select_related("uploaded_by"))
-    lead_of = services.teams_led_by(user) if attachments else set()
+    lead_of = cycle_files.teams_led_by(user) if attachments else set()
     for attachment in attachments:
         attachment.cycle = cycle
-        attachment.may_delete = services.attachment_may_delete(user, attachment, viewer,
-                                                               lead_of)
+        attachment.may_delete = cycle_files.attachment_may_delete(user, attachment, viewer,
+                                                                  lead_of)
     return attachments
 
 
 def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None,
                   comment_form=None, status=200):
-    return render(request, "collaboratives/pdsacycle_detail.html", _context(
+    return render(request, "collaboratives/pdsacycle_detail.html", page_context(
         collaborative, viewer, cycle=cycle, measures=list(cycle.measures.all()),
         attachments=_attachments(request.user, viewer, cycle),
         comments=list(cycle.comments.select_related("author")),
@@ -470,7 +268,7 @@ def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None
 
 @login_required
 def cycle_detail(request, slug, pk):
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     cycle = get_object_or_404(selectors.cycles_visible_to(request.user, collaborative, viewer),
                               pk=pk)
     return _cycle_detail(request, collaborative, viewer, cycle)
@@ -484,8 +282,8 @@ def attachment_add(request, slug, pk):
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         def attach():
-            attachment = services.attachment_add(cycle=cycle, actor=request.user,
-                                                 upload=form.cleaned_data["file"])
+            attachment = cycle_files.attachment_add(cycle=cycle, actor=request.user,
+                                                    upload=form.cleaned_data["file"])
             messages.success(request, f"“{attachment.original_name}” is attached.")
             return cycle.get_absolute_url() + "#attachments"
         try:
@@ -498,7 +296,7 @@ def attachment_add(request, slug, pk):
 @login_required
 def attachment_download(request, slug, pk):
     """Serves an attachment to people who may see its cycle, and to nobody else."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     visible = selectors.cycles_visible_to(request.user, collaborative, viewer)
     attachment = get_object_or_404(CycleAttachment.objects.filter(cycle__in=visible), pk=pk)
     try:
@@ -516,32 +314,32 @@ def attachment_download(request, slug, pk):
 def attachment_delete(request, slug, pk):
     """Asks first (GET), then deletes (POST): for whoever attached the file, the team's lead and
     staff; anyone else gets a 404, as if there were no such file."""
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     visible = selectors.cycles_visible_to(request.user, collaborative, viewer)
     attachment = get_object_or_404(
         CycleAttachment.objects.filter(cycle__in=visible).select_related("cycle", "uploaded_by"),
         pk=pk)
     cycle = attachment.cycle
-    if not services.attachment_may_delete(request.user, attachment, viewer,
-                                          services.teams_led_by(request.user)):
+    if not cycle_files.attachment_may_delete(request.user, attachment, viewer,
+                                             cycle_files.teams_led_by(request.user)):
         raise Http404("No such file.")
     if request.method == "POST":
         try:
-            services.attachment_delete(attachment=attachment, actor=request.user)
+            cycle_files.attachment_delete(attachment=attachment, actor=request.user)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, f"“{attachment.original_name}” is deleted.")
         return redirect(reverse("collaboratives:cycle", args=[collaborative.slug, cycle.pk])
                         + "#attachments")
-    return render(request, "collaboratives/cycleattachment_confirm_delete.html", _context(
+    return render(request, "collaboratives/cycleattachment_confirm_delete.html", page_context(
         collaborative, viewer, cycle=cycle, attachment=attachment))
 
 
 @login_required
 @require_POST
 def comment_add(request, slug, pk):
-    collaborative, viewer = _collaborative(request, slug)
+    collaborative, viewer = collaborative_or_404(request, slug)
     cycle = get_object_or_404(selectors.cycles_visible_to(request.user, collaborative, viewer),
                               pk=pk)
     if not viewer.coaches_team(cycle.team_id):

@@ -1,0 +1,1 @@
+"""Change packages: compiled from the evidence, published in versions, as a page and a PDF."""

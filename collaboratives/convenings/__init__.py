@@ -1,0 +1,1 @@
+"""Convenings and the calendar: scheduling, RSVPs, reminders and notices, iCalendar feeds."""

@@ -1,0 +1,1 @@
+"""The improvement work: action periods, aims, the driver diagram, PDSA cycles, coaching."""

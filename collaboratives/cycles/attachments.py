@@ -1,0 +1,176 @@
+"""Files attached to PDSA cycles: images, PDF or CSV up to the size limit, checked by extension
+and content, within the team's quota, stored under an unguessable name; deleted by their uploader,
+the team lead or staff."""
+
+import csv
+import io
+import secrets
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Count, Sum
+
+from collaboratives.cycles.models import CycleAttachment, PDSACycle
+from collaboratives.cycles.services import check_works_on
+from collaboratives.programme import selectors as programme_selectors
+from core.statemachine import audit
+from members.models import Role, Team, TeamMember, User
+
+ATTACHMENT_TYPES = {
+    ".png": (CycleAttachment.Kind.IMAGE, "image/png"),
+    ".jpg": (CycleAttachment.Kind.IMAGE, "image/jpeg"),
+    ".jpeg": (CycleAttachment.Kind.IMAGE, "image/jpeg"),
+    ".gif": (CycleAttachment.Kind.IMAGE, "image/gif"),
+    ".webp": (CycleAttachment.Kind.IMAGE, "image/webp"),
+    ".pdf": (CycleAttachment.Kind.PDF, "application/pdf"),
+    ".csv": (CycleAttachment.Kind.CSV, "text/csv"),
+}
+
+
+ACCEPTED = "images (PNG, JPEG, GIF, WebP), PDF or CSV"
+
+
+def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
+    """Does the file's content match its extension? Magic bytes for images and PDF; for CSV,
+    text without NUL bytes that decodes (UTF-8, or Windows-1252 as Excel saves it) and parses."""
+    if extension == ".png":
+        return head.startswith(b"\x89PNG\r\n\x1a\n")
+    if extension in (".jpg", ".jpeg"):
+        return head.startswith(b"\xff\xd8\xff")
+    if extension == ".gif":
+        return head.startswith((b"GIF87a", b"GIF89a"))
+    if extension == ".webp":
+        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
+    if extension == ".pdf":
+        return head.lstrip(b"\r\n\t ").startswith(b"%PDF-")
+    if extension == ".csv":
+        upload.seek(0)
+        raw = upload.read()
+        if b"\x00" in raw or not raw.strip():
+            return False
+        for encoding in ("utf-8-sig", "cp1252"):
+            try:
+                text = raw.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return False
+        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
+            return False
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            return False
+        return bool(rows)
+    return False
+
+
+@transaction.atomic
+def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
+    """Check the file's size and type (by its extension and by its content), store it under an
+    unguessable name and record it. A refused file leaves nothing behind."""
+    # The team first (it guards the quota, and parents lock before children), then the cycle.
+    Team.objects.select_for_update().filter(pk=cycle.team_id).first()
+    locked = PDSACycle.objects.select_for_update().select_related(
+        "action_period__collaborative").get(pk=cycle.pk)
+    check_works_on(actor, locked.action_period.collaborative, locked.team_id)
+    original = PurePath(upload.name or "").name[:200] or "attachment"
+    extension = PurePath(original).suffix.lower()
+    limit = settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES
+    if upload.size > limit:
+        raise ValidationError({"file": [
+            f"“{original}” is {upload.size / 1024 / 1024:.1f} MB; files can be at most "
+            f"{limit / 1024 / 1024:.0f} MB."]}, code="too_large")
+    if extension not in ATTACHMENT_TYPES:
+        raise ValidationError({"file": [
+            f"“{original}” is not a file type we accept. Attach {ACCEPTED}."]},
+            code="wrong_type")
+    upload.seek(0)
+    head = upload.read(16)
+    if not _content_matches(extension, head, upload):
+        raise ValidationError({"file": [
+            f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
+            f"Attach {ACCEPTED}."]}, code="wrong_content")
+    _check_team_quota(locked.team_id, original, upload.size)
+    kind, content_type = ATTACHMENT_TYPES[extension]
+    upload.seek(0)
+    stored = default_storage.save(
+        f"collaboratives/attachments/{secrets.token_urlsafe(24)}{extension}", upload)
+    try:
+        with transaction.atomic():
+            attachment = CycleAttachment.objects.create(
+                cycle=locked, kind=kind, storage_name=stored, original_name=original,
+                content_type=content_type, size=upload.size, uploaded_by=actor)
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    return attachment
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:,.1f} MB"
+
+
+def _check_team_quota(team_id: int, original: str, size: int) -> None:
+    """A team keeps at most ``COLLABORATIVE_ATTACHMENTS_PER_TEAM`` files and
+    ``COLLABORATIVE_ATTACHMENT_TEAM_BYTES`` in all, across its cycles. Called with the team
+    locked, so two uploads at once cannot both take the last place."""
+    used = CycleAttachment.objects.filter(cycle__team_id=team_id).aggregate(
+        n=Count("pk"), size=Sum("size"))
+    count, total = used["n"], used["size"] or 0
+    most, room = (settings.COLLABORATIVE_ATTACHMENTS_PER_TEAM,
+                  settings.COLLABORATIVE_ATTACHMENT_TEAM_BYTES)
+    if count + 1 > most:
+        raise ValidationError({"file": [
+            f"Your team already keeps {count:,} files, the most a team may: delete one it no "
+            f"longer needs, then attach “{original}”."]},
+            code="quota_count")
+    if total + size > room:
+        raise ValidationError({"file": [
+            f"“{original}” ({_megabytes(size)}) does not fit: your team's files take "
+            f"{_megabytes(total)} of the {_megabytes(room)} a team may keep. Delete files it "
+            "no longer needs first."]}, code="quota_bytes")
+
+
+def attachment_may_delete(user: User, attachment: CycleAttachment, viewer,
+                          lead_of: set[int]) -> bool:
+    """Who may delete an attachment: whoever uploaded it while still on the team, the team's
+    lead, and staff. Not the coach (the team's record is the team's), not another team."""
+    team_id = attachment.cycle.team_id
+    if viewer.is_staff:
+        return True
+    if not viewer.works_on(team_id):
+        return False
+    return attachment.uploaded_by_id == user.pk or team_id in lead_of
+
+
+def teams_led_by(user: User) -> set[int]:
+    return set(TeamMember.objects.filter(user=user, status=TeamMember.Status.ACTIVE,
+                                         role=Role.LEAD).values_list("team_id", flat=True))
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: CycleAttachment, actor: User) -> None:
+    """Delete an attachment: the record goes at once, the file from storage once that has
+    committed (a rollback keeps both). An audit entry on the cycle says what went and who."""
+    locked = (CycleAttachment.objects.select_for_update()
+              .select_related("cycle__action_period__collaborative")
+              .filter(pk=attachment.pk).first())
+    if locked is None:
+        return  # already deleted: a second click changes nothing
+    cycle = locked.cycle
+    viewer = programme_selectors.viewer_for(actor, cycle.action_period.collaborative)
+    if not attachment_may_delete(actor, locked, viewer, teams_led_by(actor)):
+        raise ValidationError("Only whoever attached a file, the team's lead and Center staff "
+                              "delete it.", code="forbidden")
+    reason = (f"“{locked.original_name}” ({_megabytes(locked.size)}), attached by "
+              f"{locked.uploaded_by}")
+    stored = locked.storage_name
+    locked.delete()
+    audit(cycle, action="attachment:deleted", actor=actor, reason=reason)
+    transaction.on_commit(lambda: default_storage.delete(stored))

@@ -1,0 +1,1 @@
+"""The programme: collaboratives, phases, enrollments, who sees what; the bottom layer."""
