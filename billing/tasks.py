@@ -42,9 +42,9 @@ def commitment_invoices_issue_due():
     today = timezone.localdate()
     memberships = Membership.objects.filter(status__in=Membership.CURRENT,
                                             term_end__gte=today)  # the last day is inclusive
-    return each_locked(
+    return len(each_locked(
         memberships, lambda membership: services.commitment_invoices_issue(membership=membership,
-                                                                           today=today))
+                                                                           today=today)))
 
 
 @shared_task
@@ -64,9 +64,9 @@ def invoice_reminders_send():
     today = timezone.localdate()
     invoices = Invoice.objects.filter(status=Invoice.Status.OPEN,
                                       due_date__lte=today + timedelta(days=7))
-    return each_locked(invoices,
-                        lambda invoice: services.invoice_reminder_send(invoice=invoice,
-                                                                       today=today))
+    return len(each_locked(invoices,
+                            lambda invoice: services.invoice_reminder_send(invoice=invoice,
+                                                                           today=today)))
 
 
 @shared_task

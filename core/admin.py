@@ -1,25 +1,15 @@
 """Admin bases for every app: ``ReadOnlyAdmin`` (a list to look at) and ``ServiceAdmin`` (a
-form whose save goes through a named service), and ``service_errors_show`` for custom views.
+form whose save goes through a named service); ``core.forms.service_errors_show`` puts a
+service's errors on a form.
 """
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 
+from core.forms import service_errors_show
 from core.models import AuditEntry, OutboundEmail
-
-
-def service_errors_show(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on ``form``: each keyed error next to its field when the
-    form has it, the rest at the top. Nothing the person typed is lost."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for field, messages in error.message_dict.items():
-        form.add_error(field if field in form.fields and field != NON_FIELD_ERRORS else None,
-                       messages)
 
 
 class ServiceAdmin(admin.ModelAdmin):

@@ -12,14 +12,15 @@ logger = logging.getLogger(__name__)
 BATCH_SIZE = 25
 
 
-def each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATCH_SIZE) -> int:
+def each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATCH_SIZE) -> list:
     """Call ``handle(row)`` for each row, in batches locked with SKIP LOCKED.
 
     Rows another worker holds are skipped (that worker deals with them); a cursor on the primary
     key means no row is looked at twice in one run. One row refused with a ValidationError is
-    logged and does not stop the rest. Returns how many rows were handled.
+    logged and does not stop the rest. Returns what ``handle`` returned for each row it handled
+    (a refused row adds nothing): count them with ``len``, or add up what they sent with ``sum``.
     """
-    last_pk, handled = 0, 0
+    last_pk, handled = 0, []
     while True:
         with transaction.atomic():
             batch = list(
@@ -31,8 +32,7 @@ def each_locked(queryset: QuerySet, handle: Callable, *, batch_size: int = BATCH
             for row in batch:
                 try:
                     with transaction.atomic():
-                        handle(row)
-                    handled += 1
+                        handled.append(handle(row))
                 except ValidationError as error:
                     logger.warning("%s %s skipped: %s", type(row).__name__, row.pk,
                                    " ".join(error.messages))

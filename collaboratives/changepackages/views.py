@@ -12,10 +12,10 @@ from collaboratives.changepackages import selectors, services
 from collaboratives.changepackages.forms import ChangePackageForm, EntryAddForm, EntryCommentaryForm
 from collaboratives.changepackages.models import ChangePackage
 from collaboratives.cycles.models import ChangeIdea
-from collaboratives.programme.forms import show_service_errors
 from collaboratives.programme.selectors import in_network
 from collaboratives.programme.web import collaborative_or_404, page_context, posted_id
 from core.files import stored_pdf_response
+from core.forms import service_errors_show
 from core.once import submit_once
 
 
@@ -134,7 +134,7 @@ def change_package_draft(request, slug):
         if form is None:
             messages.error(request, " ".join(error.messages))
             return redirect("collaboratives:change_package_draft", slug)
-        show_service_errors(error, form)
+        service_errors_show(error=error, form=form)
     return _draft_page(request, collaborative, viewer, draft, forms=forms, status=400)
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from collaboratives.convenings import reminders
 from collaboratives.convenings.models import Convening
-from collaboratives.programme.batches import each_locked
+from core.batch import each_locked
 
 MOVE_NOTICE_DAYS = 2  # how long after a move the daily job still sends its notice
 
@@ -27,18 +27,18 @@ def convening_reminders_send() -> int:
     horizon = timezone.localdate() + timedelta(days=max(settings.COLLABORATIVE_REMINDER_DAYS))
     ahead = (Convening.objects.filter(starts_at__gt=now, starts_at__date__lte=horizon)
              .select_related("collaborative"))
-    queued = each_locked(ahead.filter(status=Convening.Status.SCHEDULED),
-                         lambda c: reminders.convening_reminders_send(convening=c, now=now))
+    queued = sum(each_locked(ahead.filter(status=Convening.Status.SCHEDULED),
+                             lambda c: reminders.convening_reminders_send(convening=c, now=now)))
     cancelled = (Convening.objects.filter(status=Convening.Status.CANCELLED, starts_at__gt=now)
                  .select_related("collaborative"))
-    queued += each_locked(cancelled, lambda c: reminders.convening_cancellation_notify(
-        convening=c, now=now))
+    queued += sum(each_locked(cancelled, lambda c: reminders.convening_cancellation_notify(
+        convening=c, now=now)))
     # A move's notice lost with its task goes out here; a later newcomer is not told of it.
     moved = (Convening.objects.filter(status=Convening.Status.SCHEDULED, starts_at__gt=now,
                                       moved_at__gte=now - timedelta(days=MOVE_NOTICE_DAYS))
              .select_related("collaborative"))
-    queued += each_locked(moved, lambda c: reminders.convening_move_notify(convening=c,
-                                                                           now=now))
+    queued += sum(each_locked(moved, lambda c: reminders.convening_move_notify(convening=c,
+                                                                               now=now)))
     return queued
 
 

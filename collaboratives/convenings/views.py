@@ -14,8 +14,8 @@ from collaboratives.convenings import ical, selectors, services
 from collaboratives.convenings.forms import RSVPForm
 from collaboratives.convenings.models import RSVP, CalendarToken
 from collaboratives.programme import selectors as programme_selectors
-from collaboratives.programme.forms import show_service_errors
 from collaboratives.programme.web import page_context, paginate
+from core.forms import service_errors_show
 from core.once import submit_once
 
 RSVP_COUNT_LABELS = [(RSVP.Response.YES, "coming"), (RSVP.Response.MAYBE, "not sure yet"),
@@ -52,7 +52,7 @@ def convening_detail(request, slug, pk):
             try:
                 return submit_once(request, form, answer)
             except ValidationError as error:
-                show_service_errors(error, form)
+                service_errors_show(error=error, form=form)
     counts = dict(convening.rsvps.values_list("response").annotate(n=Count("pk")).order_by())
     attendees = None
     if viewer.is_staff:

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from collaboratives.cycles import nudges
 from collaboratives.cycles.models import ActionPeriod
-from collaboratives.programme.batches import each_locked
+from core.batch import each_locked
 
 
 @shared_task(name="collaboratives.tasks.action_period_nudges_send")
@@ -23,6 +23,6 @@ def action_period_nudges_send() -> int:
         closing_convening__starts_at__date__lte=today + timedelta(
             days=settings.COLLABORATIVE_NUDGE_DAYS),
     )
-    return each_locked(ending,
-                       lambda period: nudges.action_period_nudge_send(period=period,
-                                                                       today=today))
+    return sum(each_locked(ending,
+                           lambda period: nudges.action_period_nudge_send(period=period,
+                                                                           today=today)))

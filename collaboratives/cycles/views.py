@@ -24,13 +24,13 @@ from collaboratives.cycles.forms import (
     PrimaryDriverForm,
 )
 from collaboratives.cycles.models import CycleAttachment, PDSACycle
-from collaboratives.programme.forms import show_service_errors
 from collaboratives.programme.web import (
     collaborative_or_404,
     enrollment_or_404,
     page_context,
     paginate,
 )
+from core.forms import service_errors_show
 from core.once import submit_once
 from core.ratelimit import ratelimit
 from members.models import TeamMember, User
@@ -76,7 +76,7 @@ def driver_diagram(request, slug):
                         return reverse("collaboratives:drivers", args=[slug])
                     return submit_once(request, idea_form, add_idea)
         except ValidationError as error:
-            show_service_errors(error, driver_form if "add_driver" in request.POST
+            service_errors_show(error=error, form=driver_form if "add_driver" in request.POST
                                 else idea_form)
     return render(request, "collaboratives/driver_diagram.html", page_context(
         collaborative, viewer, drivers=drivers, may_edit=may_edit,
@@ -116,7 +116,7 @@ def aim_edit(request, slug, team_pk):
         try:
             return submit_once(request, form, save)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return render(request, "collaboratives/teamaim_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
@@ -143,7 +143,7 @@ def coaching_call_create(request, slug, team_pk):
         try:
             return submit_once(request, form, log)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return render(request, "collaboratives/coachingcall_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form))
 
@@ -165,7 +165,7 @@ def cycle_create(request, slug, team_pk):
         try:
             return submit_once(request, form, plan)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return render(request, "collaboratives/pdsacycle_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, form=form, period=period,
         has_ideas=ideas.exists(), stage="create"))
@@ -206,7 +206,7 @@ def cycle_edit(request, slug, pk):
         try:
             services.pdsa_cycle_update(cycle=cycle, actor=request.user, **form.cleaned_data)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
         else:
             messages.success(request, "Saved.")
             return redirect(cycle.get_absolute_url())
@@ -230,7 +230,7 @@ def cycle_advance(request, slug, pk):
             services.pdsa_cycle_advance(cycle=cycle, actor=request.user, to=to,
                                         **form.cleaned_data)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
         else:
             messages.success(request, "The cycle is under way. Record what happens." if (
                 to == PDSACycle.Status.IN_PROGRESS) else "The cycle is completed: every team "
@@ -289,7 +289,7 @@ def attachment_add(request, slug, pk):
         try:
             return submit_once(request, form, attach)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return _cycle_detail(request, collaborative, viewer, cycle, attachment_form=form, status=400)
 
 
@@ -354,5 +354,5 @@ def comment_add(request, slug, pk):
         try:
             return submit_once(request, form, comment)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return _cycle_detail(request, collaborative, viewer, cycle, comment_form=form, status=400)

@@ -31,7 +31,6 @@ from collaboratives.measures.forms import (
     ValueRemoveForm,
 )
 from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue
-from collaboratives.programme.forms import show_service_errors
 from collaboratives.programme.models import Enrollment
 from collaboratives.programme.web import (
     collaborative_or_404,
@@ -40,6 +39,7 @@ from collaboratives.programme.web import (
     posted_id,
 )
 from core import csvsafe
+from core.forms import service_errors_show
 from core.once import submit_once
 
 
@@ -82,7 +82,7 @@ def _measure_form_page(request, collaborative, viewer, form, measure=None):
                                         **form.cleaned_data)
                 messages.success(request, f"“{measure.name}” is saved.")
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
         else:
             return redirect("collaboratives:measures", collaborative.slug)
     return render(request, "collaboratives/measure_form.html", page_context(
@@ -238,7 +238,7 @@ def value_add(request, slug, team_pk, pk):
         try:
             return submit_once(request, form, record)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
     return _team_measure_page(request, collaborative, viewer, enrollment, measure,
                               forms={"value": form}, status=400)
 
@@ -256,7 +256,7 @@ def value_remove(request, slug, team_pk, pk):
         try:
             services.measure_value_remove(value=value, actor=request.user)
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
         else:
             messages.success(request, f"Removed {removed}. To put it back, enter it again.")
             return _back(enrollment, measure)
@@ -299,7 +299,7 @@ def chart_settings(request, slug, team_pk, pk):
         if form is None:
             messages.error(request, " ".join(error.messages))
             return _back(enrollment, measure, "#chart-setup")
-        show_service_errors(error, form)
+        service_errors_show(error=error, form=form)
     return _team_measure_page(request, collaborative, viewer, enrollment, measure, forms=forms,
                               status=400)
 
@@ -323,7 +323,7 @@ def astronomical(request, slug, team_pk, pk):
             services.astronomical_mark(value=form.cleaned_data["value"], actor=request.user,
                                        reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            show_service_errors(error, form)
+            service_errors_show(error=error, form=form)
         else:
             messages.success(request, "The point is marked astronomical on the chart.")
             return _back(enrollment, measure, "#astronomical")
@@ -361,7 +361,7 @@ def values_upload(request, slug, team_pk):
             except csv_import.CsvRejected as error:
                 rejected = error
             except ValidationError as error:
-                show_service_errors(error, form)
+                service_errors_show(error=error, form=form)
     return render(request, "collaboratives/measurevalue_upload.html", page_context(
         collaborative, viewer, enrollment=enrollment, team=enrollment.team, form=form,
         rejected=rejected, measures=all_measures,

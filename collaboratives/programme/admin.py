@@ -9,8 +9,8 @@ from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 
 from collaboratives.programme import services
-from collaboratives.programme.forms import show_service_errors
 from collaboratives.programme.models import Enrollment, Phase, phase_schedule_errors
+from core.forms import service_errors_show
 from core.once import OnceAdmin  # add views: saved once however often sent
 
 # --- Admin that saves through the services -----------------------------------------------------
@@ -47,7 +47,7 @@ class ServiceForm(forms.ModelForm):
         except _Rehearsal:
             pass
         except ValidationError as error:
-            show_service_errors(error, self)
+            service_errors_show(error=error, form=self)
 
 
 def adopt(instance: models.Model, saved: models.Model) -> None:

@@ -53,6 +53,6 @@ def test_each_locked_handles_every_row_once_and_logs_a_refused_one(caplog):
 
     with caplog.at_level(logging.WARNING, logger="core.batch"):
         handled = each_locked(Institution.objects.all(), handle, batch_size=2)
-    assert handled == 4
+    assert len(handled) == 4
     assert seen == [row.pk for row in rows]
     assert f"Institution {rows[2].pk} skipped: No fee schedule is in force." in caplog.text
