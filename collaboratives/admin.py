@@ -17,8 +17,9 @@ from collaboratives.convenings.models import Convening
 from collaboratives.cycles import admin as cycles_admin  # noqa: F401
 from collaboratives.cycles import services as cycles_services
 from collaboratives.measures import admin as measures_admin  # noqa: F401
-from collaboratives.programme.admin import PhaseInline, save_inline_through
+from collaboratives.programme.admin import PhaseInline
 from collaboratives.programme.models import Collaborative
+from core.admin import save_inline_through
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
 

@@ -1,60 +1,99 @@
-"""Admin bases for every app: ``ReadOnlyAdmin`` (a list to look at) and ``ServiceAdmin`` (a
-form whose save goes through a named service); ``core.forms.service_errors_show`` puts a
-service's errors on a form.
+"""Admin bases for every app: ``ReadOnlyAdmin`` (a list to look at) and ``ServiceAdmin`` /
+``ServiceForm`` / ``ServiceInline`` (forms whose save goes through a named service, so the admin
+holds no rule); ``core.forms.service_errors_show`` puts a service's errors on a form.
 """
 
+import copy
+
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.http import HttpResponseRedirect
+from django.db import models, transaction
 
 from core.forms import service_errors_show
 from core.models import AuditEntry, OutboundEmail
+from core.once import OnceAdmin
 
 
-class ServiceAdmin(admin.ModelAdmin):
-    """A ModelAdmin whose add and change forms save through a service, so the admin holds no
-    rules and skips none (audit, locks, scheduling).
+class _Rehearsal(Exception):
+    """Raised inside a savepoint to roll a rehearsed service call back."""
 
-    Define ``service_save(request, obj, form, change)``: call the service with ``obj`` (the
-    form's unsaved instance, its fields already set from the form) and return the saved object.
-    It runs when the form is validated, so a ValidationError it raises appears next to its
-    field (``service_errors_show``) and the page comes back with what was typed; the admin's
-    transaction then rolls back. ``save_model`` saves nothing itself: an admin that forgets
-    ``service_save`` fails loudly instead of writing with ``.save()``.
-    """
 
-    def service_save(self, request, obj, form, change):
-        raise NotImplementedError(f"{type(self).__name__} must define service_save() and save "
+class ServiceForm(forms.ModelForm):
+    """An admin form whose object is saved by a named service, never by ``.save()``, so admin
+    edits are checked, scheduled and audited like any other and the admin holds no rule.
+
+    Define ``save_through(self, *, actor)``: call the service with ``self.instance`` (its fields
+    already set from the form) and return the saved object. Validation rehearses that call inside
+    a savepoint it then rolls back (the instance is put back as it was), so the service's own
+    ``ValidationError`` shows next to the field it names and nothing is written; the admin then
+    makes the call for real (``ServiceAdmin.save_model``, ``save_inline_through``). A form that
+    names no service fails loudly instead of writing with ``.save()``."""
+
+    actor = None  # the staff member: set on the form class by ServiceAdmin / ServiceInline
+
+    def save_through(self, *, actor) -> models.Model:
+        raise NotImplementedError(f"{type(self).__name__} must define save_through() and save "
                                   "through a service.")
 
+    def may_rehearse(self) -> bool:
+        return True
+
+    def _post_clean(self):
+        super()._post_clean()  # the instance now holds the form's values
+        if self._errors or not self.has_changed() or not self.may_rehearse():
+            return
+        before = {**self.instance.__dict__, "_state": copy.copy(self.instance._state)}
+        try:
+            with transaction.atomic():
+                self.save_through(actor=self.actor)
+                raise _Rehearsal
+        except _Rehearsal:
+            pass
+        except ValidationError as error:
+            service_errors_show(self, error)
+        finally:
+            self.instance.__dict__.update(before)
+
+
+def adopt(instance: models.Model, saved: models.Model) -> None:
+    """Make the admin's object the one the service saved (its pk, fields and state), so the
+    admin's log entry and redirect point at it."""
+    for field in instance._meta.concrete_fields:
+        setattr(instance, field.attname, getattr(saved, field.attname))
+    instance._state.adding, instance._state.db = False, saved._state.db
+
+
+class ServiceAdmin(OnceAdmin):
+    """A ModelAdmin whose ``form`` is a ``ServiceForm``: saving calls its service (and its add
+    view carries the one-time token, ``core.once``)."""
+
     def get_form(self, request, obj=None, change=False, **kwargs):
-        base = super().get_form(request, obj, change=change, **kwargs)
-        model_admin = self
-
-        class ServiceForm(base):
-            def _post_clean(self):
-                super()._post_clean()
-                if self.errors:
-                    return
-                try:
-                    self.instance = model_admin.service_save(request, self.instance, self, change)
-                except ValidationError as error:
-                    service_errors_show(self, error)
-
-        ServiceForm.__name__ = base.__name__
-        return ServiceForm
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.actor = request.user  # a class made for this request by modelform_factory
+        return form
 
     def save_model(self, request, obj, form, change):
-        """Saved already, by ``service_save`` during validation."""
+        adopt(obj, form.save_through(actor=request.user))
 
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        """A page shown again (an inline refused, say) undoes what the service saved."""
-        with transaction.atomic():
-            response = super().changeform_view(request, object_id, form_url, extra_context)
-            if request.method == "POST" and not isinstance(response, HttpResponseRedirect):
-                transaction.set_rollback(True)
-        return response
+
+class ServiceInline(admin.TabularInline):
+    """An inline whose ``form`` is a ``ServiceForm``; the parent admin saves its changed forms
+    with ``save_inline_through``."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form.actor = request.user
+        return formset
+
+
+def save_inline_through(request, parent, formset) -> None:
+    """Save an inline's changed forms through their service, the parent being saved."""
+    for form in formset.forms:
+        if form.has_changed():
+            setattr(form.instance, formset.fk.name, parent)
+            adopt(form.instance, form.save_through(actor=request.user))
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

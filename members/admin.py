@@ -5,7 +5,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import ReadOnlyAdmin, ServiceAdmin
+from core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
 from core.statemachine import history
@@ -57,16 +57,23 @@ class TierAdmin(OnceAdmin):
     prepopulated_fields = {"code": ["name"]}
 
 
+class InstitutionAdminForm(ServiceForm):
+    class Meta:
+        model = Institution
+        fields = ["name", "kind", "city", "state", "website", "nces_id"]
+
+    def save_through(self, *, actor):
+        # The name is checked and its key (what duplicate checks compare) recomputed there.
+        return services.institution_save(institution=self.instance)
+
+
 @admin.register(Institution)
-class InstitutionAdmin(OnceAdmin, ServiceAdmin):
+class InstitutionAdmin(ServiceAdmin):
+    form = InstitutionAdminForm
     fields = ["name", "kind", "city", "state", "website", "nces_id"]
     list_display = ["name", "kind", "city", "state", "nces_id"]
     list_filter = ["kind", "state"]
     search_fields = ["name", "city", "nces_id"]
-
-    def service_save(self, request, obj, form, change):
-        # The name is checked and its key (what duplicate checks compare) recomputed there.
-        return services.institution_save(institution=obj)
 
     def get_search_results(self, request, queryset, search_term):
         """Also find names by their key, so "ecole publique" finds "ÉCOLE PUBLIQUE" (SQLite's

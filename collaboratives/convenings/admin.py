@@ -9,8 +9,7 @@ from django.db.models import Count, Q
 from collaboratives.convenings import services
 from collaboratives.convenings.forms import ReasonForm
 from collaboratives.convenings.models import RSVP, CalendarToken, Convening, ReminderLog
-from collaboratives.programme.admin import ServiceAdmin, ServiceForm, ServiceInline
-from core.admin import ReadOnlyAdmin
+from core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm, ServiceInline
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
 

@@ -12,7 +12,7 @@ from collaboratives.measures.models import (
     MeasureValue,
     TeamMeasure,
 )
-from collaboratives.programme.admin import ServiceAdmin, ServiceForm
+from core.admin import ServiceAdmin, ServiceForm
 from core.once import OnceAdmin  # add views: saved once however often sent
 
 

@@ -1,92 +1,15 @@
-"""Admin of the programme (phases, enrollments), and the small base every domain's admin uses to
-save through the services (``ServiceForm``, ``ServiceAdmin``, ``ServiceInline``): the admin
+"""Admin of the programme (phases, enrollments). Every domain's admin saves through the services
+with core's base (``core.admin.ServiceForm``, ``ServiceAdmin``, ``ServiceInline``): the admin
 parses input and calls a service; it holds no rule of its own."""
 
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
 from django.forms.models import BaseInlineFormSet
 
 from collaboratives.programme import services
 from collaboratives.programme.models import Enrollment, Phase, phase_schedule_errors
-from core.forms import service_errors_show
 from core.once import OnceAdmin  # add views: saved once however often sent
-
-# --- Admin that saves through the services -----------------------------------------------------
-
-class _Rehearsal(Exception):
-    """Raised inside a savepoint to roll a rehearsed service call back."""
-
-
-class ServiceForm(forms.ModelForm):
-    """An admin form whose object is saved by a named service, never by ``.save()``, so admin
-    edits are checked, scheduled and audited like any other and the admin holds no rule.
-
-    ``save_through(actor=...)`` calls the service and returns the saved object. Validation
-    rehearses that call inside a savepoint it then rolls back, so the service's own
-    ``ValidationError`` shows next to the field it names and nothing is written; the admin then
-    makes the call for real (``ServiceAdmin.save_model``, ``save_inline_through``)."""
-
-    actor = None  # the staff member: set on the form class by ServiceAdmin / ServiceInline
-
-    def save_through(self, *, actor) -> models.Model:
-        raise NotImplementedError
-
-    def may_rehearse(self) -> bool:
-        return True
-
-    def _post_clean(self):
-        super()._post_clean()  # the instance now holds the form's values
-        if self._errors or not self.has_changed() or not self.may_rehearse():
-            return
-        try:
-            with transaction.atomic():
-                self.save_through(actor=self.actor)
-                raise _Rehearsal
-        except _Rehearsal:
-            pass
-        except ValidationError as error:
-            service_errors_show(error=error, form=self)
-
-
-def adopt(instance: models.Model, saved: models.Model) -> None:
-    """Make the admin's object the one the service saved (its pk, fields and state), so the
-    admin's log entry and redirect point at it."""
-    for field in instance._meta.concrete_fields:
-        setattr(instance, field.attname, getattr(saved, field.attname))
-    instance._state.adding, instance._state.db = False, saved._state.db
-
-
-class ServiceAdmin(OnceAdmin):
-    """A ModelAdmin whose ``form`` is a ``ServiceForm``: saving calls its service."""
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.actor = request.user  # a class made for this request by modelform_factory
-        return form
-
-    def save_model(self, request, obj, form, change):
-        adopt(obj, form.save_through(actor=request.user))
-
-
-class ServiceInline(admin.TabularInline):
-    """An inline whose ``form`` is a ``ServiceForm``; the parent admin saves its changed forms
-    with ``save_inline_through``."""
-
-    def get_formset(self, request, obj=None, **kwargs):
-        formset = super().get_formset(request, obj, **kwargs)
-        formset.form.actor = request.user
-        return formset
-
-
-def save_inline_through(request, parent, formset) -> None:
-    """Save an inline's changed forms through their service, the parent being saved."""
-    for form in formset.forms:
-        if form.has_changed():
-            setattr(form.instance, formset.fk.name, parent)
-            adopt(form.instance, form.save_through(actor=request.user))
-    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
 
 class PhaseFormSet(BaseInlineFormSet):
