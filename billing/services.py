@@ -2,6 +2,10 @@
 
 Locks follow one order, parents first: membership, then invoice, then the number counter. Stripe
 is never called from inside these transactions; tasks call it after commit.
+
+Why one module of this size (about 570 lines): issuing, paying, refunding and voiding share the
+invoice lock and the money rules; delivery (PDF, Stripe, email) lives in billing/delivery.py and
+the commitment maths in billing/terms.py.
 """
 
 import logging

@@ -1,4 +1,10 @@
-"""Every write about applications and memberships that has a rule."""
+"""Every write about applications and memberships that has a rule.
+
+Why one module of this size (about 650 lines): applications, approval, rosters and billing
+contacts are written under the same locks (the membership, then its team) and call each other
+(approval creates the team and the first contact); splitting them would split those transactions
+across modules. Institution names live in members/names.py and people in members/people.py.
+"""
 
 from dataclasses import dataclass
 from datetime import date, timedelta

@@ -47,6 +47,9 @@ Indices in results are 0-based positions in ``values``; descriptions number poin
 readers. Pure Python (stdlib only), deterministic. ``ValueError`` is raised only for caller
 mistakes (phase or baseline indices that do not fit the series); bad data points (missing, not a
 number, not finite) are excluded with a reason instead.
+
+Why one module of this size: two rules, their exact limits and the phase/baseline handling
+that control charts reuse; most of the length is the documentation of each limit.
 """
 
 from __future__ import annotations

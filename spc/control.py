@@ -38,6 +38,10 @@ above its denominator (p charts), a missing or non-finite value is left out with
 limits, and a note saying so. ``ValueError`` is raised only for caller mistakes (lists of
 different lengths, phase or baseline indices that do not fit). Arithmetic is in floats, except
 sums of numerators and denominators, which are exact.
+
+Why one module of this size: the five charts share one engine (phases, baselines, exclusion,
+sigma per point, the rules); what differs per chart is a few lines each. Separate files would
+repeat the engine or import its internals.
 """
 
 from __future__ import annotations

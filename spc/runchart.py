@@ -32,6 +32,9 @@ fraction of a millisecond.
 
 Indices (``Signal.start_index``, ``Signal.points``...) are 0-based positions in ``values``; the
 human-readable ``description`` numbers points from 1, as a reader of the chart would.
+
+Why one module of this size: the four rules, the runs table and its exact derivation belong
+together (the table is only read by the runs rule, and the rules share one segment walk).
 """
 
 from __future__ import annotations

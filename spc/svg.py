@@ -15,6 +15,10 @@ no ``<style>`` element, no ``<script>``. Every piece of text is XML-escaped.
 
 ``data_table_rows`` returns the rows of the screen-reader data table the page renders below the
 chart (date, value, side of the median, signals, PDSA cycles).
+
+Why one module of this size: drawing a chart is one job (scales, axes, phases, medians,
+signals, annotations, the text alternative) whose parts share the same geometry; split into files
+they would pass the same dozen values back and forth. It has no Django and its own tests.
 """
 
 from __future__ import annotations

@@ -15,6 +15,10 @@ completed cycles record a decision. Audit entries and the email outbox are not s
 
 The database is created when missing and migrated; ``--reset`` drops it first. Both refuse a
 database whose name does not contain "bench", so the command cannot touch another one.
+
+Why one module of this size: a one-off generator of bulk rows whose steps must run in one order
+(ids are assigned here and referenced by later steps); it is installed only by bench.settings and
+uses billing's and members' public rules for every number it writes.
 """
 
 import math
