@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from collaboratives.cycles import nudges
 from core.emails import email_queue
 from core.models import OutboundEmail
 from members import services
@@ -265,13 +266,11 @@ def test_an_unknown_email_category_is_refused():
 
 
 def test_action_period_nudges_skip_people_who_turned_them_off():
-    from collaboratives import services as collaboratives
-
     period = ActionPeriodFactory()
     enrollment = EnrollmentFactory(collaborative=period.collaborative)
     quiet = TeamMemberFactory(team=enrollment.team, user=UserFactory(email_nudges=False))
     keen = TeamMemberFactory(team=enrollment.team)
-    collaboratives.action_period_nudge_send(period=period)
+    nudges.action_period_nudge_send(period=period)
     sent_to = {m.to[0] for m in mail.outbox}
     assert keen.user.email in sent_to
     assert quiet.user.email not in sent_to
