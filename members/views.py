@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.forms import service_errors_show
 from core.once import submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
@@ -34,13 +35,18 @@ def _fees_in_force():
 
 
 def _show_service_errors(error: ValidationError, form, institution_forms):
-    for field, field_errors in error.message_dict.items():
-        if field.startswith("institution_"):
-            institution_forms[int(field[-1])].add_error("name", field_errors)
-        elif field in form.fields:
-            form.add_error(field, field_errors)
-        else:
-            form.add_error(None, field_errors)
+    """``institution_<n>`` errors go on that institution's name; the rest as on any form."""
+    if hasattr(error, "error_dict"):
+        rest = {}
+        for field, field_errors in error.message_dict.items():
+            if field.startswith("institution_"):
+                institution_forms[int(field[-1])].add_error("name", field_errors)
+            else:
+                rest[field] = field_errors
+        if not rest:
+            return
+        error = ValidationError(rest)
+    service_errors_show(form, error)
 
 
 @login_required
