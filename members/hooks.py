@@ -53,3 +53,34 @@ def commitment_years(on: date | None = None) -> int:
 def membership_in_arrears(membership) -> bool:
     """Is the membership's first invoice unpaid after its due date? False with no provider."""
     return bool(_in_arrears and _in_arrears[0](membership))
+
+
+# --- Dashboard panels -----------------------------------------------------------------------------
+# Apps above members (billing, collaboratives, the network offer ...) put a panel on "My portal"
+# without members importing them: ``@dashboard_panel(order=..., template=...)`` on a function
+# ``panel(request) -> dict | None`` in the app's module that ``ready()`` imports. None means "no
+# panel for this person". Each panel should cost a bounded number of queries.
+_dashboard_panels: list[tuple[int, str, Callable[[Any], dict | None]]] = []
+
+
+def dashboard_panel(*, order: int, template: str) -> Callable:
+    """Register a panel for the member dashboard; lower ``order`` shows first. Registering the
+    same function twice (tests re-running ``ready()``) keeps one."""
+    def register(provider: Callable[[Any], dict | None]) -> Callable:
+        name = f"{provider.__module__}.{provider.__qualname__}"
+        _dashboard_panels[:] = [entry for entry in _dashboard_panels
+                                if f"{entry[2].__module__}.{entry[2].__qualname__}" != name]
+        _dashboard_panels.append((order, template, provider))
+        _dashboard_panels.sort(key=lambda entry: entry[0])
+        return provider
+    return register
+
+
+def dashboard_panels(request) -> list[dict]:
+    """The panels for this request, in order: ``{"template": ..., "context": {...}}``."""
+    panels = []
+    for _order, template, provider in _dashboard_panels:
+        context = provider(request)
+        if context is not None:
+            panels.append({"template": template, "context": context})
+    return panels

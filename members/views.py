@@ -148,6 +148,7 @@ def dashboard(request):
         "billed_ids": set(selectors.memberships_billed_to(request.user)
                           .values_list("pk", flat=True)),
         "team_ids": set(selectors.teams_of(request.user).values_list("pk", flat=True)),
+        "panels": hooks.dashboard_panels(request),
     })
 
 
