@@ -115,6 +115,31 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Uploaded files and generated PDFs. Local files under MEDIA_ROOT by default (one host, `make
+# run`); with S3_BUCKET set, S3-compatible object storage through django-storages, so web and
+# worker processes on several hosts share the same files. Private files are never public: the
+# portal checks who may have one, then redirects to a signed URL that works for
+# S3_SIGNED_URL_SECONDS (core/files.py).
+S3_BUCKET = env("S3_BUCKET", default="")
+S3_SIGNED_URL_SECONDS = env.int("S3_SIGNED_URL_SECONDS", default=300)
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env("S3_REGION", default="") or None,
+            "access_key": env("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY", default="") or None,
+            "addressing_style": env("S3_ADDRESSING_STYLE", default="") or None,
+            "default_acl": None,  # the bucket's own (private) policy
+            "signature_version": "s3v4",
+            "querystring_auth": True,
+            "querystring_expire": S3_SIGNED_URL_SECONDS,
+            "file_overwrite": False,
+            "object_parameters": {"CacheControl": "private, no-store"},
+        },
+    }
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -4,8 +4,7 @@ its aim, coaching calls, and PDSA cycles (log, edit, advance, attach files, comm
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +29,7 @@ from collaboratives.programme.web import (
     page_context,
     paginate,
 )
+from core.files import private_file_response
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.ratelimit import ratelimit
@@ -299,15 +299,11 @@ def attachment_download(request, slug, pk):
     collaborative, viewer = collaborative_or_404(request, slug)
     visible = selectors.cycles_visible_to(request.user, collaborative, viewer)
     attachment = get_object_or_404(CycleAttachment.objects.filter(cycle__in=visible), pk=pk)
-    try:
-        handle = default_storage.open(attachment.storage_name, "rb")
-    except FileNotFoundError as error:
-        raise Http404("The file is missing from storage.") from error
-    response = FileResponse(handle, content_type=attachment.content_type,
-                            as_attachment=attachment.kind != CycleAttachment.Kind.IMAGE,
-                            filename=attachment.original_name)
-    response["Cache-Control"] = "private, max-age=0"
-    return response
+    return private_file_response(
+        attachment.storage_name, filename=attachment.original_name,
+        content_type=attachment.content_type,
+        as_attachment=attachment.kind != CycleAttachment.Kind.IMAGE,
+        missing="The file is missing from storage.", cache_control="private, max-age=0")
 
 
 @login_required

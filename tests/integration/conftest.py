@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.collaboratives.conftest import world  # noqa: F401 (a fixture the tests here use)
+from tests.integration.s3 import local_s3  # noqa: F401 (the local S3 server, a fixture)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
