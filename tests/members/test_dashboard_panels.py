@@ -17,7 +17,9 @@ def panels():
 def test_a_registered_panel_shows_in_order_and_none_hides_it(client, db, panels, tmp_path,
                                                              settings):
     (tmp_path / "panel.html").write_text("<p>PANEL {{ panel.word }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], tmp_path]
+    # A new TEMPLATES list (not an edit in place) so Django drops its loaded engines.
+    settings.TEMPLATES = [{**settings.TEMPLATES[0],
+                           "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
 
     @hooks.dashboard_panel(order=20, template="panel.html")
     def second(request):
