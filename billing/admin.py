@@ -65,7 +65,7 @@ class FiscalYearFilter(admin.SimpleListFilter):
     than from every invoice (the default filter's SELECT DISTINCT over the whole table)."""
 
     title = "fiscal year"
-    parameter_name = "fiscal_year"
+    parameter_name = "fiscal_year__exact"  # the default filter's, so saved links still work
 
     def lookups(self, request, model_admin):
         years = InvoiceNumberCounter.objects.values_list("fiscal_year", flat=True)

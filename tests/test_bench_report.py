@@ -140,8 +140,8 @@ def test_weights_and_the_one_off_figures_show_beside_the_pages(report, tmp_path)
     text = (tmp_path / "report.md").read_text()
     assert "| dashboard | 30.0 | 6.0 | new |" in text
     assert "| invoice PDF render, median (20 invoices) | 80 ms | n/a | new |" in text
-    assert "| convening reminders, emails a second (10,000 emails) | 200 emails/s | n/a | new |" \
-        in text
+    assert ("| convening reminders: sent, emails a second (10,000 emails) | 200 emails/s | n/a "
+            "| new |") in text
 
 
 def test_each_figure_is_compared_with_the_previous_run_s(report, tmp_path):
