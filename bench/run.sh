@@ -5,8 +5,9 @@
 #
 # Bounded: locust stops by itself after the warm-up and the measured duration (and `timeout`
 # stops it if it does not). gunicorn and locust are stopped on every exit, failures included.
-# Exits 1 when a key page's p95 is above 3x the signed-in floor's or any request failed (the
-# report is written all the same).
+# Exits 1 when a key page's p95 is above 3x the signed-in floor's or any request failed, 2 when
+# other work kept the machine busy (the figures are not valid); the report is written all the
+# same.
 # Knobs (environment): README, section "Benchmark".
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -116,6 +116,19 @@ def test_every_page_within_target_exits_0(report, tmp_path, monkeypatch):
     assert "**2 of 2 key pages meet the target**" in (tmp_path / "report.md").read_text()
 
 
+def test_a_run_on_a_busy_machine_is_not_valid_even_when_every_page_passes(report, tmp_path,
+                                                                         monkeypatch):
+    # on a saturated machine every request queues alike and the ratios shrink towards 1
+    monkeypatch.setitem(TIMES, "heavy page", [2.0] * 20)
+    args = write_run(tmp_path)
+    run = json.loads((tmp_path / "run.json").read_text())
+    run["cpu"] = {"busy": 100, "ours": 15, "other": 85}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    assert report.main(args) == 2
+    assert "**Not a valid run: other work kept the machine 85% busy**" in (
+        tmp_path / "report.md").read_text()
+
+
 def test_the_report_names_a_package_that_is_not_installed(report, tmp_path, monkeypatch):
     # CI renders reports without the load tool: `make test` doesn't install `.[bench]`
     real = report.metadata.version
