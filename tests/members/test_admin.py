@@ -240,3 +240,12 @@ def test_admin_application_list_counts_once_and_scans_no_dates(staff_client):
     assert "By submitted at" in html or "By submitted" in html
     # the checkbox each row carries for the actions is still there, one per row
     assert html.count('class="action-select"') == 25
+
+
+def test_the_big_lists_leave_out_the_navigation_sidebar_and_other_admin_pages_keep_it(
+        staff_client):
+    assert 'id="nav-sidebar"' not in staff_client.get(CHANGELIST).content.decode()
+    assert 'id="nav-sidebar"' not in staff_client.get(
+        reverse("admin:billing_invoice_changelist")).content.decode()
+    assert 'id="nav-sidebar"' in staff_client.get(
+        reverse("admin:members_tier_changelist")).content.decode()
