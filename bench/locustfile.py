@@ -16,7 +16,9 @@ Each request says in an ``X-Bench-Phase`` header whether it is measured; gunicor
 records that with the time the request took inside the server.
 
 An answer counts as a failure unless it is a 200 (redirects are not followed: a login redirect
-fails) and contains the page's expected text.
+fails) and contains the page's expected text. Requests ask for gzip, as browsers do (locust's
+FastHttpUser sends ``Accept-Encoding: gzip, deflate, br`` and decompresses the answer), so the
+latencies include the portal's compression (GZipMiddleware).
 """
 
 import csv

@@ -1,7 +1,8 @@
-"""Each page's latency alone: requests one at a time, before the load, for the report.
+"""Each page's latency alone, and its weight: requests one at a time, before the load.
 
 What a page costs with no other request competing for the two cores is its floor under load;
-the report sets it beside the p95 under load.
+the report sets it beside the p95 under load. Each page is also fetched once as it is and once
+with ``Accept-Encoding: gzip`` (as browsers send), for the report's page weights.
 
     python bench/probe.py http://127.0.0.1:PORT plan.json out.json [rounds]
 """
@@ -29,14 +30,27 @@ def main(base: str, plan_path: str, out: str, rounds: int = 15) -> None:
         for page in plan["pages"]:
             request = urllib.request.Request(  # noqa: S310 - loopback http only, checked above
                 base + page["path"],
-                headers={"Cookie": f"sessionid={plan['sessions'][page['persona']]}"})
+                headers={"Cookie": f"sessionid={plan['sessions'][page['persona']]}",
+                         "Accept-Encoding": "gzip"})  # as browsers and the load ask
             started = time.perf_counter()
             with opener.open(request, timeout=30) as response:
                 response.read()
                 if response.status != 200:
                     sys.exit(f"{page['path']} answered {response.status}")
             times[page["name"]].append((time.perf_counter() - started) * 1000)
-    result = {name: statistics.median(values[2:]) for name, values in times.items()}
+    weights = {}
+    for page in plan["pages"]:
+        sizes = {}
+        for label, encoding in (("html", "identity"), ("gzip", "gzip")):
+            request = urllib.request.Request(  # noqa: S310 - loopback http only, checked above
+                base + page["path"],
+                headers={"Cookie": f"sessionid={plan['sessions'][page['persona']]}",
+                         "Accept-Encoding": encoding})
+            with opener.open(request, timeout=30) as response:
+                sizes[label] = len(response.read())  # urllib does not decompress
+        weights[page["name"]] = sizes
+    result = {"alone": {name: statistics.median(values[2:]) for name, values in times.items()},
+              "weights": weights}
     Path(out).write_text(json.dumps(result, indent=2))
 
 

@@ -27,7 +27,7 @@ from billing.models import (
     StripeEvent,
 )
 from core import csvsafe, once
-from core.admin import ReadOnlyAdmin
+from core.admin import BigListAdmin, ReadOnlyAdmin
 from core.admin_actions import form_action
 from core.money import format_usd, money
 from core.statemachine import history
@@ -57,6 +57,25 @@ class OverdueFilter(admin.SimpleListFilter):
             return queryset.overdue(today)
         if self.value() == "no":
             return queryset.exclude(status=Invoice.Status.OPEN, due_date__lt=today)
+        return queryset
+
+
+class FiscalYearFilter(admin.SimpleListFilter):
+    """The fiscal years that numbered invoices, read from their counters (a row a year) rather
+    than from every invoice (the default filter's SELECT DISTINCT over the whole table)."""
+
+    title = "fiscal year"
+    parameter_name = "fiscal_year__exact"  # the default filter's, so saved links still work
+
+    def lookups(self, request, model_admin):
+        years = InvoiceNumberCounter.objects.values_list("fiscal_year", flat=True)
+        return [*((str(year), f"FY{year}") for year in years), ("none", "Not numbered")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            return queryset.filter(fiscal_year__isnull=True)
+        if self.value() and self.value().isdigit():
+            return queryset.filter(fiscal_year=int(self.value()))
         return queryset
 
 
@@ -160,16 +179,15 @@ mark_uncollectible = form_action(
 
 
 @admin.register(Invoice)
-class InvoiceAdmin(admin.ModelAdmin):
-    list_per_page = 50  # a screenful; the admin renders each row in Python
+class InvoiceAdmin(BigListAdmin, admin.ModelAdmin):
+    list_per_page = 25  # a screenful; each row costs the admin ~0.4 ms of Python (bench)
     list_display = ["number", "membership", "bill_to_institutions", "status", "total_usd",
                     "balance_usd", "issue_date", "due_date"]
-    list_filter = ["status", "fiscal_year", OverdueFilter, "kind"]
+    list_filter = ["status", FiscalYearFilter, OverdueFilter, "kind", "issue_date"]
     search_fields = ["number", "bill_to_institutions", "membership__institutions__name",
                      "po_number"]
     list_select_related = ["membership"]
     autocomplete_fields = ["membership"]
-    date_hierarchy = "issue_date"
     actions = [record_payment, refund_payment, void_selected, mark_uncollectible]
     inlines = [InvoiceLineInline, PaymentInline, RefundInline]
     fieldsets = [

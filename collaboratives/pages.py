@@ -53,7 +53,7 @@ def collaborative_home(request, slug):
     own_enrollments = (Enrollment.objects.filter(collaborative=collaborative,
                                                  team_id__in=own_team_ids)
                        .select_related("collaborative", "team").order_by("team__name"))
-    progress = paginate(request, cycles_selectors.team_progress(collaborative, period), size=100)
+    progress = paginate(request, cycles_selectors.team_progress(collaborative, period), size=25)
     return render(request, "collaboratives/collaborative_detail.html", page_context(
         collaborative, viewer,
         phases=list(collaborative.phases.all()),

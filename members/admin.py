@@ -5,7 +5,7 @@ from django.db.models import Case, Exists, OuterRef, Q, Subquery, When
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from core.admin import ReadOnlyAdmin, ServiceAdmin, ServiceForm
+from core.admin import BigListAdmin, ReadOnlyAdmin, ServiceAdmin, ServiceForm
 from core.admin_actions import form_action
 from core.once import OnceAdmin  # add views: saved once however often sent
 from core.statemachine import history
@@ -165,16 +165,15 @@ class PossibleDuplicateFilter(admin.SimpleListFilter):
 
 
 @admin.register(MembershipApplication)
-class MembershipApplicationAdmin(admin.ModelAdmin):
+class MembershipApplicationAdmin(BigListAdmin, admin.ModelAdmin):
     list_display = ["id", "institution_names", "kind", "requested_tier", "status",
                     "possible_duplicate", "submitted_at", "applicant"]
-    list_filter = ["status", PossibleDuplicateFilter, "requested_tier", "kind",
+    list_filter = ["status", PossibleDuplicateFilter, "submitted_at", "requested_tier", "kind",
                    "institutions__kind", "institutions__state", "pays_by_po"]
     search_fields = ["institutions__name", "contact_name", "contact_email", "applicant__email",
                      "billing_email", "po_number"]
     list_select_related = ["requested_tier", "applicant"]
-    date_hierarchy = "submitted_at"
-    list_per_page = 50  # a screenful to decide on; the admin renders each row in Python
+    list_per_page = 25  # a screenful to decide on; each row costs ~0.4 ms of Python (bench)
     actions = [approve_selected, reject_selected, waitlist_selected]
     autocomplete_fields = ["institutions", "applicant"]
     readonly_fields = ["status", "submitted_at", "approved_at", "rejected_at", "waitlisted_at",

@@ -54,6 +54,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages gzip-compressed for clients that accept it (static files come precompressed from
+    # WhiteNoise above, which answers them before this runs). BREACH: Django masks the CSRF token
+    # afresh in every response, so compression does not leak it (README, "Compression").
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -37,9 +37,11 @@ def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff,
         client.force_login(user)
         with django_assert_max_num_queries(25) as queries:
             response = client.get(path)
-        assert len(response.context["progress"].object_list) == teams
+        # 25 teams a page (the rest on the next pages), each with its progress
+        assert len(response.context["progress"].object_list) == min(teams, 25)
+        assert response.context["progress"].paginator.count == teams
         html = response.content.decode()
-        assert html.count('class="status status-') >= teams  # each team's progress is shown
+        assert html.count('class="status status-') >= min(teams, 25)
         return len(queries.captured_queries), html
 
     add_teams(world, 1)
@@ -48,7 +50,7 @@ def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff,
     add_teams(world, 57)
     member_at_60, _ = measure(world.member_a, 60)
     staff_at_60, html = measure(staff, 60)
-    assert html.count("/teams/") >= 60  # staff get a workspace link for every team
+    assert html.count("/teams/") >= 25  # staff get a workspace link for every team shown
     print(f"collaborative home: {member_at_3} queries at 3 teams, {member_at_60} at 60 "
           f"(member); {staff_at_3} and {staff_at_60} (staff)")
     assert member_at_3 == member_at_60

@@ -242,3 +242,18 @@ def test_the_seat_cap_refusal_says_its_sentence_once(lead_client, team, lead):
     assert html.count("covered seats are in use") == 1
     assert "ask the Center for extra seats" in html
     assert not Invitation.objects.filter(email="six@example.org").exists()
+
+
+def test_the_role_menu_of_each_member_has_their_own_role_selected(lead_client, team):
+    analyst = TeamMemberFactory(team=team, role="data_analyst")
+    member = TeamMemberFactory(team=team, role="member")
+    html = lead_client.get(team.get_absolute_url()).content.decode()
+
+    def menu(person):
+        start = html.index(f'id="role-{person.pk}"')
+        return html[start:html.index("</select>", start)]
+
+    assert '<option value="data_analyst" selected>Data analyst</option>' in menu(analyst)
+    assert '<option value="member" selected>' not in menu(analyst)
+    assert '<option value="member" selected>Team member</option>' in menu(member)
+    assert menu(member).count(" selected") == 1

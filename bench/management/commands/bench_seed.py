@@ -2,10 +2,10 @@
 
 At ``--scale 1``: 10,000 institutions, 5,000 memberships (with their applications and teams) plus
 2,200 applications that were not approved, 60,000 roster entries, 20,000 invoices with their lines
-and payments, three Breakthrough Collaboratives of 60 Tier 2 teams each, 100,000 PDSA cycles and
-200,000 measure values. Rows go in with PostgreSQL's COPY (ids assigned here, sequences reset
-after), in one transaction, then ``VACUUM ANALYZE`` so the planner sees the data as a production
-database would.
+and payments, three Breakthrough Collaboratives of Tier 2 teams (100 in the first, 60 in each
+of the others), 100,000 PDSA cycles and 244,444 measure values. Rows go in with PostgreSQL's COPY
+(ids assigned here, sequences reset after), in one transaction, then ``VACUUM ANALYZE`` so the
+planner sees the data as a production database would.
 
 The data follows the portal's rules as its services would leave them: an invoice's bill-to, PO
 number and line text are copied from the application; numbers run gaplessly per fiscal year in
@@ -462,7 +462,7 @@ class Command(BaseCommand):
         plans[0].update(partnership=True, tier=self.tier2,
                         term_start=add_years(today, -1) - timedelta(days=100), big=True)
         # Enough current Tier 2 memberships to fill the collaboratives.
-        wanted_tier2 = self._teams_per_collaborative() * len(COLLABORATIVES) + 20
+        wanted_tier2 = sum(self._teams_per_collaborative()) + 20
         current_tier2 = [p for p in plans if p["tier"] == self.tier2
                          and p["term_start"] >= current_from]
         for plan in plans[1:]:
@@ -622,8 +622,12 @@ class Command(BaseCommand):
         with self.timer("teams") as counter:
             counter["n"] = copy_rows(Team, team_rows)
 
-    def _teams_per_collaborative(self):
-        return max(3, round(60 * min(self.scale, 1)))
+    def _teams_per_collaborative(self) -> list[int]:
+        """Enrolled teams in each collaborative, in COLLABORATIVES' order: the first (the
+        benchmark's, where the largest team is enrolled) is a Breakthrough Series of 100 teams,
+        the others 60."""
+        return [max(3, round(full * min(self.scale, 1)))
+                for full in [100] + [60] * (len(COLLABORATIVES) - 1)]
 
     # --- Rosters -------------------------------------------------------------------------------
     def _rosters(self):
@@ -972,8 +976,8 @@ class Command(BaseCommand):
         n_ideas = sum(len(ideas) for c in COLLABORATIVES for ideas in c[5].values())
         idea_ids = iter(self.ids.take(ChangeIdea, n_ideas))
         driver_ids = iter(self.ids.take(PrimaryDriver, sum(len(c[5]) for c in COLLABORATIVES)))
-        enrollment_ids = iter(self.ids.take(Enrollment, per * len(COLLABORATIVES)))
-        call_ids = iter(self.ids.take(CoachingCall, per * len(COLLABORATIVES) * 20))
+        enrollment_ids = iter(self.ids.take(Enrollment, sum(per)))
+        call_ids = iter(self.ids.take(CoachingCall, sum(per) * 20))
         grade_bands = ["elementary", "middle", "high", "k12", "postsec"]
         locales = ["urban", "suburban", "town", "rural"]
         for index, (slug, name, problem, age, aim, drivers) in enumerate(COLLABORATIVES):
@@ -1036,7 +1040,8 @@ class Command(BaseCommand):
                                          "position": idea_position,
                                          "added_by_id": self.staff_ids[0],
                                          "created_at": created, "updated_at": created})
-            teams = [big, *eligible][index * per:(index + 1) * per]
+            first = sum(per[:index])
+            teams = [big, *eligible][first:first + per[index]]
             enrollments = []
             for k, m in enumerate(teams):
                 enrollment_id = next(enrollment_ids)
@@ -1222,7 +1227,8 @@ class Command(BaseCommand):
         rng, today = self.rng, self.today
         measure_model = apps.get_model("collaboratives", "Measure")
         value_model = apps.get_model("collaboratives", "MeasureValue")
-        target = self.n(200000, 100)
+        # 200,000 values for 180 enrolled teams; as many weeks a team with 100 in the first.
+        target = self.n(round(200000 * sum(self._teams_per_collaborative()) / 180), 100)
         family = len(MEASURES)
         series = sum(len(c["enrollments"]) for c in self.collaboratives) * family
         latest = today - timedelta(days=today.weekday() + 7)  # last week's Monday
