@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     DecimalField,
     F,
+    Prefetch,
     Q,
     QuerySet,
     Sum,
@@ -90,8 +91,10 @@ def renewals_for_staff(*, stage: str = "", tier_id: int | None = None, search: s
     if search:
         renewals = renewals.filter(membership__institutions__name__icontains=search).distinct()
     return (renewals.select_related("membership__tier", "membership__application", "tier",
-                                    "previous_tier", "invoice", "answered_by")
-            .prefetch_related("membership__institutions", "membership__billing_contacts__user")
+                                    "previous_tier", "answered_by")
+            # The invoice with its balance, so "partially paid" costs no query per row.
+            .prefetch_related(Prefetch("invoice", queryset=Invoice.objects.with_balance()),
+                              "membership__institutions", "membership__billing_contacts__user")
             .order_by("anniversary", "pk"))
 
 

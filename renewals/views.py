@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from core import csvsafe
 from core.forms import service_errors_show
+from core.money import money
 from core.once import submit_once
 from core.pagination import page_of
 from members.models import Tier
@@ -142,7 +143,7 @@ def staff_export(request):
             renewal.decline_details,
             renewal.invoice.number if renewal.invoice_id else "",
             renewal.invoice.get_status_display() if renewal.invoice_id else "",
-            renewal.stake,
+            money(renewal.stake),
             "; ".join(c.address for c in membership.billing_contacts.all()),
             renewal.answered_by.email if renewal.answered_by_id else "",
         ])
