@@ -107,7 +107,7 @@ def test_nobody_answers_it_lapses_then_a_payment_reinstates_it(page, live_server
     page.locator("[name=invoice_number]").fill(invoice.number)
     page.locator("[name=amount]").fill(str(invoice.total))
     page.locator("[name=reference]").fill("Check 4410")
-    page.locator("#payment_form [type=submit], form [name=_save]").first.click()
+    page.get_by_role("button", name="Record payment").click()
     expect(page.locator(".messagelist")).to_be_visible()
     assert Membership.objects.get(pk=membership.pk).status == "active"
 
