@@ -26,12 +26,18 @@ def no_delivery(monkeypatch):
     monkeypatch.setattr(billing_services, "_enqueue", lambda task, *args: None)
 
 
-def test_two_tabs_accepting_at_once_issue_one_invoice(postgres, no_delivery):
+@pytest.fixture
+def offer(postgres, no_delivery):
+    """(membership, renewal, the billing contact who answers) for an offer made today."""
     FeeScheduleFactory()
     today = timezone.localdate()
     membership = membership_ending(today + timedelta(days=90))
     renewal = services.renewal_offer(membership=membership, today=today)
-    contact = membership.billing_contacts.get(user__isnull=False).user
+    return membership, renewal, membership.billing_contacts.get(user__isnull=False).user
+
+
+def test_two_tabs_accepting_at_once_issue_one_invoice(offer):
+    membership, renewal, contact = offer
 
     def accept(index):
         return services.renewal_accept(renewal=Renewal.objects.get(pk=renewal.pk),
@@ -48,12 +54,8 @@ def test_two_tabs_accepting_at_once_issue_one_invoice(postgres, no_delivery):
     assert Membership.objects.get(pk=membership.pk).term_end == expected_end
 
 
-def test_accept_and_decline_at_once_one_wins_cleanly(postgres, no_delivery):
-    FeeScheduleFactory()
-    today = timezone.localdate()
-    membership = membership_ending(today + timedelta(days=90))
-    renewal = services.renewal_offer(membership=membership, today=today)
-    contact = membership.billing_contacts.get(user__isnull=False).user
+def test_accept_and_decline_at_once_one_wins_cleanly(offer):
+    membership, renewal, contact = offer
 
     def answer(index):
         fresh = Renewal.objects.get(pk=renewal.pk)
