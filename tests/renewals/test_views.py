@@ -266,3 +266,22 @@ def test_the_accept_form_token_is_one_time(client, offered):
     again = client.post(offer_url(offered.renewal), data, follow=True)
     assert once.ALREADY_SAVED in again.content.decode()
     assert Invoice.objects.count() == 1
+
+
+def test_staff_see_a_count_on_my_portal_linking_to_the_renewals_page(client, offered, staff):
+    client.force_login(staff)
+    html = client.get(reverse("members:dashboard")).content.decode()
+    assert reverse("renewals:staff_list") in html
+    assert "1 offered without an answer, in grace or lapsed" in html
+
+
+def test_a_lapsed_membership_can_still_renew_from_the_offer_page(client, offered):
+    renewals_advance_due(today=offered.day(30).isoformat())
+    client.force_login(offered.lead)
+    html = client.get(offer_url(offered.renewal)).content.decode()
+    assert "This membership has lapsed" in html and "Renew and issue the invoice" in html
+    client.post(offer_url(offered.renewal),
+                {"accept": "1", "years": "1", "tier": offered.tier1.pk, **token()})
+    renewal = Renewal.objects.get()
+    assert renewal.status == "accepted" and renewal.invoice.commitment_year == 3
+    assert Membership.objects.get(pk=offered.membership.pk).status == "lapsed"  # until paid
