@@ -91,6 +91,11 @@ class Renewal(TimeStampedModel):
         return self.anniversary + timedelta(days=settings.RENEWAL_GRACE_DAYS)
 
     @property
+    def grace_last_day(self):
+        """The last day of the grace period, printed to people (the lapse comes the day after)."""
+        return self.grace_ends - timedelta(days=1)
+
+    @property
     def at_stake(self) -> Decimal:
         return self.invoice.total if self.invoice_id else self.annual_fee
 

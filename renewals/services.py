@@ -281,14 +281,14 @@ def renewal_advance(*, membership: Membership, today: date | None = None) -> lis
     if locked.status == Membership.Status.ACTIVE:
         transition(locked, Membership.Status.IN_GRACE,
                    reason=f"The commitment ended on {format_day(renewal.last_covered_day)} "
-                          f"unpaid; grace until {format_day(renewal.grace_ends)}")
+                          f"unpaid; grace until {format_day(renewal.grace_last_day)}")
         locked.status = Membership.Status.IN_GRACE
         done.append(GRACE)
         if not lapses:
             _notice(renewal, GRACE, template="renewal_grace", context=offer_context(renewal))
     if lapses and locked.status == Membership.Status.IN_GRACE:
         transition(locked, Membership.Status.LAPSED,
-                   reason=f"The grace period ended on {format_day(renewal.grace_ends)} unpaid")
+                   reason=f"The grace period ended on {format_day(renewal.grace_last_day)} unpaid")
         done.append(LAPSED)
         _notice(renewal, LAPSED, template="renewal_lapsed", context=offer_context(renewal))
     return done
