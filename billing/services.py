@@ -42,6 +42,7 @@ from billing.models import (
     fiscal_year_of,
 )
 from billing.remittance import payment_details
+from billing.signals import invoice_paid
 from billing.stripe_gateway import StripeInvoiceState
 from billing.terms import commitment_year_start, commitment_years_in_term
 from core.dates import day as format_day
@@ -382,6 +383,8 @@ def payment_record(
     if amount == balance:
         locked, _ = transition(locked, Invoice.Status.PAID, actor=actor,
                                reason=f"Paid in full by {label}")
+        paid = locked
+        transaction.on_commit(lambda: invoice_paid.send(sender=Invoice, invoice=paid))
         membership = locked.membership
         if (locked.kind == Invoice.Kind.COMMITMENT
                 and membership.status == Membership.Status.PENDING):

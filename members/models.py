@@ -255,12 +255,20 @@ class Membership(TimeStampedModel):
         ACTIVE = "active", "active"
         ENDED = "ended", "ended"
         LEFT_EARLY = "left_early", "left early"
+        # The renewal (renewals app): the commitment ended unpaid, then the grace period ran out.
+        IN_GRACE = "in_grace", "in its grace period"
+        LAPSED = "lapsed", "lapsed"
 
     TRANSITIONS = {
         Status.PENDING: {Status.ACTIVE, Status.LEFT_EARLY},
-        Status.ACTIVE: {Status.ENDED, Status.LEFT_EARLY},
+        Status.ACTIVE: {Status.ENDED, Status.LEFT_EARLY, Status.IN_GRACE},
+        # Paying the renewal invoice brings a membership in grace or lapsed back at once.
+        Status.IN_GRACE: {Status.ACTIVE, Status.LAPSED, Status.ENDED, Status.LEFT_EARLY},
+        Status.LAPSED: {Status.ACTIVE, Status.ENDED, Status.LEFT_EARLY},
     }
-    CURRENT = (Status.PENDING, Status.ACTIVE)
+    # Current: the team keeps its places and reads everything. A lapsed membership is still
+    # current (paying reinstates it) but read-only: see ``is_read_only``.
+    CURRENT = (Status.PENDING, Status.ACTIVE, Status.IN_GRACE, Status.LAPSED)
 
     application = models.OneToOneField(
         MembershipApplication, on_delete=models.PROTECT, related_name="membership"
@@ -281,6 +289,8 @@ class Membership(TimeStampedModel):
     active_at = models.DateTimeField(null=True, blank=True)
     left_early_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    in_grace_at = models.DateTimeField("grace period started at", null=True, blank=True)
+    lapsed_at = models.DateTimeField(null=True, blank=True)
 
     objects = MembershipQuerySet.as_manager()
 
@@ -304,6 +314,12 @@ class Membership(TimeStampedModel):
     def term_display(self) -> str:
         """The term as every page prints it, both days included: "1 Dec 2026 to 30 Nov 2028"."""
         return date_range(self.term_start, self.term_end)
+
+    @property
+    def is_read_only(self) -> bool:
+        """Lapsed: the roster, invitations, PDSA cycles and measure data are read-only until
+        the renewal invoice is paid."""
+        return self.status == self.Status.LAPSED
 
     def covers(self, day) -> bool:
         """Is ``day`` inside the term? The last day is; the day after is not."""

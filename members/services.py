@@ -324,6 +324,20 @@ def _lock_team(team: Team) -> Team:
             .get(pk=team.pk))
 
 
+LAPSED_MESSAGE = ("This membership has lapsed, so its improvement team is read-only: no "
+                  "invitations or roster changes until the renewal invoice is paid. Paying "
+                  "reinstates it at once.")
+
+
+def membership_writable_check(membership_id: int, *, message: str = LAPSED_MESSAGE) -> None:
+    """Refuse a change to what a lapsed membership owns (its roster, invitations, PDSA cycles,
+    measure data). Reads the status afresh: call it after taking the caller's locks."""
+    status = (Membership.objects.filter(pk=membership_id).values_list("status", flat=True)
+              .first())
+    if status == Membership.Status.LAPSED:
+        raise ValidationError(message, code="lapsed")
+
+
 def invitations_blocked(team: Team) -> bool:
     """Staff's choice (ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS) for a membership in arrears."""
     return settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS and membership_in_arrears(team.membership)
@@ -367,6 +381,7 @@ def seat_invite(*, team: Team, actor: User, name: str, email: str, role: str) ->
     """Invite a person by email. The invitation holds a seat until accepted, revoked or expired."""
     _require_lead(team, actor)
     team = _lock_team(team)
+    membership_writable_check(team.membership_id)
     email = email.strip()
     if role == Role.LEAD:
         raise ValidationError({"role": ["A team has one lead. Invite them in another role, "
@@ -404,6 +419,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
     """Send again with a fresh expiry; the old link stops working. An expired one needs a seat."""
     _require_lead(invitation.team, actor)
     team = _lock_team(invitation.team)
+    membership_writable_check(team.membership_id)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.status != Invitation.Status.PENDING:
         raise ValidationError(f"This invitation is {invitation.get_status_display()}.")
@@ -420,6 +436,7 @@ def invitation_resend(*, invitation: Invitation, actor: User) -> Invitation:
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
     _require_lead(invitation.team, actor)
+    membership_writable_check(_lock_team(invitation.team).membership_id)
     locked, _ = transition(invitation, Invitation.Status.REVOKED, actor=actor,
                            reason="Revoked by the team lead.")
     return locked
@@ -445,6 +462,9 @@ def invitation_accept(*, invitation: Invitation, user: User) -> TeamMember:
     if team.membership.status not in Membership.CURRENT:
         raise ValidationError("This team's membership has ended, so it takes no new members.",
                               code="membership_ended")
+    membership_writable_check(team.membership_id, message=(
+        "This team's membership has lapsed, so it takes no new members until its renewal "
+        "invoice is paid. Ask the team lead, or try again once it is."))
     user_name_fill(user, invitation.name)
     member = team.members.filter(user=user, status=TeamMember.Status.ACTIVE).first()
     if member is None:
@@ -466,6 +486,7 @@ def _active_member(team: Team, member: TeamMember) -> TeamMember:
 def member_role_change(*, member: TeamMember, actor: User, role: str) -> TeamMember:
     _require_lead(member.team, actor)
     team = _lock_team(member.team)
+    membership_writable_check(team.membership_id)
     member = _active_member(team, member)
     if role == Role.LEAD or member.role == Role.LEAD:
         raise ValidationError({"role": ["Use “hand over the lead role” to change who leads."]})
@@ -483,6 +504,7 @@ def member_remove(*, member: TeamMember, actor: User) -> TeamMember:
     """Remove a person: the row stays as history and the seat frees."""
     _require_lead(member.team, actor)
     team = _lock_team(member.team)
+    membership_writable_check(team.membership_id)
     member = _active_member(team, member)
     if member.role == Role.LEAD:
         raise ValidationError("The team lead cannot be removed. Hand the lead role to someone "
@@ -501,6 +523,7 @@ def lead_handover(*, team: Team, actor: User, to: TeamMember) -> TeamMember:
     """Give the lead role to another active member; the old lead stays as a team member."""
     _require_lead(team, actor)
     team = _lock_team(team)
+    membership_writable_check(team.membership_id)
     to = _active_member(team, to)
     if to.role == Role.LEAD:
         return to

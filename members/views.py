@@ -174,13 +174,16 @@ def _with_role_menus(page):
 
 
 def _roster_context(request, team, invite_form=None):
-    is_lead = services.team_lead_of(team, request.user)
+    # A lapsed membership's roster is read-only: nobody gets the lead's controls.
+    read_only = team.membership.is_read_only
+    is_lead = services.team_lead_of(team, request.user) and not read_only
     covered, used = services.membership_seats(team.membership)
     return {
         "team": team,
         "page": _with_role_menus(page_of(request, selectors.roster_of(team), size=25)),
         "invitations": list(selectors.pending_invitations_of(team)) if is_lead else [],
         "is_lead": is_lead,
+        "read_only": read_only,
         "seats_covered": covered,
         "seats_used": used,
         "seats_free": max(covered - used, 0),

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "renewals",
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -326,6 +327,16 @@ BILLING_REMIT_TO = env(
     "University, MS 38677-1848",
 ).replace("\\n", "\n")
 BILLING_CONTACT_EMAIL = env("BILLING_CONTACT_EMAIL", default=CENTER_STAFF_EMAIL)
+
+# --- Renewals -------------------------------------------------------------------------------
+# The renewal offer goes this many days before the commitment ends; unanswered offers are
+# reminded at these days; an unpaid end starts a grace period of this many days, then lapses.
+RENEWAL_OFFER_DAYS = env.int("RENEWAL_OFFER_DAYS", default=90)
+RENEWAL_REMINDER_DAYS = sorted(
+    env.list("RENEWAL_REMINDER_DAYS", cast=int, default=[60, 30]), reverse=True)
+RENEWAL_GRACE_DAYS = env.int("RENEWAL_GRACE_DAYS", default=30)
+CELERY_BEAT_SCHEDULE["renewals-daily"] = {"task": "renewals.tasks.renewals_advance_due",
+                                          "schedule": crontab(hour=6, minute=30)}
 
 # --- Collaboratives ---------------------------------------------------------------------------
 # Convening reminders go this many days before each convening (the nearest one due is sent).

@@ -21,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.renewals.worlds import renewal_offer_url
 
 # The five kinds of person, plus the team's lead (who may do more than a team member),
 # and the person who applied and led the team, then handed the lead over and was removed.
@@ -148,6 +149,7 @@ MATRIX = {
         lambda w: f"/portal/billing/memberships/{w.team.membership.pk}/contacts/"
                   f"{w.team.membership.billing_contacts.get(user__isnull=True).pk}/remove/",
         "post", {**BILLING, "lead": 302, "staff": 302}),
+    "renewals:offer": (lambda w: renewal_offer_url(w.team.membership), "get", BILLING),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

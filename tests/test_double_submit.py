@@ -50,6 +50,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.members.test_application_views import form_data
+from tests.renewals.worlds import renewal_offer_url
 from tests.test_access_matrix import walk
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -213,6 +214,11 @@ CREATES = {
         lambda w: {"collaborative": w.collaborative.pk, "team": w.unenrolled.pk,
                    "coach": w.coach_a.pk},
         lambda w: Enrollment.objects.count()),
+    # Accepting a renewal issues the next year's invoice.
+    "renewals:offer": Case(
+        "lead_a", lambda w: renewal_offer_url(w.team_a.membership, w.lead_a),
+        lambda w: {"accept": "1", "years": "1", "tier": w.team_a.membership.tier_id},
+        lambda w: Invoice.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -249,6 +255,8 @@ NOT_CREATING = {
     "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
+    "renewals:staff_list": READS,
+    "renewals:staff_export": READS,
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}

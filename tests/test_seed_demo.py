@@ -21,7 +21,9 @@ def test_demo_data_has_every_state_and_loading_it_twice_changes_nothing(capsys):
     first = counts()
     statuses = set(MembershipApplication.objects.values_list("status", flat=True))
     assert statuses == {"submitted", "approved", "waitlisted", "rejected", "withdrawn"}
-    assert first["Invoice"] == first["Membership"] == 3  # year 1 of each approved membership
+    # Year 1 of each approved membership: three from the applications, three renewals demos.
+    assert first["Invoice"] == first["Membership"] == 6
+    assert set(Membership.objects.values_list("status", flat=True)) >= {"active", "lapsed"}
     assert set(Membership.objects.values_list("tier__code", flat=True)) == {"tier-1", "tier-2"}
     assert first["Enrollment"] == 2 and first["PDSACycle"] == 2
     assert "staff@ncsup.example.org" in capsys.readouterr().out
@@ -44,4 +46,6 @@ def test_the_demo_prices_from_the_published_fee_schedule(capsys):
     assert (fees.institution_fee, fees.partnership_fee, fees.extra_seat_fee) == (
         Decimal("2500.00"), Decimal("5000.00"), Decimal("500.00"))
     assert fees.commitment_years == 2
-    assert set(Invoice.objects.values_list("total", flat=True)) == {Decimal("5000.00")}
+    # Partnerships, and one institution alone (the renewals demo's University of South Carolina).
+    assert set(Invoice.objects.values_list("total", flat=True)) == {Decimal("5000.00"),
+                                                                    Decimal("2500.00")}

@@ -25,6 +25,7 @@ from collaboratives.programme.services import full_clean_row, lock_row
 from core.dates import add_years, day
 from core.statemachine import IllegalTransition, audit, transition
 from members.models import Team, TeamMember, User
+from members.services import membership_writable_check
 
 AIM_YEARS_AFTER_END = 1  # a team's aim falls due inside the collaborative, or within a year
 
@@ -221,6 +222,10 @@ EDITABLE = {
 }
 
 
+LAPSED_NO_CYCLES = ("Your membership has lapsed: the collaborative stays readable, but new PDSA "
+                    "cycles wait until the renewal invoice is paid.")
+
+
 def _missing(values: dict, required: dict[str, str]) -> dict[str, list[str]]:
     return {name: [message] for name, message in required.items()
             if not str(values.get(name) or "").strip()}
@@ -261,6 +266,7 @@ def pdsa_cycle_log(*, team: Team, collaborative: Collaborative, actor: User,
     if enrollment is None:
         raise ValidationError(f"{team.name} is not enrolled in {collaborative.name}.")
     check_works_on(actor, collaborative, team.pk)
+    membership_writable_check(team.membership_id, message=LAPSED_NO_CYCLES)
     fields = _clean_text({"title": title, "question": question, "prediction": prediction,
                           "plan_who": plan_who, "plan_what": plan_what, "plan_when": plan_when,
                           "plan_where": plan_where, "data_to_collect": data_to_collect})

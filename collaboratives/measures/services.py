@@ -32,6 +32,7 @@ from core.dates import day as format_day
 from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
+from members.services import membership_writable_check
 
 FOUR_PLACES = Decimal("0.0001")
 
@@ -232,6 +233,9 @@ def check_enters_values(actor: User, team: Team, collaborative: Collaborative) -
     enrollment = enrollment_of(team, collaborative)
     if not programme_selectors.viewer_for(actor, collaborative).works_on(team.pk):
         raise ValidationError("Only members of the team enter its data.", code="forbidden")
+    membership_writable_check(team.membership_id, message=(
+        "Your membership has lapsed: the charts stay readable, but new data waits until the "
+        "renewal invoice is paid."))
     return enrollment
 
 

@@ -1,0 +1,148 @@
+"""Reads about renewals: the staff list with its stages and money, and a member's banners."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DecimalField,
+    F,
+    Prefetch,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from billing.models import Invoice
+from members.models import Membership, User
+from members.selectors import memberships_billed_to, memberships_of
+from renewals.models import MONEY, Renewal
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str
+    label: str
+    at_risk: bool  # revenue at stake: still to be won or paid
+
+
+STAGES = [
+    Stage("due", "due in 90 days", True),
+    Stage("offered", "offered, no answer", True),
+    Stage("accepted", "accepted, invoice unpaid", True),
+    Stage("renewed", "renewed and paid", False),
+    Stage("declined", "declined", False),
+    Stage("in_grace", "in grace", True),
+    Stage("lapsed", "lapsed", True),
+]
+STAGE_LABELS = {stage.key: stage.label for stage in STAGES}
+# Stages every renewal is in exactly one of ("due" is a window across the first three).
+EXCLUSIVE = ["offered", "accepted", "renewed", "declined", "in_grace", "lapsed"]
+
+
+def _stage_case():
+    paid = Q(invoice__status=Invoice.Status.PAID)
+    return Case(
+        When(paid & Q(status=Renewal.Status.ACCEPTED), then=Value("renewed")),
+        When(status=Renewal.Status.DECLINED, then=Value("declined")),
+        When(membership__status=Membership.Status.LAPSED, then=Value("lapsed")),
+        When(membership__status=Membership.Status.IN_GRACE, then=Value("in_grace")),
+        When(status=Renewal.Status.ACCEPTED, then=Value("accepted")),
+        default=Value("offered"), output_field=CharField())
+
+
+def renewals_annotated() -> QuerySet[Renewal]:
+    """Every renewal with ``stage`` (one of ``EXCLUSIVE``) and ``at_stake`` (the invoice's
+    total once issued, else a year at the fee offered), in SQL."""
+    return Renewal.objects.annotate(
+        stage=_stage_case(),
+        stake=Coalesce(F("invoice__total"), F("annual_fee"),
+                       output_field=DecimalField(**MONEY)),
+    )
+
+
+def _due_window(today: date) -> Q:
+    return (Q(anniversary__gte=today,
+              anniversary__lte=today + timedelta(days=settings.RENEWAL_OFFER_DAYS))
+            & Q(stage__in=["offered", "accepted"]))
+
+
+def renewals_for_staff(*, stage: str = "", tier_id: int | None = None, search: str = "",
+                       today: date | None = None) -> QuerySet[Renewal]:
+    """The staff list: filtered, soonest end first, ready for a table (no query per row)."""
+    today = today or timezone.localdate()
+    renewals = renewals_annotated()
+    if stage == "due":
+        renewals = renewals.filter(_due_window(today))
+    elif stage in EXCLUSIVE:
+        renewals = renewals.filter(stage=stage)
+    if tier_id:
+        renewals = renewals.filter(membership__tier_id=tier_id)
+    if search:
+        renewals = renewals.filter(membership__institutions__name__icontains=search).distinct()
+    return (renewals.select_related("membership__tier", "membership__application", "tier",
+                                    "previous_tier", "answered_by")
+            # The invoice with its balance, so "partially paid" costs no query per row.
+            .prefetch_related(Prefetch("invoice", queryset=Invoice.objects.with_balance()),
+                              "membership__institutions", "membership__billing_contacts__user")
+            .order_by("anniversary", "pk"))
+
+
+def renewals_summary(today: date | None = None) -> list[dict]:
+    """Per stage: how many renewals and the money at stake (Decimal), in one query."""
+    today = today or timezone.localdate()
+    money = DecimalField(**MONEY)
+    filters = {key: Q(stage=key) for key in EXCLUSIVE} | {"due": _due_window(today)}
+    totals = renewals_annotated().aggregate(**{
+        **{f"{key}_n": Count("pk", filter=condition) for key, condition in filters.items()},
+        **{f"{key}_sum": Coalesce(Sum("stake", filter=condition), Value(ZERO),
+                                  output_field=money)
+           for key, condition in filters.items()},
+    })
+    return [{"key": stage.key, "label": stage.label, "at_risk": stage.at_risk,
+             "count": totals[f"{stage.key}_n"], "amount": totals[f"{stage.key}_sum"]}
+            for stage in STAGES]
+
+
+def at_stake_total(summary: list[dict]) -> Decimal:
+    """Revenue still to be won or collected: offered, accepted unpaid, in grace and lapsed."""
+    return sum((row["amount"] for row in summary
+                if row["at_risk"] and row["key"] != "due"), ZERO)
+
+
+# --- A member's banners -------------------------------------------------------------------------
+
+def renewals_for_banner(user: User) -> list[Renewal]:
+    """Renewals that need a word on this person's dashboard: still open (offered, or accepted
+    and unpaid) on a membership they are on, or billed to. ``is_contact`` says who may answer."""
+    if not user.is_authenticated:
+        return []
+    renewals = list(
+        Renewal.objects.filter(membership__in=memberships_of(user).values("pk"),
+                               membership__status__in=[Membership.Status.ACTIVE,
+                                                       Membership.Status.IN_GRACE,
+                                                       Membership.Status.LAPSED],
+                               status__in=Renewal.OPEN)
+        .exclude(invoice__status=Invoice.Status.PAID)
+        .select_related("membership", "invoice")
+        .prefetch_related("membership__institutions")
+        .order_by("anniversary", "pk"))
+    billed = set(memberships_billed_to(user).values_list("pk", flat=True)) if renewals else set()
+    for renewal in renewals:
+        renewal.is_contact = renewal.membership_id in billed
+    return renewals
+
+
+def staff_attention_count() -> int:
+    """Renewals staff may want to chase: offered without answer, in grace, or lapsed."""
+    return (renewals_annotated().filter(stage__in=["offered", "in_grace", "lapsed"]).count())
