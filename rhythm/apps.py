@@ -6,4 +6,5 @@ class RhythmConfig(AppConfig):
     verbose_name = "Monthly rhythm: reports, scores, attendance"
 
     def ready(self):
-        from rhythm import panels  # noqa: F401 - registers the My portal panel
+        # The My portal panel registers itself; the tasks are registered for the beat schedule.
+        from rhythm import panels, tasks  # noqa: F401

@@ -13,10 +13,18 @@ from django.utils import timezone
 from collaboratives.convenings.models import Convening
 from collaboratives.programme.models import Enrollment
 from core.emails import email_queue
+from core.models import OutboundEmail
 from members.models import Role, TeamMember
 from members.selectors import CURRENT_PLACE
 from rhythm import selectors
 from rhythm.models import Attendance, MonthlyReport
+
+
+def _queue_once(*, key: str, **kwargs) -> bool:
+    """Queue an email unless its key was queued before; True when this call queued it."""
+    if OutboundEmail.objects.filter(key=key).exists():
+        return False
+    return email_queue(key=key, category="nudge", **kwargs) is not None
 
 
 def _people(enrollment: Enrollment, *, sponsors: bool):
@@ -46,13 +54,12 @@ def report_reminders_send(*, enrollment: Enrollment, today: date | None = None) 
         url = reverse("rhythm:report_edit", args=[collaborative.slug, enrollment.team_id,
                                                    month.year, month.month])
         for place in _people(enrollment, sponsors=False):
-            sent = email_queue(
+            queued += _queue_once(
                 key=f"rhythm-report-{kind}:{enrollment.pk}:{month:%Y-%m}:{place.user_id}",
-                to=place.user.email, template=f"rhythm_report_{kind}", category="nudge",
+                to=place.user.email, template=f"rhythm_report_{kind}",
                 context={"user": place.user, "team": enrollment.team,
                          "collaborative": collaborative, "month": month, "due": due,
                          "url": url})
-            queued += sent is not None
     return queued
 
 
@@ -86,10 +93,10 @@ def sponsor_digest_send(*, enrollment: Enrollment, today: date | None = None) ->
                                      args=[collaborative.slug, enrollment.team_id])}
     queued = 0
     for place in sponsors:
-        sent = email_queue(key=f"rhythm-digest:{enrollment.pk}:{month:%Y-%m}:{place.user_id}",
-                           to=place.user.email, template="rhythm_sponsor_digest",
-                           category="nudge", context={**context, "user": place.user})
-        queued += sent is not None
+        queued += _queue_once(
+            key=f"rhythm-digest:{enrollment.pk}:{month:%Y-%m}:{place.user_id}",
+            to=place.user.email, template="rhythm_sponsor_digest",
+            context={**context, "user": place.user})
     return queued
 
 
@@ -99,11 +106,10 @@ def evaluation_invitations_send(*, convening: Convening) -> int:
     url = reverse("rhythm:evaluation", args=[convening.collaborative.slug, convening.pk])
     for row in (Attendance.objects.filter(convening=convening, present=True,
                                           user__is_active=True).select_related("user")):
-        sent = email_queue(key=f"rhythm-evaluation:{convening.pk}:{row.user_id}",
-                           to=row.user.email, template="rhythm_evaluation", category="nudge",
-                           context={"user": row.user, "convening": convening,
-                                    "collaborative": convening.collaborative, "url": url})
-        queued += sent is not None
+        queued += _queue_once(key=f"rhythm-evaluation:{convening.pk}:{row.user_id}",
+                              to=row.user.email, template="rhythm_evaluation",
+                              context={"user": row.user, "convening": convening,
+                                       "collaborative": convening.collaborative, "url": url})
     return queued
 
 
