@@ -17,14 +17,15 @@ from rhythm.models import ProgressPdf
 
 def progress_context(collaborative, today=None) -> dict:
     progress = selectors.progress_of(collaborative, today)
-    return {"collaborative": collaborative, "progress": progress,
+    return {"progress": progress,
             "chart": stacked_svg(distribution=progress.distribution, levels=progress.levels),
             "attendance": selectors.attendance_rates(collaborative)}
 
 
 def progress_pdf_render(*, collaborative) -> bytes:
     html = render_to_string("rhythm/progress_pdf.html", {
-        **progress_context(collaborative), "rendered_on": timezone.localdate()})
+        **progress_context(collaborative), "collaborative": collaborative,
+        "rendered_on": timezone.localdate()})
     return HTML(string=html).write_pdf()
 
 

@@ -15,6 +15,7 @@ from collaboratives.convenings.models import Convening
 from collaboratives.programme.selectors import is_coach
 from collaboratives.programme.web import collaborative_or_404, enrollment_or_404, page_context
 from core import csvsafe
+from core.dates import day
 from core.files import stored_pdf_response
 from core.forms import service_errors_show
 from core.once import submit_once
@@ -89,6 +90,9 @@ def report_edit(request, slug, team_pk, year, month):
         raise Http404
     report = MonthlyReport.objects.filter(enrollment=enrollment, month=the_month).first()
     if report and report.is_submitted:
+        if request.method == "POST":  # the other tab submitted first
+            messages.warning(request, services.SUBMITTED_ALREADY.format(
+                when=day(timezone.localdate(report.submitted_at))))
         return redirect(report)
     form = ReportForm(request.POST or None, initial=report and {
         "learned": report.learned, "barriers": report.barriers,

@@ -108,8 +108,9 @@ def test_attendance_rates_count_convenings_with_someone_present(world, staff, he
     services.attendance_mark(convening=earlier, actor=staff, present={world.member_b.pk})
     rates = {r.team_id: (r.attended, r.held, r.rate) for r in
              selectors.attendance_rates(world.collaborative)}
-    assert rates[world.team_a.pk] == (1, 2, 50)
-    assert rates[world.team_b.pk] == (1, 2, 50)
+    # held so far: these two and the action period's opening convening, ten days ago
+    assert rates[world.team_a.pk] == (1, 3, 33)
+    assert rates[world.team_b.pk] == (1, 3, 33)
 
 
 def test_answering_twice_changes_the_answer_and_counts_once(client, world, staff, held):
