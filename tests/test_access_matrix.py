@@ -14,7 +14,6 @@ from billing import services as billing_services
 from collaboratives.models import Enrollment
 from members import services as member_services
 from tests.collaboratives import test_access as collaboratives_access
-from tests.rhythm import access as rhythm_access
 from tests.factories import (
     ApplicationFactory,
     InvoiceFactory,
@@ -22,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.rhythm import access as rhythm_access
 
 # The five kinds of person, plus the team's lead (who may do more than a team member),
 # and the person who applied and led the team, then handed the lead over and was removed.

@@ -293,7 +293,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives", "rhythm"}  # others: their projects' admins
+# others: their projects' admins
+OUR_APPS = {"core", "members", "billing", "collaboratives", "rhythm"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):

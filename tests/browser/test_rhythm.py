@@ -9,8 +9,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from rhythm import selectors, services
-from tests.browser.conftest import SCREENSHOTS
 from rhythm.models import MonthlyReport
+from tests.browser.conftest import SCREENSHOTS
 from tests.factories import (
     ActionPeriodFactory,
     ChangeIdeaFactory,
