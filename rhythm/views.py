@@ -121,11 +121,12 @@ def report_edit(request, slug, team_pk, year, month):
                 return redirect(request.path)
         status = 400
     rhythm = selectors.rhythm_of(collaborative)
+    levels = _levels_context(enrollment)
     return render(request, "rhythm/report_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, month=the_month, report=report,
         form=form, cycles=selectors.month_cycles(enrollment, the_month),
-        due=selectors.due_on(the_month, rhythm.report_due_day),
-        **_levels_context(enrollment)), status=status)
+        measures=levels["evidence"].measures,
+        due=selectors.due_on(the_month, rhythm.report_due_day), **levels), status=status)
 
 
 def _report_or_404(request, slug, pk):

@@ -2,12 +2,13 @@
 triage reorders, staff prepare and download the progress PDF. Screenshots of the report form,
 the triage page and the progress chart at 1280 and 390 px."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from collaboratives.models import PDSACycle
 from rhythm import selectors, services
 from rhythm.models import MonthlyReport
 from tests.browser.conftest import SCREENSHOTS
@@ -51,11 +52,14 @@ def rhythm_world():
         TeamAimFactory(enrollment=e)
     rate = MeasureFactory(collaborative=collaborative, name="Chronic absenteeism rate")
     weekly_series(oxford, rate, [24, 25, 23, 24, 22, 21, 20, 19, 19, 18])
-    PDSACycleFactory(team=oxford, action_period=period, change_idea=idea, completed=True,
-                     title="Texts home after a first absence")
+    texts = PDSACycleFactory(team=oxford, action_period=period, change_idea=idea,
+                             completed=True, title="Texts home after a first absence")
     PDSACycleFactory(team=denver, action_period=period, change_idea=idea, completed=True,
                      decision="adopt")
     due = selectors.last_due_month(collaborative)
+    mid = timezone.make_aware(datetime.combine(due.replace(day=15), time(10)))
+    PDSACycle.objects.filter(pk=texts.pk).update(created_at=mid, in_progress_at=mid,
+                                                 completed_at=mid)  # a cycle of that month
     months = [m for m in selectors.report_months(collaborative)[::-1] if m < due]
     for e, lead, scores in ((enrollments[0], lead_a, ["1.0", "1.5", "2.0"]),
                             (enrollments[1], lead_b, ["1.5", "2.0", "2.5"])):

@@ -10,9 +10,9 @@ from django.urls import reverse
 from core.statemachine import history
 from rhythm import services
 from rhythm.models import MonthlyReport, ReportAmendment
-from tests.factories import PDSACycleFactory, TeamAimFactory
+from tests.factories import MeasureFactory, PDSACycleFactory, TeamAimFactory
 from tests.once import token
-from tests.rhythm.helpers import submitted
+from tests.rhythm.helpers import submitted, weekly_series
 
 
 def _edit_url(world, month, team=None):
@@ -179,6 +179,14 @@ def test_the_suggestion_is_shown_with_reasons_and_never_applied(client, world, l
     page = client.get(_edit_url(world, last_month)).content.decode()
     assert "The evidence suggests 1.5" in page and "no measure has data" in page
     assert 'checked' not in page.split("Our progress on the IHI")[1].split("</fieldset>")[0]
+
+
+def test_the_form_lists_the_measures_latest_values(client, world, last_month):
+    rate = MeasureFactory(collaborative=world.collaborative, name="Chronic absenteeism rate")
+    weekly_series(world.team_a, rate, [24, 23, 22])
+    client.force_login(world.lead_a)
+    page = client.get(_edit_url(world, last_month)).content.decode()
+    assert "Chronic absenteeism rate" in page and "22%" in page
 
 
 def test_a_month_outside_the_collaborative_is_not_found(client, world):
