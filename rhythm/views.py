@@ -312,6 +312,7 @@ def attendance(request, slug, pk):
         collaborative, viewer, convening=convening, roster=roster, present=present,
         code=CheckInCode.objects.filter(convening=convening).first(), error=error,
         check_in_first=first, check_in_last=last, started=convening.starts_at <= timezone.now(),
+        check_in_over=timezone.localdate() > last,
         rates=selectors.attendance_rates(collaborative)), status=400 if error else 200)
 
 
