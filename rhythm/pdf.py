@@ -19,6 +19,10 @@ def progress_context(collaborative, today=None) -> dict:
     progress = selectors.progress_of(collaborative, today)
     return {"progress": progress,
             "chart": stacked_svg(distribution=progress.distribution, levels=progress.levels),
+            # a phone gets the chart drawn for its width (the page shows one or the other)
+            "chart_narrow": stacked_svg(distribution=progress.distribution,
+                                        levels=progress.levels, width=380, height=300,
+                                        chart_id="score-distribution-narrow"),
             "attendance": selectors.attendance_rates(collaborative)}
 
 
