@@ -357,7 +357,7 @@ def evaluation(request, slug, pk):
             service_errors_show(form, error)
         else:
             messages.success(request, "Thank you: your evaluation is saved. You can change it "
-                                      "here until the end of the year.")
+                                      "here.")
             return redirect(request.path)
     return render(request, "rhythm/evaluation_form.html", page_context(
         collaborative, viewer, convening=convening, form=form, mine=mine),

@@ -131,7 +131,7 @@ def test_file_a_report_confirm_a_score_triage_reorders_print_the_progress(
     # Staff open the progress page and print the PDF.
     sign_in(w["staff"])
     page.goto(f"{url}/collaboratives/{slug}/progress/")
-    expect(page.locator("svg.stacked-chart")).to_be_visible()
+    expect(page.locator("#score-distribution")).to_be_visible()
     expect(page.get_by_role("table", name="Teams at each level, per month")).to_be_visible()
     _shots(page, "progress", shots)
     page.get_by_role("button", name="Prepare today's PDF").click()
