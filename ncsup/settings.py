@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "billing",
     "collaboratives",
     "renewals",
+    "rhythm",
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -408,6 +409,7 @@ RATE_LIMITS = {
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
     "attachment": env("RATE_LIMIT_ATTACHMENT", default="30/h"),
+    "check_in": env("RATE_LIMIT_CHECK_IN", default="20/h"),
 }
 # Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
 # last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a
@@ -424,3 +426,12 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every PDF at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Monthly rhythm (rhythm/) -------------------------------------------------------------------
+# Report reminders, sponsor digests and evaluation invitations: daily, each safe to run twice.
+CELERY_BEAT_SCHEDULE["rhythm-report-reminders"] = {"task": "rhythm.tasks.report_reminders_send",
+                                                   "schedule": crontab(hour=7, minute=45)}
+CELERY_BEAT_SCHEDULE["rhythm-sponsor-digests"] = {"task": "rhythm.tasks.sponsor_digests_send",
+                                                  "schedule": crontab(hour=8, minute=15)}
+CELERY_BEAT_SCHEDULE["rhythm-evaluation-invitations"] = {
+    "task": "rhythm.tasks.evaluation_invitations_send", "schedule": crontab(hour=9, minute=0)}

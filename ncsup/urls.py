@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/password_change/", staff_door.password_change),
     path("staff/", admin.site.urls),
     path("", include("members.urls")),
+    path("collaboratives/", include("rhythm.urls")),
     path("collaboratives/", include("collaboratives.urls")),
     path("", include("billing.urls")),
     path("", include("renewals.urls")),

@@ -22,6 +22,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.renewals.worlds import renewal_offer_url
+from tests.rhythm import access as rhythm_access
 
 # The five kinds of person, plus the team's lead (who may do more than a team member),
 # and the person who applied and led the team, then handed the lead over and was removed.
@@ -111,6 +112,8 @@ LEAD_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead"
              "other_coach": 404, "staff": 404, "former_applicant": 404}
 LEAD_ONLY_POST = {**LEAD_ONLY, "lead": 302}  # done, then back to the roster
 # Bills: staff and the billing contacts (here the lead, who added themselves), nobody else.
+STAFF_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 404,
+              "other_coach": 404, "staff": 200, "former_applicant": 404}
 BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
            "other_coach": 404, "staff": 200, "former_applicant": 404}
 MATRIX = {
@@ -150,6 +153,17 @@ MATRIX = {
                   f"{w.team.membership.billing_contacts.get(user__isnull=True).pk}/remove/",
         "post", {**BILLING, "lead": 302, "staff": 302}),
     "renewals:offer": (lambda w: renewal_offer_url(w.team.membership), "get", BILLING),
+    # The monthly rhythm (tests/rhythm/access.py builds its objects on first use).
+    **{f"rhythm:{name}": (lambda w, name=name: rhythm_access.url(w, name), "get", TEAM_READ)
+       for name in ("reports", "report", "team_reports", "report_edit")},
+    **{f"rhythm:{name}": (lambda w, name=name: rhythm_access.url(w, name), "get", STAFF_ONLY)
+       for name in ("progress", "scores_csv", "reports_csv", "evaluations", "attendance",
+                    "evaluation_results")},
+    "rhythm:progress_pdf": (lambda w: rhythm_access.url(w, "progress_pdf"), "post",
+                            {**STAFF_ONLY, "staff": 302}),
+    "rhythm:check_in": (lambda w: rhythm_access.url(w, "check_in"), "get",
+                        {**TEAM_READ, "staff": 404}),
+    "rhythm:evaluation": (lambda w: rhythm_access.url(w, "evaluation"), "get", OWNER_ONLY),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

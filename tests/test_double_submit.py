@@ -38,6 +38,7 @@ from collaboratives.models import (
 )
 from core import once
 from members.models import Invitation, Membership, MembershipApplication
+from rhythm.models import ReportAmendment
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
     ApplicationFactory,
@@ -51,6 +52,7 @@ from tests.factories import (
 )
 from tests.members.test_application_views import form_data
 from tests.renewals.worlds import renewal_offer_url
+from tests.rhythm import access as rhythm_access
 from tests.test_access_matrix import walk
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -219,6 +221,11 @@ CREATES = {
         "lead_a", lambda w: renewal_offer_url(w.team_a.membership, w.lead_a),
         lambda w: {"accept": "1", "years": "1", "tier": w.team_a.membership.tier_id},
         lambda w: Invoice.objects.count()),
+    # The monthly rhythm: a correction to a submitted report
+    "rhythm:report (amendment)": Case(
+        "member_a", lambda w: rhythm_access.submitted_report(w).get_absolute_url(),
+        lambda w: {"amend": "1", "amend-body": "We texted 31 families, not 13."},
+        lambda w: ReportAmendment.objects.count(), prefix="amend"),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -257,6 +264,20 @@ NOT_CREATING = {
                         "same address again is refused next to the field",
     "renewals:staff_list": READS,
     "renewals:staff_export": READS,
+    **{name: READS for name in [
+        "rhythm:reports", "rhythm:team_reports", "rhythm:triage", "rhythm:progress",
+        "rhythm:scores_csv", "rhythm:reports_csv", "rhythm:evaluations",
+        "rhythm:evaluation_results"]},
+    "rhythm:report_edit": "one report per team and month (a unique row, locked): saving again "
+                          "edits the draft; a second submission finds it submitted and says so",
+    "rhythm:progress_pdf": "one progress PDF per collaborative a day (a unique row); asking "
+                           "again finds it",
+    "rhythm:attendance": "one attendance row per person and convening and one check-in code "
+                         "per convening (unique rows): a second post sets the same marks",
+    "rhythm:check_in": "one attendance row per person and convening (unique): checking in "
+                       "again finds it",
+    "rhythm:evaluation": "one evaluation per person and convening (unique): answering again "
+                         "changes the answer",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -280,7 +301,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives"}  # others: their projects' admins
+# others: their projects' admins
+OUR_APPS = {"core", "members", "billing", "collaboratives", "rhythm"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
