@@ -23,6 +23,7 @@ urlpatterns = [
     path("staff/", admin.site.urls),
     path("", include("members.urls")),
     path("collaboratives/", include("collaboratives.urls")),
+    path("network/", include("network.urls")),
     path("", include("billing.urls")),
 ]
 
