@@ -21,15 +21,20 @@ def event_calendar_uid(event: Event) -> str:
     return f"network-event-{event.pk}-calendar@{_host()}"
 
 
-def vevent(event: Event, *, registered: bool) -> VEvent:
-    """The event for a calendar. The meeting link only for those with a place; someone on the
-    waitlist sees a tentative event saying so."""
+def vevent(event: Event, *, place: str | None) -> VEvent:
+    """The event for a calendar, for someone ``registered``, ``waitlisted`` or with no place
+    (None). The meeting link only for those with a place; someone on the waitlist sees a
+    tentative event saying so."""
+    registered = place == Registration.Status.REGISTERED
+    waiting = place == Registration.Status.WAITLISTED
     page = settings.SITE_URL + event.get_absolute_url()
     description = [f"{event.get_kind_display().capitalize()}"
                    + (f" of {event.group.name}" if event.group_id else
                       ", open to every member of the network")]
-    if not registered:
+    if waiting:
         description.append("You are on the waitlist: we email you if a place opens.")
+    elif not registered:
+        description.append("Register on the event's page to get the meeting link.")
     if event.is_online:
         location = event.meeting_link if registered else "Online"
     else:
@@ -40,8 +45,8 @@ def vevent(event: Event, *, registered: bool) -> VEvent:
         description.insert(0, "CANCELLED" + (f": {event.cancellation_reason}"
                                              if event.cancellation_reason else ""))
     description.append(f"Details: {page}")
-    prefix = "Cancelled: " if event.is_cancelled else ("" if registered else "Waitlist: ")
-    status = ("CANCELLED" if event.is_cancelled else "CONFIRMED" if registered else "TENTATIVE")
+    prefix = "Cancelled: " if event.is_cancelled else ("Waitlist: " if waiting else "")
+    status = ("CANCELLED" if event.is_cancelled else "TENTATIVE" if waiting else "CONFIRMED")
     return VEvent.new(
         uid=f"network-event-{event.pk}@{_host()}",
         summary=prefix + event.title,
@@ -59,5 +64,4 @@ def vevent(event: Event, *, registered: bool) -> VEvent:
 @calendar_source
 def registrations_in_feed(user: User) -> list[VEvent]:
     """What the person registered for or waits for, in their one calendar feed (one query)."""
-    return [vevent(r.event, registered=r.status == Registration.Status.REGISTERED)
-            for r in selectors.calendar_registrations(user)]
+    return [vevent(r.event, place=r.status) for r in selectors.calendar_registrations(user)]

@@ -133,10 +133,9 @@ def registration_cancel(request, pk):
 def event_ics(request, pk):
     event = _event_or_404(request, pk)
     registration = selectors.registration_of(request.user, event)
-    registered = (registration is not None
-                  and registration.status == Registration.Status.REGISTERED)
     body = ical.calendar_of([], name=event.title, uid=calendar.event_calendar_uid(event),
-                            extra=[calendar.vevent(event, registered=registered)])
+                            extra=[calendar.vevent(event, place=registration and
+                                                   registration.status)])
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="network-event-{event.pk}.ics"'
     response["Cache-Control"] = "private, no-store"

@@ -38,6 +38,7 @@ from collaboratives.models import (
 )
 from core import once
 from members.models import Invitation, Membership, MembershipApplication
+from network.models import EventMaterial, Post, Topic
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
     ApplicationFactory,
@@ -50,6 +51,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.members.test_application_views import form_data
+from tests.network.access import site_network
 from tests.test_access_matrix import walk
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -213,6 +215,21 @@ CREATES = {
         lambda w: {"collaborative": w.collaborative.pk, "team": w.unenrolled.pk,
                    "coach": w.coach_a.pk},
         lambda w: Enrollment.objects.count()),
+    # The network (tests/network/access.py): topics, replies and event materials.
+    "network:topic_create": Case(
+        "member_a", lambda w: reverse("network:topic_create", args=[site_network(w).group.slug]),
+        lambda w: {"title": "First-period attendance", "body": "What worked for you?",
+                   "markup": "text"},
+        lambda w: Topic.objects.count()),
+    "network:topic": Case(
+        "member_a", lambda w: site_network(w).topic.get_absolute_url(),
+        lambda w: {"body": "Texts home on the first absence.", "markup": "text"},
+        lambda w: Post.objects.count()),
+    "network:material_add": Case(
+        "staff", lambda w: reverse("network:material_add", args=[site_network(w).event.pk]),
+        lambda w: {"kind": "recording", "title": "The recording",
+                   "url": "https://video.example.org/webinar"},
+        lambda w: EventMaterial.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -249,6 +266,15 @@ NOT_CREATING = {
     "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
+    **{name: READS for name in ["network:events", "network:event_ics", "network:material",
+                                "network:groups", "network:group"]},
+    **{name: STATE for name in ["network:registration_cancel", "network:attendance",
+                                "network:group_leave", "network:group_notifications",
+                                "network:request_decide", "network:post_hide"]},
+    "network:event": "registers: one registration per person and event (a unique row); a "
+                     "second post finds it and changes nothing",
+    "network:group_join": "one place per person and group (a unique row); joining again finds "
+                          "it as it is",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -272,7 +298,7 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives"}  # others: their projects' admins
+OUR_APPS = {"core", "members", "billing", "collaboratives", "network"}  # others: their projects' admins
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
