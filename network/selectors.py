@@ -5,7 +5,7 @@ its members' (and staff's). Each read costs a bounded number of queries."""
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from collaboratives.programme.selectors import in_network
@@ -95,7 +95,7 @@ def with_counts(events: QuerySet[Event], user: User) -> QuerySet[Event]:
             registrations__status=Registration.Status.WAITLISTED), distinct=True),
         has_recording=Exists(EventMaterial.objects.filter(
             event=OuterRef("pk"), kind=EventMaterial.Kind.RECORDING)),
-        my_status=mine.values("status")[:1],
+        my_status=Subquery(mine.values("status")[:1]),
     )
 
 
@@ -133,13 +133,20 @@ def may_register(user: User, event: Event) -> bool:
                                           status=GroupMembership.Status.ACTIVE).exists()
 
 
+def event_filter_groups(user: User) -> QuerySet[Group]:
+    """The groups whose events the person may filter by: their own (staff: every group with
+    events)."""
+    groups = Group.objects.filter(events__isnull=False).distinct().order_by("name")
+    return groups if user.is_staff else groups.filter(pk__in=active_group_ids(user))
+
+
 def group_list(user: User, *, kind: str = "") -> QuerySet[Group]:
     """Every group, with its member count and the person's own place status, in one query."""
     groups = Group.objects.annotate(
         members=Count("memberships", filter=Q(
             memberships__status=GroupMembership.Status.ACTIVE), distinct=True),
-        my_status=GroupMembership.objects.filter(group=OuterRef("pk"), user=user
-                                                 ).values("status")[:1],
+        my_status=Subquery(GroupMembership.objects.filter(group=OuterRef("pk"), user=user)
+                           .values("status")[:1]),
     ).order_by("name")
     if kind:
         groups = groups.filter(kind=kind)
@@ -158,7 +165,7 @@ def join_requests(group: Group) -> QuerySet[GroupMembership]:
 
 
 def topics_of(group: Group) -> QuerySet[Topic]:
-    return (Topic.objects.filter(group=group).select_related("started_by")
+    return (Topic.objects.filter(group=group).select_related("started_by", "group")
             .annotate(replies=Count("posts")).order_by("-last_post_at", "-pk"))
 
 

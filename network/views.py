@@ -49,8 +49,8 @@ def event_list(request):
     if not in_network(request.user):
         return _members_only(request)
     past = request.GET.get("when") == "past"
-    groups = list(selectors.group_list(request.user).filter(events__isnull=False).distinct())
-    filters = EventFilterForm(request.GET or None, groups=groups)
+    filters = EventFilterForm(request.GET or None,
+                              groups=selectors.event_filter_groups(request.user))
     kind = group = ""
     if filters.is_valid():
         kind, group = filters.cleaned_data["kind"], filters.cleaned_data["group"]

@@ -38,7 +38,7 @@ from collaboratives.models import (
 )
 from core import once
 from members.models import Invitation, Membership, MembershipApplication
-from network.models import EventMaterial, Post, Topic
+from network.models import Post
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
     ApplicationFactory,
@@ -220,16 +220,16 @@ CREATES = {
         "member_a", lambda w: reverse("network:topic_create", args=[site_network(w).group.slug]),
         lambda w: {"title": "First-period attendance", "body": "What worked for you?",
                    "markup": "text"},
-        lambda w: Topic.objects.count()),
+        lambda w: site_network(w).group.topics.count()),
     "network:topic": Case(
         "member_a", lambda w: site_network(w).topic.get_absolute_url(),
         lambda w: {"body": "Texts home on the first absence.", "markup": "text"},
-        lambda w: Post.objects.count()),
+        lambda w: Post.objects.filter(topic=site_network(w).topic).count()),
     "network:material_add": Case(
         "staff", lambda w: reverse("network:material_add", args=[site_network(w).event.pk]),
         lambda w: {"kind": "recording", "title": "The recording",
                    "url": "https://video.example.org/webinar"},
-        lambda w: EventMaterial.objects.count()),
+        lambda w: site_network(w).event.materials.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -298,7 +298,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives", "network"}  # others: their projects' admins
+# Others: their projects' admins.
+OUR_APPS = {"core", "members", "billing", "collaboratives", "network"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):

@@ -11,8 +11,7 @@ from django.utils import timezone
 from core.models import AuditEntry, OutboundEmail
 from network import services
 from network.models import Registration
-from tests.factories import UserFactory
-from tests.network.factories import EventFactory, GroupMembershipFactory
+from tests.network.factories import EventFactory
 
 pytestmark = pytest.mark.django_db
 
