@@ -32,7 +32,8 @@ FULL = ("This event is full. Join the waitlist and you will have the first place
 
 def _lock_event(event: Event) -> Event:
     """The event row guards its places: every registration change takes it first."""
-    return Event.objects.select_for_update().select_related("group").get(pk=event.pk)
+    return (Event.objects.select_for_update(of=("self",)).select_related("group")
+            .get(pk=event.pk))
 
 
 def _taken(event: Event) -> int:
