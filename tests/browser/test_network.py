@@ -72,7 +72,8 @@ def test_a_tier1_member_registers_for_a_webinar_and_joins_a_working_group(page, 
     shots(page, "event-registered")
     assert Registration.objects.get(event=webinar, user=member).status == "registered"
 
-    page.get_by_role("link", name="Groups").first.click()
+    page.get_by_role("link", name="Network").first.click()
+    page.get_by_role("navigation", name="Network").get_by_role("link", name="Groups").click()
     shots(page, "groups")
     page.get_by_role("link", name="Chronic absenteeism working group").click()
     page.get_by_role("button", name="Join this group").click()
