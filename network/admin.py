@@ -76,6 +76,9 @@ class MaterialInline(admin.TabularInline):
         return False
 
 
+CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "format", "meeting_link", "venue", "address"}
+
+
 @admin.register(Event)
 class EventAdmin(OnceAdmin):
     list_display = ["title", "kind", "group", "starts_at", "capacity", "status"]
@@ -91,6 +94,8 @@ class EventAdmin(OnceAdmin):
         intro="Everyone registered or waiting gets a cancellation notice.")]
 
     def save_model(self, request, obj, form, change):
+        if change and set(form.changed_data) & CALENDAR_FIELDS:
+            obj.revision += 1  # calendar apps take the new times or place (iCalendar SEQUENCE)
         super().save_model(request, obj, form, change)
         if change and "capacity" in form.changed_data:
             # More places: the waitlist moves up, and those promoted are told.
