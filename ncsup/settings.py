@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "collaboratives",
     "renewals",
     "rhythm",
+    "network",
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -298,6 +299,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "collaboratives.tasks.action_period_nudges_send",
         "schedule": crontab(hour=7, minute=30)},
 }
+# Network events' reminders: the same days before as convenings (COLLABORATIVE_REMINDER_DAYS).
+CELERY_BEAT_SCHEDULE["network-event-reminders"] = {"task": "network.tasks.event_reminders_send",
+                                                    "schedule": crontab(hour=7, minute=15)}
 # Used one-time form tokens (core/once.py) are kept only while a token could still be posted.
 CELERY_BEAT_SCHEDULE["core-form-tokens-purge"] = {"task": "core.tasks.form_tokens_purge",
                                                   "schedule": crontab(hour=3, minute=15)}

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("collaboratives/", include("rhythm.urls")),
     path("collaboratives/", include("collaboratives.urls")),
+    path("network/", include("network.urls")),
     path("", include("billing.urls")),
     path("", include("renewals.urls")),
 ]

@@ -21,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.network.access import matrix_network
 from tests.renewals.worlds import renewal_offer_url
 from tests.rhythm import access as rhythm_access
 
@@ -116,6 +117,11 @@ STAFF_ONLY = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead
               "other_coach": 404, "staff": 200, "former_applicant": 404}
 BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
            "other_coach": 404, "staff": 200, "former_applicant": 404}
+# The network: a group's pages are its members' (and staff's); the group itself, anyone in the
+# network (every current place, coaches, staff); nothing for the former applicant.
+NOBODY = {"anonymous": LOGIN, **dict.fromkeys(PERSONAS[1:], 404)}
+GROUP_READ = {**NOBODY, "team_member": 200, "lead": 200, "staff": 200}
+IN_NETWORK = {**dict.fromkeys(PERSONAS, 200), "anonymous": LOGIN, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
         lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
@@ -164,6 +170,49 @@ MATRIX = {
     "rhythm:check_in": (lambda w: rhythm_access.url(w, "check_in"), "get",
                         {**TEAM_READ, "staff": 404}),
     "rhythm:evaluation": (lambda w: rhythm_access.url(w, "evaluation"), "get", OWNER_ONLY),
+    # The network (tests/network/access.py): a group by request that the lead facilitates and
+    # the team member belongs to; its event, a recording, a topic and a post.
+    "network:event": (lambda w: f"/network/events/{matrix_network(w).event.pk}/", "get",
+                      GROUP_READ),
+    "network:event_ics": (lambda w: f"/network/events/{matrix_network(w).event.pk}/event.ics",
+                          "get", GROUP_READ),
+    "network:registration_cancel": (
+        lambda w: f"/network/events/{matrix_network(w).event.pk}/cancel/", "post",
+        {**NOBODY, "team_member": 302}),
+    "network:attendance": (
+        lambda w: f"/network/events/{matrix_network(w).event.pk}/attendance/", "post",
+        {**NOBODY, "lead": 302, "staff": 302}),
+    "network:material_add": (
+        lambda w: f"/network/events/{matrix_network(w).event.pk}/materials/", "post",
+        {**NOBODY, "lead": 400, "staff": 400}),
+    "network:material": (
+        lambda w: f"/network/events/{matrix_network(w).event.pk}/materials/"
+                  f"{matrix_network(w).material.pk}/", "get",
+        {**GROUP_READ, "team_member": 302, "lead": 302, "staff": 302}),
+    "network:group": (lambda w: f"/network/groups/{matrix_network(w).group.slug}/", "get",
+                      IN_NETWORK),
+    "network:group_join": (lambda w: f"/network/groups/{matrix_network(w).group.slug}/join/",
+                           "post", {**IN_NETWORK, **dict.fromkeys(
+                               ["other_member", "team_member", "lead", "other_coach",
+                                "staff"], 302)}),
+    "network:group_leave": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/leave/", "post",
+        {**NOBODY, "team_member": 302, "lead": 302, "other_member": 302}),
+    "network:group_notifications": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/notifications/", "post",
+        {**NOBODY, "team_member": 302, "lead": 302}),
+    "network:request_decide": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/requests/"
+                  f"{matrix_network(w).request.pk}/", "post",
+        {**NOBODY, "lead": 302, "staff": 302}),
+    "network:topic_create": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/topics/new/", "get",
+        GROUP_READ),
+    "network:topic": (lambda w: matrix_network(w).topic.get_absolute_url(), "get", GROUP_READ),
+    "network:post_hide": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/posts/"
+                  f"{matrix_network(w).post.pk}/hide/", "get",
+        {**NOBODY, "lead": 200, "staff": 200}),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

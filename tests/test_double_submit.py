@@ -38,6 +38,7 @@ from collaboratives.models import (
 )
 from core import once
 from members.models import Invitation, Membership, MembershipApplication
+from network.models import Post
 from rhythm.models import ReportAmendment
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
@@ -51,6 +52,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.members.test_application_views import form_data
+from tests.network.access import site_network
 from tests.renewals.worlds import renewal_offer_url
 from tests.rhythm import access as rhythm_access
 from tests.test_access_matrix import walk
@@ -226,6 +228,21 @@ CREATES = {
         "member_a", lambda w: rhythm_access.submitted_report(w).get_absolute_url(),
         lambda w: {"amend": "1", "amend-body": "We texted 31 families, not 13."},
         lambda w: ReportAmendment.objects.count(), prefix="amend"),
+    # The network (tests/network/access.py): topics, replies and event materials.
+    "network:topic_create": Case(
+        "member_a", lambda w: reverse("network:topic_create", args=[site_network(w).group.slug]),
+        lambda w: {"title": "First-period attendance", "body": "What worked for you?",
+                   "markup": "text"},
+        lambda w: site_network(w).group.topics.count()),
+    "network:topic": Case(
+        "member_a", lambda w: site_network(w).topic.get_absolute_url(),
+        lambda w: {"body": "Texts home on the first absence.", "markup": "text"},
+        lambda w: Post.objects.filter(topic=site_network(w).topic).count()),
+    "network:material_add": Case(
+        "staff", lambda w: reverse("network:material_add", args=[site_network(w).event.pk]),
+        lambda w: {"kind": "recording", "title": "The recording",
+                   "url": "https://video.example.org/webinar"},
+        lambda w: site_network(w).event.materials.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -278,6 +295,15 @@ NOT_CREATING = {
                        "again finds it",
     "rhythm:evaluation": "one evaluation per person and convening (unique): answering again "
                          "changes the answer",
+    **{name: READS for name in ["network:events", "network:event_ics", "network:material",
+                                "network:groups", "network:group"]},
+    **{name: STATE for name in ["network:registration_cancel", "network:attendance",
+                                "network:group_leave", "network:group_notifications",
+                                "network:request_decide", "network:post_hide"]},
+    "network:event": "registers: one registration per person and event (a unique row); a "
+                     "second post finds it and changes nothing",
+    "network:group_join": "one place per person and group (a unique row); joining again finds "
+                          "it as it is",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -303,6 +329,8 @@ ADMIN_ADD_EXEMPT = {
 
 # others: their projects' admins
 OUR_APPS = {"core", "members", "billing", "collaboratives", "rhythm"}
+# Others: their projects' admins.
+OUR_APPS = {"core", "members", "billing", "collaboratives", "network"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):

@@ -62,10 +62,12 @@ def convening_event(convening: Convening) -> Event:
     )
 
 
-def calendar_of(convenings: Iterable[Convening], *, name: str, uid: str) -> bytes:
-    """The convenings as one calendar; ``uid`` is the calendar's own, the same on every
-    request (``feed_uid``, ``convening_calendar_uid``)."""
+def calendar_of(convenings: Iterable[Convening], *, name: str, uid: str,
+                extra: Iterable[Event] = ()) -> bytes:
+    """The convenings, and any ``extra`` events (other apps' ``calendar_sources``), as one
+    calendar; ``uid`` is the calendar's own, the same on every request (``feed_uid``,
+    ``convening_calendar_uid``)."""
     calendar = Calendar.new(prodid=PRODID, name=name, uid=uid,
-                            subcomponents=[convening_event(c) for c in convenings])
+                            subcomponents=[*(convening_event(c) for c in convenings), *extra])
     calendar.add("method", "PUBLISH")
     return calendar.to_ical()

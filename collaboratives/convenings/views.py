@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from collaboratives.convenings import ical, selectors, services
+from collaboratives.convenings import calendar_sources, ical, selectors, services
 from collaboratives.convenings.forms import RSVPForm
 from collaboratives.convenings.models import RSVP, CalendarToken
 from collaboratives.programme import selectors as programme_selectors
@@ -84,15 +84,17 @@ def convening_ics(request, slug, pk):
 
 
 def calendar_feed(request, token):
-    """A person's convenings as a subscribable feed. The secret address is the only key: no
-    session (calendar apps have none); a wrong or retired token is a 404."""
+    """A person's convenings, and the other events they are invited to (``calendar_sources``),
+    as a subscribable feed. The secret address is the only key: no session (calendar apps have
+    none); a wrong or retired token is a 404."""
     calendar_token = (CalendarToken.objects.select_related("user")
                       .filter(token=token, user__is_active=True).first())
     if calendar_token is None:
         raise Http404
     convenings = selectors.convenings_for_calendar(calendar_token.user)
     body = ical.calendar_of(convenings, name="NCSUP convenings",
-                            uid=ical.feed_uid(calendar_token.pk))
+                            uid=ical.feed_uid(calendar_token.pk),
+                            extra=calendar_sources.calendar_events_for(calendar_token.user))
     return _ics_response(body, "ncsup-convenings.ics")
 
 

@@ -70,15 +70,10 @@ def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
     return False
 
 
-@transaction.atomic
-def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
-    """Check the file's size and type (by its extension and by its content), store it under an
-    unguessable name and record it. A refused file leaves nothing behind."""
-    # The team first (it guards the quota, and parents lock before children), then the cycle.
-    Team.objects.select_for_update().filter(pk=cycle.team_id).first()
-    locked = PDSACycle.objects.select_for_update().select_related(
-        "action_period__collaborative").get(pk=cycle.pk)
-    check_works_on(actor, locked.action_period.collaborative, locked.team_id)
+def upload_check(upload: UploadedFile) -> tuple[str, str]:
+    """Check an uploaded file's size and type, by its extension and by its content (the rules
+    of cycle attachments, used for the network's event materials too). Returns its name and
+    lower-case extension; raises a ``ValidationError`` on ``file`` saying what is wrong."""
     original = PurePath(upload.name or "").name[:200] or "attachment"
     extension = PurePath(original).suffix.lower()
     limit = settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES
@@ -96,6 +91,19 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")
+    return original, extension
+
+
+@transaction.atomic
+def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
+    """Check the file's size and type (by its extension and by its content), store it under an
+    unguessable name and record it. A refused file leaves nothing behind."""
+    # The team first (it guards the quota, and parents lock before children), then the cycle.
+    Team.objects.select_for_update().filter(pk=cycle.team_id).first()
+    locked = PDSACycle.objects.select_for_update().select_related(
+        "action_period__collaborative").get(pk=cycle.pk)
+    check_works_on(actor, locked.action_period.collaborative, locked.team_id)
+    original, extension = upload_check(upload)
     _check_team_quota(locked.team_id, original, upload.size)
     kind, content_type = ATTACHMENT_TYPES[extension]
     upload.seek(0)
