@@ -327,10 +327,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-# others: their projects' admins
-OUR_APPS = {"core", "members", "billing", "collaboratives", "rhythm"}
 # Others: their projects' admins.
-OUR_APPS = {"core", "members", "billing", "collaboratives", "network"}
+OUR_APPS = {"core", "members", "billing", "collaboratives", "renewals", "rhythm", "network"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
