@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "learning",
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -384,3 +385,9 @@ LOGGING = {
     # WeasyPrint and fontTools narrate every PDF at INFO.
     "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
+
+# --- Learning: the introductory course and onboarding ---------------------------------------------
+# Largest file staff may attach to a lesson.
+LEARNING_FILE_MAX_BYTES = env.int("LEARNING_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["learning-certificates"] = {
+    "task": "learning.tasks.certificates_render_pending", "schedule": crontab(minute="*/15")}

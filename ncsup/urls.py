@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("members.urls")),
     path("collaboratives/", include("collaboratives.urls")),
     path("", include("billing.urls")),
+    path("learn/", include("learning.urls")),
 ]
 
