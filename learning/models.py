@@ -2,6 +2,7 @@
 how far they are, their completion record, and each collaborative's onboarding checklist."""
 
 import secrets
+from pathlib import PurePath
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -10,7 +11,6 @@ from django.db import models
 from django.urls import reverse
 
 from core.models import TimeStampedModel
-
 
 RESERVED_SLUGS = {"onboarding", "certificates"}  # the app's own addresses under /learn/
 VIDEO_HOSTS = {"youtube.com", "www.youtube.com", "m.youtube.com", "youtu.be", "vimeo.com",
@@ -96,12 +96,17 @@ class Lesson(TimeStampedModel):
         return "Vimeo" if "vimeo" in host else "YouTube"
 
 
+def lesson_file_path(instance, filename: str) -> str:
+    """Under an unguessable folder: files are served only through the portal's check."""
+    return f"learning/files/{secrets.token_urlsafe(18)}/{PurePath(filename).name}"
+
+
 class LessonFile(TimeStampedModel):
     """A download beside a lesson (a worksheet, a template). Checked on upload."""
 
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="files")
     title = models.CharField(max_length=200)
-    file = models.FileField(upload_to="learning/files/")
+    file = models.FileField(upload_to=lesson_file_path, max_length=300)
     size = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
@@ -184,6 +189,9 @@ class LessonProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["enrollment", "lesson"], name="learning_lesson_once"),
         ]
+
+    def __str__(self):
+        return f"{self.lesson} read"
 
 
 class QuizAttempt(models.Model):
@@ -294,3 +302,6 @@ class ChecklistTick(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "team"], name="learning_ticked_once"),
         ]
+
+    def __str__(self):
+        return f"{self.item} ({self.team})"

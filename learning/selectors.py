@@ -158,7 +158,7 @@ def dashboard_enrollment(user: User) -> CourseEnrollment | None:
             .order_by("-status", "-created_at").first())  # "in_progress" sorts after "completed"
 
 
-# --- Teams, institutions ---------------------------------------------------------------------------
+# --- Teams, institutions --------------------------------------------------------------------------
 def _enrollment_value(course: Course, field_name: str, default):
     rows = CourseEnrollment.objects.filter(course=course, user=OuterRef("user"))
     return Coalesce(Subquery(rows.values(field_name)[:1]), default)
@@ -205,7 +205,7 @@ def completions_of(user: User) -> QuerySet[Completion]:
     return Completion.objects.filter(enrollment__user=user)
 
 
-# --- Onboarding ------------------------------------------------------------------------------------
+# --- Onboarding -----------------------------------------------------------------------------------
 @dataclass
 class Check:
     item: ChecklistItem

@@ -148,10 +148,7 @@ def lesson_file_check(upload) -> int:
     head = upload.read(2048)
     upload.seek(0)
     starts = FILE_TYPES[extension]
-    if starts:
-        ok = head.startswith(starts)
-    else:
-        ok = b"\x00" not in head
+    ok = head.startswith(starts) if starts else b"\x00" not in head
     if not ok:
         raise ValidationError({"file": f"This file's content is not a {extension[1:].upper()} "
                                        "file; check it and attach it again."})

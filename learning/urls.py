@@ -11,6 +11,7 @@ urlpatterns = [
          name="team_checklist"),
     path("<slug:slug>/", views.course_detail, name="course"),
     path("<slug:slug>/lessons/<int:pk>/", views.lesson_detail, name="lesson"),
+    path("<slug:slug>/files/<int:pk>/", views.lesson_file, name="file"),
     path("<slug:slug>/modules/<int:pk>/quiz/", views.quiz, name="quiz"),
     path("<slug:slug>/attempts/<int:pk>/", views.attempt, name="attempt"),
     path("<slug:slug>/teams/<int:team_pk>/", views.team_progress, name="team_progress"),

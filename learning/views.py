@@ -1,11 +1,14 @@
 """Pages of the course and of onboarding. Views parse and check who may see what; the rules are
 in ``learning.services`` and the reads in ``learning.selectors``."""
 
+from pathlib import PurePath
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
@@ -19,7 +22,7 @@ from core.pagination import page_of
 from learning import selectors, services
 from learning.forms import QuizForm
 from learning.markdown import lesson_html
-from learning.models import ChecklistItem, Completion, Lesson, Module, QuizAttempt
+from learning.models import ChecklistItem, Completion, Lesson, LessonFile, Module, QuizAttempt
 from members.models import Role, Team
 from members.selectors import CURRENT_PLACE, current_places
 
@@ -171,6 +174,19 @@ def attempt(request, slug, pk):
         "course": course, "attempt": taken, "rows": rows, "progress": progress,
         "module_progress": progress.module_of(taken.module_id),
         "next_url": _step_url(course, progress.next_step)})
+
+
+@login_required
+def lesson_file(request, slug, pk):
+    """A lesson's download, to anyone who may open the course."""
+    course = _course_or_404(request, slug)
+    item = get_object_or_404(LessonFile, pk=pk, lesson__module__course=course)
+    if not item.file or not default_storage.exists(item.file.name):
+        raise Http404("The file is missing.")
+    response = FileResponse(default_storage.open(item.file.name, "rb"), as_attachment=True,
+                            filename=PurePath(item.file.name).name)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required
