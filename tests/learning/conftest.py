@@ -1,0 +1,9 @@
+import pytest
+
+from tests.learning.util import course_make
+
+
+@pytest.fixture
+def course(db):
+    """Two modules of two lessons and a two-question quiz each, published, for new members."""
+    return course_make()
