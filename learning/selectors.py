@@ -168,10 +168,10 @@ def team_progress(team: Team, course: Course) -> list[TeamMember]:
     """The team's active members, each with ``course_status`` ("" when not enrolled),
     ``lessons_read`` and ``quizzes_passed`` in ``course`` (1 query)."""
     enrollment = CourseEnrollment.objects.filter(course=course, user=OuterRef("user"))
-    lessons = (LessonProgress.objects.filter(enrollment__in=enrollment.values("pk"))
-               .order_by().values("enrollment").annotate(n=Count("pk")).values("n")[:1])
-    quizzes = (QuizAttempt.objects.filter(enrollment__in=enrollment.values("pk"), passed=True)
-               .order_by().values("enrollment")
+    mine = {"enrollment__course": course, "enrollment__user": OuterRef("user")}
+    lessons = (LessonProgress.objects.filter(**mine).order_by().values("enrollment")
+               .annotate(n=Count("pk")).values("n")[:1])
+    quizzes = (QuizAttempt.objects.filter(**mine, passed=True).order_by().values("enrollment")
                .annotate(n=Count("module", distinct=True)).values("n")[:1])
     return list(team.members.filter(status=TeamMember.Status.ACTIVE).select_related("user")
                 .annotate(course_status=_enrollment_value(course, "status", Value("")),

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.learning.util import course_make
 
 
