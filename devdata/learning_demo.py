@@ -257,7 +257,7 @@ see none, keep testing.
 # (title, kind, members needed, what to do)
 CHECKLIST = [
     ("The team lead finished the introductory course", ChecklistItem.Kind.COURSE_LEAD, 0,
-     "Learn › Introduction to improvement science."),
+     "Under Learn: Introduction to improvement science."),
     ("Three team members finished the introductory course", ChecklistItem.Kind.COURSE_MEMBERS, 3,
      "Everyone on the team is enrolled when they join."),
     ("Team aim drafted", ChecklistItem.Kind.AIM, 0,

@@ -21,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.learning.util import matrix_world as learning_world
 
 # The five kinds of person, plus the team's lead (who may do more than a team member),
 # and the person who applied and led the team, then handed the lead over and was removed.
@@ -112,6 +113,8 @@ LEAD_ONLY_POST = {**LEAD_ONLY, "lead": 302}  # done, then back to the roster
 # Bills: staff and the billing contacts (here the lead, who added themselves), nobody else.
 BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
            "other_coach": 404, "staff": 200, "former_applicant": 404}
+# Everyone in the network: on a current team, a coach, or staff.
+IN_NETWORK = {**dict.fromkeys(PERSONAS, 200), "anonymous": LOGIN, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
         lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
@@ -148,6 +151,31 @@ MATRIX = {
         lambda w: f"/portal/billing/memberships/{w.team.membership.pk}/contacts/"
                   f"{w.team.membership.billing_contacts.get(user__isnull=True).pk}/remove/",
         "post", {**BILLING, "lead": 302, "staff": 302}),
+    # The course: anyone in the network (the former applicant left the team, so is not).
+    "learning:course": (lambda w: f"/learn/{learning_world(w).course.slug}/", "get",
+                        IN_NETWORK),
+    "learning:lesson": (lambda w: f"/learn/{learning_world(w).course.slug}/lessons/"
+                                  f"{learning_world(w).lesson.pk}/", "get", IN_NETWORK),
+    "learning:file": (lambda w: f"/learn/{learning_world(w).course.slug}/files/"
+                                f"{learning_world(w).download.pk}/", "get", IN_NETWORK),
+    "learning:quiz": (lambda w: f"/learn/{learning_world(w).course.slug}/modules/"
+                                f"{learning_world(w).module.pk}/quiz/", "get", IN_NETWORK),
+    "learning:attempt": (lambda w: f"/learn/{learning_world(w).course.slug}/attempts/"
+                                   f"{learning_world(w).attempt.pk}/", "get", OWNER_ONLY),
+    "learning:certificate": (lambda w: f"/learn/certificates/{learning_world(w).completion.pk}/",
+                             "get", {**OWNER_ONLY, "staff": 200}),
+    "learning:team_progress": (lambda w: f"/learn/{learning_world(w).course.slug}/teams/"
+                                         f"{w.team.pk}/", "get",
+                               {**LEAD_ONLY, "staff": 200}),
+    "learning:institutions": (lambda w: f"/learn/{learning_world(w).course.slug}/institutions/",
+                              "get", {**LEAD_ONLY, "lead": 404, "staff": 200}),
+    # Onboarding: the collaborative's teams (the other member's team is enrolled too, coached
+    # by the other coach) and staff; a team's checklist: its members and staff.
+    "learning:onboarding": (lambda w: f"/learn/onboarding/{learning_world(w).collaborative.slug}/",
+                            "get", {**IN_NETWORK}),
+    "learning:team_checklist": (
+        lambda w: f"/learn/onboarding/{learning_world(w).collaborative.slug}/teams/{w.team.pk}/",
+        "get", TEAM_READ),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

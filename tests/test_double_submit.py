@@ -37,6 +37,7 @@ from collaboratives.models import (
     TeamAim,
 )
 from core import once
+from learning.models import QuizAttempt
 from members.models import Invitation, Membership, MembershipApplication
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
@@ -49,6 +50,7 @@ from tests.factories import (
     Tier2TeamFactory,
     UserFactory,
 )
+from tests.learning.util import learning_quiz_module, quiz_post
 from tests.members.test_application_views import form_data
 from tests.test_access_matrix import walk
 
@@ -213,6 +215,11 @@ CREATES = {
         lambda w: {"collaborative": w.collaborative.pk, "team": w.unenrolled.pk,
                    "coach": w.coach_a.pk},
         lambda w: Enrollment.objects.count()),
+    "learning:quiz": Case(
+        "lead_a", lambda w: (lambda m: f"/learn/{m.course.slug}/modules/{m.pk}/quiz/")(
+            learning_quiz_module(w)),
+        lambda w: quiz_post(learning_quiz_module(w), wrong=1),
+        lambda w: QuizAttempt.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -249,6 +256,14 @@ NOT_CREATING = {
     "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
+    **{name: READS for name in [
+        "learning:courses", "learning:certificate", "learning:file", "learning:attempt",
+        "learning:team_progress", "learning:institutions", "learning:onboarding"]},
+    "learning:course": "starting the course: one enrollment per person and course (a unique "
+                       "row); a second post finds it and goes on to the next lesson",
+    "learning:lesson": "marks the lesson read: one row per person and lesson (a unique row)",
+    "learning:team_checklist": "ticks or unticks one item for the team (a unique row); a second "
+                               "post finds it in that state",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}

@@ -64,3 +64,10 @@ def matrix_world(w):
                                  completion=completion, collaborative=collaborative,
                                  lesson=module.lessons.get())
     return w.learning
+
+
+def learning_quiz_module(w) -> Module:
+    """For tests/test_double_submit.py: a course's first module, made once per world."""
+    if getattr(w, "learning_module", None) is None:
+        w.learning_module = course_make(slug="double-submit", modules=1).modules.get()
+    return w.learning_module
