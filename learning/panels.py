@@ -10,7 +10,8 @@ def course_panel(request):
     user = request.user
     enrollment = selectors.dashboard_enrollment(user)
     if enrollment is None:
-        course = selectors.courses_for(user).filter(published=True).first()
+        course = (selectors.courses_for(user).filter(published=True)
+                  .order_by("-enrol_new_team_members", "title").first())
         return {"course": course, "progress": None} if course else None
     outline = selectors.course_outline(enrollment.course)
     progress = selectors.progress_of(enrollment, outline)

@@ -287,7 +287,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives"}  # others: their projects' admins
+# Others: their projects' admins.
+OUR_APPS = {"core", "members", "billing", "collaboratives", "learning"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
