@@ -35,7 +35,7 @@ from members.models import (
 )
 from members.names import institution_name_clean, institution_name_key, institution_name_validate
 from members.people import user_name_fill
-from members.signals import membership_approved
+from members.signals import membership_approved, team_member_joined
 
 
 @dataclass(frozen=True)
@@ -233,7 +233,8 @@ def application_approve(
     # The team starts with the applicant as its lead; they invite the rest.
     team = Team.objects.create(membership=membership,
                                name=" + ".join(i.name for i in locked.institutions.all()))
-    TeamMember.objects.create(team=team, user=locked.applicant, role=Role.LEAD)
+    lead = TeamMember.objects.create(team=team, user=locked.applicant, role=Role.LEAD)
+    transaction.on_commit(lambda: team_member_joined.send(sender=TeamMember, member=lead))
     # Who sees the bills and gets the invoice: before the hooks below issue it.
     _billing_contacts_start(membership, locked, actor=actor)
     # The welcome ("your first invoice follows") is queued first, so its send runs before the
@@ -469,6 +470,8 @@ def invitation_accept(*, invitation: Invitation, user: User) -> TeamMember:
     member = team.members.filter(user=user, status=TeamMember.Status.ACTIVE).first()
     if member is None:
         member = TeamMember.objects.create(team=team, user=user, role=invitation.role)
+        joined = member
+        transaction.on_commit(lambda: team_member_joined.send(sender=TeamMember, member=joined))
     transition(invitation, Invitation.Status.ACCEPTED, actor=user)
     Invitation.objects.filter(pk=invitation.pk).update(accepted_by=user)
     audit(team, action="member:joined", actor=user, reason=f"{user.email} as {invitation.role}")

@@ -11,3 +11,9 @@ from django.dispatch import Signal
 #: ``membership=`` (a ``members.Membership``). Billing issues the year-1 invoice
 #: (``billing.receivers``). The welcome email is queued before this is sent.
 membership_approved = Signal()
+
+#: A person took a place on an improvement team: the lead when the membership is approved, an
+#: invitee when they accept. Sent once per new place, after commit, with ``member=`` (a
+#: ``members.TeamMember``). The learning app enrols them in the introductory course
+#: (``learning.receivers``).
+team_member_joined = Signal()

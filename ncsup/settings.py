@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "renewals",
     "rhythm",
     "network",
+    "learning",
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -439,3 +440,8 @@ CELERY_BEAT_SCHEDULE["rhythm-sponsor-digests"] = {"task": "rhythm.tasks.sponsor_
                                                   "schedule": crontab(hour=8, minute=15)}
 CELERY_BEAT_SCHEDULE["rhythm-evaluation-invitations"] = {
     "task": "rhythm.tasks.evaluation_invitations_send", "schedule": crontab(hour=9, minute=0)}
+# --- Learning: the introductory course and onboarding ---------------------------------------------
+# Largest file staff may attach to a lesson.
+LEARNING_FILE_MAX_BYTES = env.int("LEARNING_FILE_MAX_BYTES", default=10 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE["learning-certificates"] = {
+    "task": "learning.tasks.certificates_render_pending", "schedule": crontab(minute="*/15")}

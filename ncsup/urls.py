@@ -27,5 +27,6 @@ urlpatterns = [
     path("network/", include("network.urls")),
     path("", include("billing.urls")),
     path("", include("renewals.urls")),
+    path("learn/", include("learning.urls")),
 ]
 

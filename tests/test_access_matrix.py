@@ -21,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.learning.util import matrix_world as learning_world
 from tests.network.access import matrix_network
 from tests.renewals.worlds import renewal_offer_url
 from tests.rhythm import access as rhythm_access
@@ -121,6 +122,7 @@ BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 
 # network (every current place, coaches, staff); nothing for the former applicant.
 NOBODY = {"anonymous": LOGIN, **dict.fromkeys(PERSONAS[1:], 404)}
 GROUP_READ = {**NOBODY, "team_member": 200, "lead": 200, "staff": 200}
+# Everyone in the network: on a current team, a coach, or staff.
 IN_NETWORK = {**dict.fromkeys(PERSONAS, 200), "anonymous": LOGIN, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
@@ -213,6 +215,31 @@ MATRIX = {
         lambda w: f"/network/groups/{matrix_network(w).group.slug}/posts/"
                   f"{matrix_network(w).post.pk}/hide/", "get",
         {**NOBODY, "lead": 200, "staff": 200}),
+    # The course: anyone in the network (the former applicant left the team, so is not).
+    "learning:course": (lambda w: f"/learn/{learning_world(w).course.slug}/", "get",
+                        IN_NETWORK),
+    "learning:lesson": (lambda w: f"/learn/{learning_world(w).course.slug}/lessons/"
+                                  f"{learning_world(w).lesson.pk}/", "get", IN_NETWORK),
+    "learning:file": (lambda w: f"/learn/{learning_world(w).course.slug}/files/"
+                                f"{learning_world(w).download.pk}/", "get", IN_NETWORK),
+    "learning:quiz": (lambda w: f"/learn/{learning_world(w).course.slug}/modules/"
+                                f"{learning_world(w).module.pk}/quiz/", "get", IN_NETWORK),
+    "learning:attempt": (lambda w: f"/learn/{learning_world(w).course.slug}/attempts/"
+                                   f"{learning_world(w).attempt.pk}/", "get", OWNER_ONLY),
+    "learning:certificate": (lambda w: f"/learn/certificates/{learning_world(w).completion.pk}/",
+                             "get", {**OWNER_ONLY, "staff": 200}),
+    "learning:team_progress": (lambda w: f"/learn/{learning_world(w).course.slug}/teams/"
+                                         f"{w.team.pk}/", "get",
+                               {**LEAD_ONLY, "staff": 200}),
+    "learning:institutions": (lambda w: f"/learn/{learning_world(w).course.slug}/institutions/",
+                              "get", {**LEAD_ONLY, "lead": 404, "staff": 200}),
+    # Onboarding: the collaborative's teams (the other member's team is enrolled too, coached
+    # by the other coach) and staff; a team's checklist: its members and staff.
+    "learning:onboarding": (lambda w: f"/learn/onboarding/{learning_world(w).collaborative.slug}/",
+                            "get", {**IN_NETWORK}),
+    "learning:team_checklist": (
+        lambda w: f"/learn/onboarding/{learning_world(w).collaborative.slug}/teams/{w.team.pk}/",
+        "get", TEAM_READ),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

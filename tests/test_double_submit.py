@@ -37,6 +37,7 @@ from collaboratives.models import (
     TeamAim,
 )
 from core import once
+from learning.models import QuizAttempt
 from members.models import Invitation, Membership, MembershipApplication
 from network.models import Post
 from rhythm.models import ReportAmendment
@@ -51,6 +52,7 @@ from tests.factories import (
     Tier2TeamFactory,
     UserFactory,
 )
+from tests.learning.util import learning_quiz_module, quiz_post
 from tests.members.test_application_views import form_data
 from tests.network.access import site_network
 from tests.renewals.worlds import renewal_offer_url
@@ -243,6 +245,11 @@ CREATES = {
         lambda w: {"kind": "recording", "title": "The recording",
                    "url": "https://video.example.org/webinar"},
         lambda w: site_network(w).event.materials.count()),
+    "learning:quiz": Case(
+        "lead_a", lambda w: (lambda m: f"/learn/{m.course.slug}/modules/{m.pk}/quiz/")(
+            learning_quiz_module(w)),
+        lambda w: quiz_post(learning_quiz_module(w), wrong=1),
+        lambda w: QuizAttempt.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -304,6 +311,14 @@ NOT_CREATING = {
                      "second post finds it and changes nothing",
     "network:group_join": "one place per person and group (a unique row); joining again finds "
                           "it as it is",
+    **{name: READS for name in [
+        "learning:courses", "learning:certificate", "learning:file", "learning:attempt",
+        "learning:team_progress", "learning:institutions", "learning:onboarding"]},
+    "learning:course": "starting the course: one enrollment per person and course (a unique "
+                       "row); a second post finds it and goes on to the next lesson",
+    "learning:lesson": "marks the lesson read: one row per person and lesson (a unique row)",
+    "learning:team_checklist": "ticks or unticks one item for the team (a unique row); a second "
+                               "post finds it in that state",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -328,7 +343,8 @@ ADMIN_ADD_EXEMPT = {
 
 
 # Others: their projects' admins.
-OUR_APPS = {"core", "members", "billing", "collaboratives", "renewals", "rhythm", "network"}
+OUR_APPS = {"core", "members", "billing", "collaboratives", "renewals", "rhythm", "network",
+            "learning"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):

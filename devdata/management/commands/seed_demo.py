@@ -9,7 +9,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
-from devdata import collaboratives_demo, network_demo, renewals_demo, rhythm_demo
+from devdata import (
+    collaboratives_demo,
+    learning_demo,
+    network_demo,
+    renewals_demo,
+    rhythm_demo,
+)
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
 from members.mfa import totp_authenticator_ensure
@@ -79,6 +85,7 @@ class Command(BaseCommand):
         renewals_demo.ensure(staff)
         rhythm_demo.ensure(staff=staff)
         network_demo.ensure(staff=staff)
+        learning_demo.ensure()
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
