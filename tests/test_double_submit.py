@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Invoice, Payment, Refund
+from billing.models import Invoice, Payment, Quote, Refund
 from collaboratives.changepackages import services as changepackages_services
 from collaboratives.models import (
     RSVP,
@@ -213,6 +213,12 @@ CREATES = {
         lambda w: {"collaborative": w.collaborative.pk, "team": w.unenrolled.pk,
                    "coach": w.coach_a.pk},
         lambda w: Enrollment.objects.count()),
+    "admin:billing_quote_add": Case(
+        "staff", lambda w: reverse("admin:billing_quote_add"),
+        lambda w: {"institutions": "Lafayette County School District", "tier": w.tier1.pk,
+                   "prepared_for": "Purchasing", "prepared_for_email": "",
+                   "prepared_for_address": ""},
+        lambda w: Quote.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -249,6 +255,14 @@ NOT_CREATING = {
     "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
+    **{name: READS for name in [
+        "billing:invoice_version_pdf", "billing:payment_receipt", "billing:statement",
+        "billing:vendor_document"]},
+    "billing:invoice_po": "changes one invoice's PO details; the same values again change "
+                          "nothing (no new version)",
+    "billing:application_quote": "one quote per application and fee schedule (a unique row, "
+                                 "the application row locked); asking again serves it",
+    "billing:email_bounce_webhook": "one row per address (unique); a replay finds it",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -269,6 +283,8 @@ ADMIN_ADD_EXEMPT = {
     "billing.Invoice": "its own add view (issue), in CREATES",
     "billing.Payment": "its own add view (record a payment), in CREATES",
     "members.User": "Django's user admin: a second post is refused as a duplicate email",
+    "billing.Quote": "its own add view (issue a quote), in CREATES",
+    "billing.EmailBounce": "its own add view with the token; one row per address (unique)",
 }
 
 

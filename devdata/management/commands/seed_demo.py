@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
-from devdata import collaboratives_demo
+from devdata import billing_paperwork_demo, collaboratives_demo
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
 from members.mfa import totp_authenticator_ensure
@@ -73,6 +73,7 @@ class Command(BaseCommand):
 
         if not MembershipApplication.objects.exists():
             self._applications(staff)
+        billing_paperwork_demo.ensure(staff=staff)
         coach = collaboratives_demo.seed(staff=staff, password=STAFF_PASSWORD)
         if coach:
             self._verified(coach)
