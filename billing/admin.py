@@ -181,7 +181,6 @@ mark_uncollectible = form_action(
     description="Mark uncollectible (with reason)")
 
 
-@admin.register(Invoice)
 class InvoiceVersionInline(admin.TabularInline):
     model = InvoiceVersion
     fields = readonly_fields = ["version", "po_number", "vendor_number", "ap_email",
@@ -202,6 +201,7 @@ class InvoiceVersionInline(admin.TabularInline):
             "billing:invoice_version_pdf", args=[obj.invoice_id, obj.version]), obj.version)
 
 
+@admin.register(Invoice)
 class InvoiceAdmin(admin.ModelAdmin):
     list_per_page = 50  # a screenful; the admin renders each row in Python
     list_display = ["number", "membership", "bill_to_institutions", "status", "total_usd",

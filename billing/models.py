@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import (
     DecimalField,
@@ -513,7 +514,8 @@ class VendorDocument(TimeStampedModel):
 
     kind = models.CharField(max_length=12, choices=Kind)
     title = models.CharField(max_length=120, help_text="As members see it, e.g. “W-9, 2027”.")
-    file = models.FileField(upload_to="vendor-documents/%Y/")
+    file = models.FileField(upload_to="vendor-documents/%Y/", help_text="A PDF.",
+                            validators=[FileExtensionValidator(["pdf"])])
     effective_from = models.DateField(help_text="Offered to members from this day, until a "
                                                 "newer one of the same kind takes effect.")
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,

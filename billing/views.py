@@ -216,6 +216,7 @@ def application_quote(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(application.get_absolute_url())
+    quote.refresh_from_db(fields=["pdf_path"])  # a worker (or, in-process, the commit) renders it
     if quote.pdf_path:
         return stored_pdf_response(quote.pdf_path, quote.pdf_filename,
                                    missing="The quote is being prepared.")

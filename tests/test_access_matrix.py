@@ -6,14 +6,12 @@ A new URL pattern with an id (or token) and no entry in ``MATRIX`` fails
 
 import re
 from dataclasses import dataclass
-
-import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
-
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver
 
 from billing import paperwork as billing_paperwork
 from billing import services as billing_services

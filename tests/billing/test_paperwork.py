@@ -46,6 +46,7 @@ def test_a_submitted_application_gets_a_numbered_quote_that_is_not_an_invoice(fe
     settings.QUOTE_VALID_DAYS = 45
     application = ApplicationFactory(partnership=True)
     quote = paperwork.quote_for_application(application=application)
+    quote.refresh_from_db()
     today = timezone.localdate()
     fiscal_year = today.year + 1 if today.month >= 7 else today.year
     assert quote.number == f"Q-{fiscal_year}-0001"

@@ -52,7 +52,7 @@ def test_a_po_change_racing_the_payment_never_loses_either(postgres, no_paperwor
         return paperwork.invoice_po_update(invoice=invoice, po_number="PO-NEW",
                                            vendor_number="", ap_email="", actor=contact)
 
-    results, errors = run_in_threads(2, act)
+    _results, errors = run_in_threads(2, act)
     fresh = Invoice.objects.get(pk=invoice.pk)
     assert fresh.status == "paid" and fresh.payments.count() == 1
     assert all(isinstance(e, ValidationError) for e in errors)

@@ -177,7 +177,7 @@ def test_a_withdrawn_application_is_told_it_has_no_quote(client, fees):
 
 def test_the_acknowledgement_email_links_the_quote(fees):
     application = ApplicationFactory()
-    subject, text, html = email_render("application_received", {
+    _subject, text, html = email_render("application_received", {
         "application": application, "names": ["Oxford School District"],
         "tier": application.requested_tier})
     url = reverse("billing:application_quote", args=[application.pk])
@@ -252,4 +252,5 @@ def test_staff_issue_a_quote_in_admin_for_an_institution_that_has_not_applied(fe
     quote = paperwork.quote_issue(institutions="Lafayette County School District",
                                   partnership=True, tier_name=tier1.name,
                                   actor=UserFactory(staff=True))
+    quote.refresh_from_db()
     assert quote.pdf_path and quote.total == fees.partnership_fee * 2
