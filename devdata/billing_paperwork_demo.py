@@ -29,6 +29,9 @@ def ensure(*, staff: User) -> None:
     if oxford is not None:
         BillingTerms.objects.get_or_create(application=oxford, defaults={
             "net_days": 45, "ap_email": "ap-oxford@demo.ncsup.example.org"})
+        if hasattr(oxford, "membership"):
+            # Approval issues year 1 after commit; issue it now (idempotent) to record a check.
+            services.commitment_invoices_issue(membership=oxford.membership)
         first = Invoice.objects.filter(membership__application=oxford, commitment_year=1,
                                        status=Invoice.Status.OPEN).first()
         if first is not None and not first.payments.exists():
