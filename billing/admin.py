@@ -282,6 +282,12 @@ class InvoiceAdmin(admin.ModelAdmin):
                 if issued:
                     self.message_user(request, "Issued " + ", ".join(
                         i.number for i in issued) + ".", messages.SUCCESS)
+                elif services.issue_waits(data["membership"], today=timezone.localdate()):
+                    terms = services.terms_of(data["membership"].application_id)
+                    self.message_user(request, "Nothing issued: this membership's invoices are "
+                                      f"scheduled from {terms.issue_on:%-d %b %Y} (Billing "
+                                      "terms); the daily job issues them that day.",
+                                      messages.WARNING)
                 else:
                     self.message_user(request, "Nothing to issue: every commitment year due "
                                       "so far is already invoiced.", messages.WARNING)

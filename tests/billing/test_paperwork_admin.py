@@ -1,20 +1,22 @@
 """Staff's side of the paperwork in admin: quotes for institutions that have not applied, vendor
 documents, billing terms, bounces and the "Change PO details" action."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from billing.models import BillingTerms, EmailBounce, Invoice, Quote, VendorDocument
 from core.models import OutboundEmail
 from tests.billing.test_admin import act
-from tests.factories import ApplicationFactory, InvoiceFactory
+from tests.factories import ApplicationFactory, InvoiceFactory, MembershipFactory
 from tests.once import token
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_on_commit")]
+CHANGE_PO = "change_the_po_details_selected"
 
 
 @pytest.mark.parametrize("model", ["quote", "vendordocument", "billingterms", "emailbounce",
@@ -81,7 +83,7 @@ def test_staff_record_a_bounce_by_hand_and_are_told(staff_client, settings):
 
 def test_the_change_po_action_makes_a_new_version(staff_client):
     invoice = InvoiceFactory(total=Decimal("2500.00"), pdf_path="invoices/2027/old.pdf")
-    response = act(staff_client, "change_the_po_details_selected", [invoice], po_number="4500099999",
+    response = act(staff_client, CHANGE_PO, [invoice], po_number="4500099999",
                    vendor_number="", ap_email="")
     assert response.status_code == 200
     invoice = Invoice.objects.get(pk=invoice.pk)
@@ -92,7 +94,17 @@ def test_the_change_po_action_makes_a_new_version(staff_client):
 
 def test_the_change_po_action_refuses_a_paid_invoice(staff_client):
     invoice = InvoiceFactory(paid=True, po_number="PO-1")
-    response = act(staff_client, "change_the_po_details_selected", [invoice], po_number="PO-2", vendor_number="",
+    response = act(staff_client, CHANGE_PO, [invoice], po_number="PO-2", vendor_number="",
                    ap_email="")
     assert "can no longer change" in response.content.decode()
     assert Invoice.objects.get(pk=invoice.pk).po_number == "PO-1"
+
+
+def test_issuing_a_held_membership_in_admin_says_when_it_will_be_issued(staff_client, fees):
+    from_day = timezone.localdate() + timedelta(days=30)
+    membership = MembershipFactory(term_start=timezone.localdate())
+    BillingTerms.objects.create(application=membership.application, issue_on=from_day)
+    response = staff_client.post(reverse("admin:billing_invoice_add"), {
+        "membership": membership.pk, "what": "commitment", **token()}, follow=True)
+    assert "scheduled from" in response.content.decode()
+    assert not membership.invoices.exists()
