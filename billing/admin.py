@@ -7,30 +7,41 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from billing import selectors, services
+from billing import paperwork, selectors, services
 from billing.forms import (
+    BounceForm,
     InvoiceIssueForm,
     PaymentAddForm,
     PaymentForm,
+    PurchaseOrderForm,
+    QuoteIssueForm,
     RefundForm,
     UncollectibleForm,
     VoidForm,
 )
 from billing.models import (
+    BillingTerms,
+    EmailBounce,
     FeeSchedule,
     Invoice,
     InvoiceLine,
     InvoiceNumberCounter,
+    InvoiceVersion,
     Payment,
+    Quote,
+    QuoteNumberCounter,
     Refund,
     ReminderLog,
     StripeEvent,
+    VendorDocument,
 )
 from core import csvsafe, once
 from core.admin import BigListAdmin, ReadOnlyAdmin
 from core.admin_actions import form_action
+from core.files import stored_pdf_response
+from core.forms import service_errors_show
 from core.money import format_usd, money
-from core.statemachine import history
+from core.statemachine import audit, history
 
 NO_SAVE = {"show_save": False, "show_save_and_continue": False,
            "show_save_and_add_another": False, "show_delete": False}
@@ -173,9 +184,40 @@ refund_payment = form_action(
     description="Refund money received", single=True, describe=_with_money,
     intro="Money paid back by check or transfer (money paid online is refunded in Stripe). "
           "A paid invoice owes the refunded amount again; void it if nothing is owed.")
+def _po(*, obj, data, actor):
+    paperwork.invoice_po_update(invoice=obj, actor=actor, po_number=data["po_number"],
+                                vendor_number=data["vendor_number"], ap_email=data["ap_email"])
+
+
+change_po = form_action(
+    form_class=PurchaseOrderForm, perform=_po, verb="change the PO details",
+    description="Change PO details (new PDF version)", single=True, describe=_with_money,
+    intro="The invoice keeps its number, lines and amounts; a new PDF version goes to the "
+          "accounts-payable address and the earlier PDF stays on record. Paid and void "
+          "invoices refuse.")
 mark_uncollectible = form_action(
     form_class=UncollectibleForm, perform=_uncollectible, verb="write off",
     description="Mark uncollectible (with reason)")
+
+
+class InvoiceVersionInline(admin.TabularInline):
+    model = InvoiceVersion
+    fields = readonly_fields = ["version", "po_number", "vendor_number", "ap_email",
+                                "replaced_at", "replaced_by", "pdf"]
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "earlier PDF versions (change PO details with the action)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="PDF")
+    def pdf(self, obj):
+        return format_html('<a href="{}">version {}</a>', reverse(
+            "billing:invoice_version_pdf", args=[obj.invoice_id, obj.version]), obj.version)
 
 
 @admin.register(Invoice)
@@ -185,18 +227,19 @@ class InvoiceAdmin(BigListAdmin, admin.ModelAdmin):
                     "balance_usd", "issue_date", "due_date"]
     list_filter = ["status", FiscalYearFilter, OverdueFilter, "kind", "issue_date"]
     search_fields = ["number", "bill_to_institutions", "membership__institutions__name",
-                     "po_number"]
+                     "po_number", "vendor_number", "ap_email"]
     list_select_related = ["membership"]
     autocomplete_fields = ["membership"]
-    actions = [record_payment, refund_payment, void_selected, mark_uncollectible]
-    inlines = [InvoiceLineInline, PaymentInline, RefundInline]
+    actions = [record_payment, refund_payment, change_po, void_selected, mark_uncollectible]
+    inlines = [InvoiceLineInline, PaymentInline, RefundInline, InvoiceVersionInline]
     fieldsets = [
         ("Invoice", {"fields": ["number", "status", "kind", "commitment_year", "membership",
                                 "fiscal_year", "issue_date", "due_date", "net_days"]}),
         ("Money", {"fields": ["total_usd", "paid_usd", "balance_usd"]}),
         ("Bill to (frozen at issue)", {"fields": ["bill_to_institutions", "bill_to_name",
-                                                  "bill_to_email", "bill_to_address",
-                                                  "po_number"]}),
+                                                  "bill_to_email", "bill_to_address"]}),
+        ("Purchasing (the “Change PO details” action)", {
+            "fields": ["po_number", "vendor_number", "ap_email", "version"]}),
         ("Delivery", {"fields": ["pdf_link", "delivered_at", "hosted_invoice_url",
                                  "stripe_invoice_id", "stripe_customer_id"]}),
         ("History", {"fields": ["issued_by", "open_at", "paid_at", "void_at",
@@ -257,6 +300,12 @@ class InvoiceAdmin(BigListAdmin, admin.ModelAdmin):
                 if issued:
                     self.message_user(request, "Issued " + ", ".join(
                         i.number for i in issued) + ".", messages.SUCCESS)
+                elif services.issue_waits(data["membership"], today=timezone.localdate()):
+                    terms = services.terms_of(data["membership"].application_id)
+                    self.message_user(request, "Nothing issued: this membership's invoices are "
+                                      f"scheduled from {terms.issue_on:%-d %b %Y} (Billing "
+                                      "terms); the daily job issues them that day.",
+                                      messages.WARNING)
                 else:
                     self.message_user(request, "Nothing to issue: every commitment year due "
                                       "so far is already invoiced.", messages.WARNING)
@@ -430,3 +479,168 @@ class ReminderLogAdmin(ReadOnlyAdmin):
     search_fields = ["invoice__number"]
     list_select_related = ["invoice"]
     date_hierarchy = "sent_at"
+
+
+# --- Purchasing paperwork ------------------------------------------------------------------------
+
+@admin.register(Quote)
+class QuoteAdmin(admin.ModelAdmin):
+    """Quotes are frozen once issued; staff issue one for an institution that has not applied
+    (the add view), and applicants get theirs from the application page."""
+
+    list_display = ["number", "institutions", "tier_name", "total_usd", "issue_date",
+                    "valid_until", "application"]
+    list_filter = ["fiscal_year", "partnership", "tier_name", "issue_date"]
+    search_fields = ["number", "institutions", "prepared_for", "prepared_for_email"]
+    list_select_related = ["application"]
+    autocomplete_fields = ["application"]
+    date_hierarchy = "issue_date"
+    fields = readonly_fields = [
+        "number", "issue_date", "valid_until", "application", "institutions", "partnership",
+        "tier_name", "prepared_for", "prepared_for_email", "prepared_for_address",
+        "fee_schedule", "annual_fee", "years", "total", "issued_by", "pdf_link"]
+
+    @admin.display(description="Total", ordering="total")
+    def total_usd(self, obj):
+        return format_usd(obj.total)
+
+    @admin.display(description="PDF")
+    def pdf_link(self, obj):
+        if not obj.pdf_path:
+            return "being prepared"
+        return format_html('<a href="{}">{}</a>', reverse("admin:billing_quote_pdf",
+                                                           args=[obj.pk]), obj.pdf_filename)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return super().change_view(request, object_id, form_url,
+                                   extra_context={**(extra_context or {}), **NO_SAVE})
+
+    def get_urls(self):
+        return [path("<int:pk>/pdf/", self.admin_site.admin_view(self.pdf_view),
+                     name="billing_quote_pdf"), *super().get_urls()]
+
+    def pdf_view(self, request, pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        quote = Quote.objects.filter(pk=pk).first()
+        return stored_pdf_response(quote.pdf_path if quote else "",
+                                   quote.pdf_filename if quote else "",
+                                   missing="The quote's PDF is being prepared.")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Quote an institution that has not applied, through ``paperwork.quote_issue``."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = QuoteIssueForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+
+            def issue():
+                quote = paperwork.quote_issue(
+                    institutions=data["institutions"], partnership=data["partnership"],
+                    tier_name=data["tier"].name, prepared_for=data["prepared_for"],
+                    prepared_for_email=data["prepared_for_email"],
+                    prepared_for_address=data["prepared_for_address"], actor=request.user)
+                self.message_user(request, f"Issued quote {quote.number} for "
+                                  f"{format_usd(quote.total)}.", messages.SUCCESS)
+                return reverse("admin:billing_quote_change", args=[quote.pk])
+
+            try:
+                return once.submit_once(request, form, issue)
+            except ValidationError as error:
+                service_errors_show(form, error)
+        return TemplateResponse(request, "admin/billing/quote/issue.html", {
+            **self.admin_site.each_context(request),
+            "title": "Issue a quote", "form": form, "opts": self.model._meta,
+        })
+
+
+@admin.register(VendorDocument)
+class VendorDocumentAdmin(once.OnceAdmin):
+    """The Center's W-9 and other vendor forms. Upload a newer one with its effective date; the
+    old one stays on record (no delete) and is no longer offered to members."""
+
+    list_display = ["title", "kind", "effective_from", "offered", "uploaded_by"]
+    list_filter = ["kind", "effective_from"]
+    search_fields = ["title"]
+    date_hierarchy = "effective_from"
+    autocomplete_fields = ["uploaded_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["uploaded_by"] + (["kind", "file", "effective_from"] if obj else [])
+
+    @admin.display(description="Offered to members now", boolean=True)
+    def offered(self, obj):
+        return obj in selectors.vendor_documents_current()
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BillingTerms)
+class BillingTermsAdmin(once.OnceAdmin):
+    """Per membership (set on its application, so before approval too): net 30/45/60, the
+    accounts-payable address and the day its invoices may be issued from."""
+
+    list_display = ["application", "net_days", "ap_email", "issue_on"]
+    list_filter = ["net_days", "issue_on"]
+    search_fields = ["application__institutions__name", "ap_email",
+                     "application__billing_email"]
+    autocomplete_fields = ["application"]
+    list_select_related = ["application"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        audit(obj.application, action="billing_terms", actor=request.user,
+              reason=f"Net {obj.net_days}; AP {obj.ap_email or '—'}; issue from "
+                     f"{obj.issue_on or 'approval'}")
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(admin.ModelAdmin):
+    """Addresses that bounced for good. The mail provider's webhook adds them; staff add one by
+    hand (the add view) when a bounce arrives in the Center's inbox instead."""
+
+    list_display = ["address", "reason", "source", "bounced_at"]
+    list_filter = ["source", "bounced_at"]
+    search_fields = ["address", "reason"]
+    fields = readonly_fields = ["address", "reason", "source", "bounced_at"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def add_view(self, request, form_url="", extra_context=None):
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = BounceForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            def record():
+                bounce = paperwork.bounce_record(address=form.cleaned_data["address"],
+                                                 reason=form.cleaned_data["reason"])
+                self.message_user(request, f"{bounce.address} gets no more billing mail; "
+                                  "its memberships' other contacts still do.", messages.SUCCESS)
+                return reverse("admin:billing_emailbounce_changelist")
+
+            try:
+                return once.submit_once(request, form, record)
+            except ValidationError as error:
+                service_errors_show(form, error)
+        return TemplateResponse(request, "admin/billing/quote/issue.html", {
+            **self.admin_site.each_context(request),
+            "title": "Record a permanent bounce", "form": form, "opts": self.model._meta,
+        })
+
+
+@admin.register(QuoteNumberCounter)
+class QuoteNumberCounterAdmin(ReadOnlyAdmin):
+    list_display = ["fiscal_year", "last_number"]
+    list_filter = ["fiscal_year"]
+    search_fields = ["fiscal_year"]

@@ -18,9 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_gateway
-from billing.models import Invoice
-from billing.pdf import invoice_pdf_render
+from billing.models import EmailBounce, Invoice, Quote
+from billing.pdf import invoice_pdf_render, quote_pdf_render
 from billing.remittance import payment_details
+from billing.selectors import vendor_documents_current
 from core.emails import email_queue
 from members.selectors import billing_addresses
 
@@ -102,9 +103,16 @@ def invoice_pdf_store(*, invoice: Invoice) -> str:
 
 
 def _recipients(invoice: Invoice) -> list[str]:
-    """The membership's billing contacts (members.BillingContact), each address once; the
-    invoice's bill-to address only if a membership somehow has none."""
-    return billing_addresses(invoice.membership) or [invoice.bill_to_email]
+    """The membership's billing contacts (members.BillingContact) and the invoice's
+    accounts-payable address, each once; the bill-to address only if a membership somehow has
+    none. Addresses that bounced permanently (``EmailBounce``) are left out: the others still
+    get the mail."""
+    addresses = billing_addresses(invoice.membership) or [invoice.bill_to_email]
+    if invoice.ap_email and invoice.ap_email.lower() not in {a.lower() for a in addresses}:
+        addresses.append(invoice.ap_email)
+    bounced = set(EmailBounce.objects.filter(address__in=[a.lower() for a in addresses])
+                  .values_list("address", flat=True))
+    return [address for address in addresses if address.lower() not in bounced]
 
 
 def _email_billing_contacts(invoice: Invoice, *, key: str, **email) -> None:
@@ -123,7 +131,8 @@ def invoice_email_queue(*, invoice: Invoice) -> None:
         invoice,
         key=f"invoice-issued:{invoice.pk}",
         template="invoice_issued",
-        context={"invoice": invoice, "lines": list(invoice.lines.all()), **payment_details()},
+        context={"invoice": invoice, "lines": list(invoice.lines.all()),
+                 "vendor_documents": vendor_documents_current(), **payment_details()},
         attachment_path=invoice.pdf_path,
         attachment_name=invoice.pdf_filename,
     )
@@ -167,4 +176,62 @@ def invoice_stripe_sync_task(self, invoice_id: int):
         return retry_later(self, error, f"Stripe status of {invoice}")
     except stripe_gateway.Error as error:
         logger.error("Stripe refused the status change of %s: %s", invoice, error)
+    return None
+
+
+# --- Paperwork (billing.paperwork enqueues these) ---------------------------------------------
+
+def quote_pdf_store(*, quote: Quote) -> str:
+    """Render a quote once and store it under an unguessable name (as ``invoice_pdf_store``)."""
+    if quote.pdf_path:
+        return quote.pdf_path
+    content = quote_pdf_render(quote=quote)
+    name = default_storage.save(f"quotes/{quote.fiscal_year}/{secrets.token_urlsafe(24)}.pdf",
+                                ContentFile(content))
+    if Quote.objects.filter(pk=quote.pk, pdf_path="").update(pdf_path=name,
+                                                             updated_at=timezone.now()):
+        quote.pdf_path = name
+    else:
+        default_storage.delete(name)
+        quote.refresh_from_db(fields=["pdf_path"])
+    return quote.pdf_path
+
+
+@shared_task(name="billing.tasks.quote_pdf_render")
+def quote_pdf_render_task(quote_id: int):
+    quote = Quote.objects.select_related("fee_schedule").filter(pk=quote_id).first()
+    if quote is not None:
+        quote_pdf_store(quote=quote)
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True,
+             name="billing.tasks.invoice_revision_deliver")
+def invoice_revision_deliver(self, invoice_id: int, version: int):
+    """After the PO details of an open invoice changed: render the new version, update the
+    Stripe invoice, and send the new PDF to accounts payable (or the billing contacts). A newer
+    version queued meanwhile makes this one stand down."""
+    invoice = (Invoice.objects.select_related("membership").filter(pk=invoice_id)
+               .first())
+    if invoice is None or invoice.version != version:
+        return None
+    invoice_pdf_store(invoice=invoice)
+    if invoice.stripe_invoice_id and stripe_gateway.enabled():
+        try:
+            stripe_gateway.invoice_po_update(invoice=invoice)
+        except stripe_gateway.TEMPORARY_ERRORS as error:
+            return retry_later(self, error, f"Stripe PO details of {invoice}")
+        except stripe_gateway.Error as error:
+            logger.error("Stripe refused the PO details of %s: %s", invoice, error)
+    with transaction.atomic():
+        context = {"invoice": invoice, "lines": list(invoice.lines.all()),
+                   "vendor_documents": vendor_documents_current(), **payment_details()}
+        email = {"template": "invoice_revised", "context": context,
+                 "attachment_path": invoice.pdf_path, "attachment_name": invoice.pdf_filename}
+        bounced = EmailBounce.objects.filter(address=invoice.ap_email.lower()).exists()
+        if invoice.ap_email and not bounced:
+            email_queue(key=f"invoice-revised:{invoice.pk}:{version}:ap", to=invoice.ap_email,
+                        **email)
+        else:
+            _email_billing_contacts(invoice, key=f"invoice-revised:{invoice.pk}:{version}",
+                                    **email)
     return None

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from billing.models import Invoice, Payment
 from core.once import OnceForm
-from members.models import Membership
+from members.models import Membership, Tier
 
 
 class VoidForm(forms.Form):
@@ -96,3 +96,53 @@ class InvoiceIssueForm(OnceForm):
         if data.get("what") == self.EXTRA_SEATS and not data.get("seats"):
             self.add_error("seats", "How many extra seats?")
         return data
+
+
+class PurchaseOrderForm(forms.Form):
+    """The PO details of an open invoice. Fields are not stripped: the service says when a value
+    is only spaces, rather than silently removing it."""
+
+    po_number = forms.CharField(label="Purchase order number", required=False, strip=False,
+                                help_text="As your purchasing office issued it, e.g. "
+                                          "4500012345. Leave empty to remove it.")
+    vendor_number = forms.CharField(label="Vendor number", required=False, strip=False,
+                                    help_text="The number your purchasing system gave the "
+                                              "Center as a vendor, if it asks for one.")
+    ap_email = forms.EmailField(label="Accounts-payable email", required=False,
+                                help_text="The new PDF goes there, and so do reminders.")
+
+
+class StatementForm(forms.Form):
+    membership = forms.TypedChoiceField(coerce=int, label="Membership")
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, memberships=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["membership"].choices = [
+            (m.pk, " + ".join(i.name for i in m.institutions.all())) for m in memberships]
+        if len(memberships) == 1:
+            self.fields["membership"].widget = forms.HiddenInput()
+            self.fields["membership"].initial = memberships[0].pk
+
+
+class QuoteIssueForm(OnceForm):
+    """Staff quote an institution that has not applied."""
+
+    institutions = forms.CharField(max_length=450, label="Institution(s)",
+                                   help_text="e.g. “Oxford School District + University of "
+                                             "Mississippi”.")
+    partnership = forms.BooleanField(required=False, label="An LEA-IHE partnership",
+                                     help_text="Priced at the partnership fee.")
+    tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("position", "name"))
+    prepared_for = forms.CharField(max_length=120, required=False, label="Attention of")
+    prepared_for_email = forms.EmailField(required=False, label="Their email")
+    prepared_for_address = forms.CharField(required=False, label="Their address",
+                                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BounceForm(OnceForm):
+    address = forms.EmailField(label="Address that bounced")
+    reason = forms.CharField(max_length=300, required=False,
+                             help_text="What the mail server said, e.g. “550 5.1.1 user "
+                                       "unknown”.")

@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import FileExtensionValidator
 from django.db import models
 from django.db.models import (
     DecimalField,
@@ -174,6 +175,12 @@ class Invoice(TimeStampedModel):
     bill_to_address = models.TextField("billing address", blank=True)
     bill_to_institutions = models.CharField("institutions", max_length=450, blank=True)
     po_number = models.CharField("purchase order number", max_length=60, blank=True)
+    vendor_number = models.CharField(
+        "vendor number", max_length=60, blank=True,
+        help_text="The number the member's purchasing office gave the Center as a vendor.")
+    ap_email = models.EmailField("accounts-payable email", blank=True)
+    version = models.PositiveSmallIntegerField(
+        default=1, help_text="Raised each time the PO details change and a new PDF is made.")
 
     open_at = models.DateTimeField("issued at", null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -234,6 +241,11 @@ class Invoice(TimeStampedModel):
 
     def __str__(self):
         return self.number or f"Draft invoice #{self.pk}"
+
+    @property
+    def is_editable_by_member(self) -> bool:
+        """May the billing contact still change the PO details? Only while money is owed."""
+        return self.status == self.Status.OPEN
 
     @property
     def amount_paid(self) -> Decimal:
@@ -415,3 +427,179 @@ class ReminderLog(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} for {self.invoice}"
+
+
+# --- Purchasing paperwork: quotes, vendor documents, PO updates, terms, bounces ----------------
+
+class QuoteNumberCounter(models.Model):
+    """The last quote number used in a fiscal year: quotes have their own gapless series
+    (``Q-2027-0001``), locked and incremented like ``InvoiceNumberCounter``."""
+
+    fiscal_year = models.PositiveSmallIntegerField(unique=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-fiscal_year"]
+
+    def __str__(self):
+        return f"Quotes FY{self.fiscal_year}: {self.last_number}"
+
+
+class Quote(TimeStampedModel):
+    """What a membership will cost, for a purchasing office to raise a purchase order against.
+
+    Never an invoice: its own number series, no balance, no payments. Frozen when issued, like an
+    invoice. One per application per fee schedule (asking again returns it); staff may issue one
+    for an institution that has not applied (no application).
+    """
+
+    number = models.CharField(max_length=20, unique=True)
+    fiscal_year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    application = models.ForeignKey("members.MembershipApplication", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="quotes")
+    fee_schedule = models.ForeignKey(FeeSchedule, on_delete=models.PROTECT, related_name="+")
+    issue_date = models.DateField()
+    valid_until = models.DateField()
+    # Frozen at issue.
+    institutions = models.CharField(max_length=450)
+    partnership = models.BooleanField(default=False)
+    tier_name = models.CharField("tier", max_length=80)
+    prepared_for = models.CharField(max_length=120, blank=True)
+    prepared_for_email = models.EmailField(blank=True)
+    prepared_for_address = models.TextField(blank=True)
+    annual_fee = models.DecimalField(**MONEY)
+    years = models.PositiveSmallIntegerField()
+    total = models.DecimalField(**MONEY)
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="+")
+    pdf_path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-issue_date", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["fiscal_year", "sequence"],
+                                    name="quote_sequence_unique_per_fiscal_year"),
+            # Asked for twice at once, an application still gets one quote per fee schedule.
+            models.UniqueConstraint(fields=["application", "fee_schedule"],
+                                    condition=Q(application__isnull=False),
+                                    name="quote_one_per_application_fee_schedule"),
+            models.CheckConstraint(condition=Q(total__gte=0, annual_fee__gte=0, years__gte=1),
+                                   name="quote_amounts_sane"),
+            models.CheckConstraint(condition=Q(valid_until__gte=F("issue_date")),
+                                   name="quote_valid_after_issue"),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def pdf_filename(self) -> str:
+        return f"{self.number}-quote.pdf"
+
+    def year_rows(self) -> list[tuple[int, Decimal]]:
+        return [(year, self.annual_fee) for year in range(1, self.years + 1)]
+
+
+class VendorDocument(TimeStampedModel):
+    """A form a purchasing office asks for before it pays a new vendor (the Center's W-9, a
+    sole-source letter, ACH instructions). Members are offered the current one of each kind:
+    the latest that has taken effect. Older ones stay on record."""
+
+    class Kind(models.TextChoices):
+        W9 = "w9", "W-9 (taxpayer identification)"
+        SOLE_SOURCE = "sole_source", "sole-source letter"
+        ACH = "ach", "ACH instructions"
+        OTHER = "other", "other vendor form"
+
+    kind = models.CharField(max_length=12, choices=Kind)
+    title = models.CharField(max_length=120, help_text="As members see it, e.g. “W-9, 2027”.")
+    file = models.FileField(upload_to="vendor-documents/%Y/", help_text="A PDF.",
+                            validators=[FileExtensionValidator(["pdf"])])
+    effective_from = models.DateField(help_text="Offered to members from this day, until a "
+                                                "newer one of the same kind takes effect.")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["kind", "-effective_from", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["kind", "effective_from"],
+                                               name="vendor_document_one_per_kind_per_day")]
+
+    def __str__(self):
+        return f"{self.title} ({self.get_kind_display()}, from {day(self.effective_from)})"
+
+    @property
+    def download_name(self) -> str:
+        return f"NCSUP-{self.kind}-{self.effective_from.isoformat()}.pdf"
+
+
+class InvoiceVersion(models.Model):
+    """An earlier PDF of an invoice, kept when its PO details changed and a new one was made.
+    The number, lines and amounts never change; only the purchasing details printed on it."""
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveSmallIntegerField()
+    pdf_path = models.CharField(max_length=300)
+    po_number = models.CharField("purchase order number", max_length=60, blank=True)
+    vendor_number = models.CharField(max_length=60, blank=True)
+    ap_email = models.EmailField("accounts-payable email", blank=True)
+    replaced_at = models.DateTimeField(auto_now_add=True)
+    replaced_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["invoice", "-version"]
+        constraints = [models.UniqueConstraint(fields=["invoice", "version"],
+                                               name="invoice_version_unique")]
+
+    def __str__(self):
+        return f"{self.invoice} version {self.version}"
+
+
+class BillingTerms(TimeStampedModel):
+    """How one applicant's membership is billed: payment terms, the accounts-payable address and,
+    for districts that need an invoice inside their new fiscal year, the day from which its
+    commitment invoices may be issued. Keyed by application so staff can set it before approval.
+    """
+
+    class Net(models.IntegerChoices):
+        NET_30 = 30, "net 30"
+        NET_45 = 45, "net 45"
+        NET_60 = 60, "net 60"
+
+    application = models.OneToOneField("members.MembershipApplication", on_delete=models.CASCADE,
+                                       related_name="billing_terms")
+    net_days = models.PositiveSmallIntegerField("payment terms", choices=Net, default=Net.NET_30)
+    ap_email = models.EmailField(
+        "accounts-payable email", blank=True,
+        help_text="Gets every invoice and reminder, besides the billing contacts.")
+    issue_on = models.DateField(
+        "issue invoices from", null=True, blank=True,
+        help_text="Commitment invoices due before this day wait for it; the daily job issues "
+                  "them that morning (e.g. 1 July, the start of a district's fiscal year).")
+
+    class Meta:
+        verbose_name_plural = "billing terms"
+        constraints = [models.CheckConstraint(condition=Q(net_days__in=[30, 45, 60]),
+                                              name="billing_terms_net_days")]
+
+    def __str__(self):
+        return f"Net {self.net_days} for {self.application}"
+
+
+class EmailBounce(models.Model):
+    """An address that bounced permanently. Billing mail skips it while the membership has
+    another address; staff are told once."""
+
+    address = models.EmailField(unique=True)
+    reason = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=40, default="admin",
+                              help_text="admin, or the mail provider's webhook")
+    bounced_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-bounced_at"]
+
+    def __str__(self):
+        return self.address

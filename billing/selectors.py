@@ -4,11 +4,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, CharField, Count, F, IntegerField, QuerySet, Sum, Value, When
 from django.db.models.functions import Coalesce, ExtractYear
 from django.utils import timezone
 
-from billing.models import ZERO, FeeSchedule, Invoice, Payment, Refund
+from billing.models import ZERO, FeeSchedule, Invoice, Payment, Refund, VendorDocument
 from core.money import money
 from members.models import Membership, Role, Team, User
 from members.selectors import current_places, memberships_billed_to, team_lead_of
@@ -173,3 +173,35 @@ def commitment_years_on(on: date | None = None) -> int:
     if fees is not None:
         return fees.commitment_years
     return FeeSchedule._meta.get_field("commitment_years").get_default()
+
+
+def vendor_documents_current(*, today: date | None = None) -> list[VendorDocument]:
+    """The document of each kind members are offered: the latest that has taken effect."""
+    today = today or timezone.localdate()
+    current: dict[str, VendorDocument] = {}
+    for document in VendorDocument.objects.filter(effective_from__lte=today).order_by(
+            "kind", "-effective_from", "-pk"):
+        current.setdefault(document.kind, document)
+    order = list(VendorDocument.Kind.values)
+    return sorted(current.values(), key=lambda d: order.index(d.kind))
+
+
+def money_history_of(user: User, *, membership_id: int | None = None) -> QuerySet:
+    """Every payment and refund on the person's memberships, newest first, as one list of dicts
+    (``entry`` is "payment" or "refund"): two queries for a page, whatever the history's size."""
+    memberships = memberships_billed_to(user)
+    if membership_id is not None:
+        memberships = memberships.filter(pk=membership_id)
+    columns = ["pk", "entry", "day", "amount", "method_label", "reference", "invoice_id",
+               "number"]
+    label = Case(*[When(method=value, then=Value(name)) for value, name in
+                   Payment.Method.choices], default=F("method"), output_field=CharField())
+    payments = (Payment.objects.filter(invoice__membership__in=memberships)
+                .annotate(entry=Value("payment", output_field=CharField()), day=F("received_on"),
+                          number=F("invoice__number"), method_label=label)
+                .order_by().values(*columns))
+    refunds = (Refund.objects.filter(invoice__membership__in=memberships)
+               .annotate(entry=Value("refund", output_field=CharField()), day=F("refunded_on"),
+                         number=F("invoice__number"), method_label=label)
+               .order_by().values(*columns))
+    return payments.union(refunds, all=True).order_by("-day", "-pk")

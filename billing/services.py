@@ -31,6 +31,7 @@ from billing.delivery import invoice_stripe_push as invoice_stripe_push
 from billing.delivery import invoice_stripe_sync as invoice_stripe_sync
 from billing.models import (
     ZERO,
+    BillingTerms,
     FeeSchedule,
     Invoice,
     InvoiceLine,
@@ -104,6 +105,20 @@ def _lock_membership_to_invoice(membership: Membership) -> Membership:
     return locked
 
 
+# --- Terms ---------------------------------------------------------------------------------------
+
+def terms_of(application_id: int) -> BillingTerms | None:
+    """Staff's billing terms for an application's membership (net days, AP email, issue day)."""
+    return BillingTerms.objects.filter(application_id=application_id).first()
+
+
+def issue_waits(membership: Membership, *, today: date) -> bool:
+    """Has staff scheduled this membership's invoices for a later day (a district's new fiscal
+    year)? The daily job issues them on that day."""
+    terms = terms_of(membership.application_id)
+    return bool(terms and terms.issue_on and today < terms.issue_on)
+
+
 # --- Commitment years ---------------------------------------------------------------------------
 
 def commitment_years_due(membership: Membership, *, today: date, lead_days: int) -> list[int]:
@@ -143,6 +158,8 @@ def _invoice_create(
     if not lines:
         raise ValidationError("An invoice needs at least one line.")
     application = membership.application
+    terms = terms_of(application.pk)
+    net_days = terms.net_days if terms is not None else fees.net_days
     try:
         with transaction.atomic():
             invoice = Invoice.objects.create(
@@ -150,12 +167,13 @@ def _invoice_create(
                 kind=kind,
                 commitment_year=commitment_year,
                 status=Invoice.Status.DRAFT,
-                net_days=fees.net_days,
+                net_days=net_days,
                 bill_to_name=application.billing_name,
                 bill_to_email=application.billing_email,
                 bill_to_address=application.billing_address,
                 bill_to_institutions=" + ".join(i.name for i in membership.institutions.all()),
                 po_number=application.po_number,
+                ap_email=terms.ap_email if terms is not None else "",
                 issued_by=actor if actor is not None and actor.is_authenticated else None,
             )
     except IntegrityError as error:
@@ -174,7 +192,7 @@ def _invoice_create(
     invoice.sequence = sequence
     invoice.number = invoice_number_format(fiscal_year=fiscal_year, sequence=sequence)
     invoice.issue_date = issue_date
-    invoice.due_date = issue_date + timedelta(days=fees.net_days)
+    invoice.due_date = issue_date + timedelta(days=net_days)
     invoice.save(update_fields=["total", "fiscal_year", "sequence", "number", "issue_date",
                                 "due_date", "updated_at"])
     invoice, _ = transition(invoice, Invoice.Status.OPEN, actor=actor,
@@ -238,7 +256,7 @@ def commitment_invoices_issue(
     from any number of workers: the membership row lock and a unique constraint see to that."""
     today = today or timezone.localdate()
     locked = _lock_membership(membership)
-    if locked.status not in Membership.CURRENT:
+    if locked.status not in Membership.CURRENT or issue_waits(locked, today=today):
         return []
     invoiced = set(locked.invoices.filter(kind=Invoice.Kind.COMMITMENT)
                    .values_list("commitment_year", flat=True))

@@ -80,12 +80,28 @@ def invoice_create(*, invoice: Invoice) -> str:
         "description": f"NCSUP invoice {invoice.number}",
         "metadata": {"ncsup_invoice": invoice.number, "ncsup_invoice_id": str(invoice.pk)},
     }
-    if invoice.po_number:
-        params["custom_fields"] = [{"name": "PO number", "value": invoice.po_number[:140]}]
+    if fields := _custom_fields(invoice):
+        params["custom_fields"] = fields
     created = client().v1.invoices.create(
         params=params, options={"idempotency_key": f"ncsup-invoice-{invoice.pk}-create"}
     )
     return created.id
+
+
+def _custom_fields(invoice: Invoice) -> list[dict]:
+    """The purchasing details Stripe prints on its invoice (at most four fields)."""
+    return [{"name": name, "value": value[:140]} for name, value in (
+        ("PO number", invoice.po_number), ("Vendor number", invoice.vendor_number)) if value]
+
+
+def invoice_po_update(*, invoice: Invoice) -> None:
+    """Put corrected PO details on the (finalized) Stripe invoice; amounts cannot change."""
+    fields = _custom_fields(invoice)
+    client().v1.invoices.update(
+        invoice.stripe_invoice_id,
+        params={"custom_fields": fields or "",
+                "metadata": {"ncsup_version": str(invoice.version)}},
+        options={"idempotency_key": f"ncsup-invoice-{invoice.pk}-v{invoice.version}"})
 
 
 def invoice_item_create(*, invoice: Invoice, line: InvoiceLine, stripe_invoice_id: str) -> None:

@@ -13,3 +13,17 @@ urlpatterns = [
          views.billing_contact_remove, name="contact_remove"),
     path("billing/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]
+
+urlpatterns += [
+    path("portal/billing/invoices/<int:pk>/purchase-order/", views.invoice_po, name="invoice_po"),
+    path("portal/billing/invoices/<int:pk>/versions/<int:version>/pdf/",
+         views.invoice_version_pdf, name="invoice_version_pdf"),
+    path("portal/billing/payments/<int:pk>/receipt/", views.payment_receipt,
+         name="payment_receipt"),
+    path("portal/billing/statement/", views.statement_pdf, name="statement"),
+    path("portal/billing/vendor-documents/<int:pk>/", views.vendor_document,
+         name="vendor_document"),
+    path("portal/applications/<int:pk>/quote/", views.application_quote,
+         name="application_quote"),
+    path("billing/email/bounce/", views.email_bounce_webhook, name="email_bounce_webhook"),
+]

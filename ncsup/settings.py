@@ -333,6 +333,11 @@ BILLING_REMIT_TO = env(
     "University, MS 38677-1848",
 ).replace("\\n", "\n")
 BILLING_CONTACT_EMAIL = env("BILLING_CONTACT_EMAIL", default=CENTER_STAFF_EMAIL)
+# A quote (for a purchase order) holds its prices this many days.
+QUOTE_VALID_DAYS = env.int("QUOTE_VALID_DAYS", default=60)
+# The mail provider's permanent-bounce webhook signs its body with this (HMAC-SHA256); empty
+# turns the endpoint off, and staff record bounces in admin.
+EMAIL_BOUNCE_WEBHOOK_SECRET = env("EMAIL_BOUNCE_WEBHOOK_SECRET", default="")
 
 # --- Renewals -------------------------------------------------------------------------------
 # The renewal offer goes this many days before the commitment ends; unanswered offers are
@@ -415,6 +420,7 @@ RATE_LIMITS = {
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
     "attachment": env("RATE_LIMIT_ATTACHMENT", default="30/h"),
     "check_in": env("RATE_LIMIT_CHECK_IN", default="20/h"),
+    "statement": env("RATE_LIMIT_STATEMENT", default="30/h"),
 }
 # Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
 # last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a

@@ -6,17 +6,23 @@ A new URL pattern with an id (or token) and no entry in ``MATRIX`` fails
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from billing import paperwork as billing_paperwork
 from billing import services as billing_services
+from billing.models import VendorDocument
 from collaboratives.models import Enrollment
 from members import services as member_services
 from tests.collaboratives import test_access as collaboratives_access
 from tests.factories import (
     ApplicationFactory,
     InvoiceFactory,
+    PaymentFactory,
     TeamFactory,
     TeamMemberFactory,
     UserFactory,
@@ -240,7 +246,42 @@ MATRIX = {
     "learning:team_checklist": (
         lambda w: f"/learn/onboarding/{learning_world(w).collaborative.slug}/teams/{w.team.pk}/",
         "get", TEAM_READ),
+    "billing:invoice_po": (lambda w: f"/portal/billing/invoices/{w.invoice.pk}/purchase-order/",
+                           "get", BILLING),
+    "billing:invoice_version_pdf": (
+        lambda w: f"/portal/billing/invoices/{_invoice_version(w)}/versions/1/pdf/", "get",
+        BILLING),
+    "billing:payment_receipt": (
+        lambda w: f"/portal/billing/payments/{_payment(w)}/receipt/", "get", BILLING),
+    # Vendor forms: anyone signed in with a membership or an application, and staff.
+    "billing:vendor_document": (
+        lambda w: f"/portal/billing/vendor-documents/{_vendor_document(w)}/", "get",
+        {"anonymous": LOGIN, "other_member": 200, "team_member": 200, "lead": 200,
+         "other_coach": 404, "staff": 200, "former_applicant": 200}),
+    "billing:application_quote": (
+        lambda w: f"/portal/applications/{w.application.pk}/quote/", "get", OWNER_ONLY),
 }
+
+
+def _invoice_version(w):
+    """The world's invoice, with one earlier PDF version kept (its PO details changed)."""
+    if not w.invoice.versions.exists():
+        billing_paperwork.invoice_po_update(invoice=w.invoice, po_number="PO-1",
+                                            vendor_number="", ap_email="", actor=w.staff)
+    return w.invoice.pk
+
+
+def _payment(w):
+    payment = w.invoice.payments.first() or PaymentFactory(invoice=w.invoice,
+                                                           amount=Decimal("100.00"))
+    return payment.pk
+
+
+def _vendor_document(w):
+    document = VendorDocument.objects.first() or VendorDocument.objects.create(
+        kind="w9", title="W-9", effective_from=date(2020, 1, 1),
+        file=ContentFile(b"%PDF-1.4 W-9", name="w9.pdf"))
+    return document.pk
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.
 COVERED_ELSEWHERE = {f"collaboratives:{name}" for name in collaboratives_access.MATRIX}
@@ -269,7 +310,7 @@ def test_access(client, world, name, persona):
         assert response.status_code == want, f"{persona} {method.upper()} {url}"
 
 
-def test_the_only_csrf_exempt_view_is_the_stripe_webhook():
+def test_the_only_csrf_exempt_views_are_the_signed_webhooks():
     exempt = sorted(name or route for route, name, callback in walk()
                     if getattr(callback, "csrf_exempt", False))
-    assert exempt == ["billing:stripe_webhook"]
+    assert exempt == ["billing:email_bounce_webhook", "billing:stripe_webhook"]

@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from billing.models import Invoice, Payment, Refund
+from billing.models import Invoice, Payment, Quote, Refund
 from collaboratives.changepackages import services as changepackages_services
 from collaboratives.models import (
     RSVP,
@@ -250,6 +250,12 @@ CREATES = {
             learning_quiz_module(w)),
         lambda w: quiz_post(learning_quiz_module(w), wrong=1),
         lambda w: QuizAttempt.objects.count()),
+    "admin:billing_quote_add": Case(
+        "staff", lambda w: reverse("admin:billing_quote_add"),
+        lambda w: {"institutions": "Lafayette County School District", "tier": w.tier1.pk,
+                   "prepared_for": "Purchasing", "prepared_for_email": "",
+                   "prepared_for_address": ""},
+        lambda w: Quote.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -319,6 +325,14 @@ NOT_CREATING = {
     "learning:lesson": "marks the lesson read: one row per person and lesson (a unique row)",
     "learning:team_checklist": "ticks or unticks one item for the team (a unique row); a second "
                                "post finds it in that state",
+    **{name: READS for name in [
+        "billing:invoice_version_pdf", "billing:payment_receipt", "billing:statement",
+        "billing:vendor_document"]},
+    "billing:invoice_po": "changes one invoice's PO details; the same values again change "
+                          "nothing (no new version)",
+    "billing:application_quote": "one quote per application and fee schedule (a unique row, "
+                                 "the application row locked); asking again serves it",
+    "billing:email_bounce_webhook": "one row per address (unique); a replay finds it",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -339,6 +353,8 @@ ADMIN_ADD_EXEMPT = {
     "billing.Invoice": "its own add view (issue), in CREATES",
     "billing.Payment": "its own add view (record a payment), in CREATES",
     "members.User": "Django's user admin: a second post is refused as a duplicate email",
+    "billing.Quote": "its own add view (issue a quote), in CREATES",
+    "billing.EmailBounce": "its own add view with the token; one row per address (unique)",
 }
 
 

@@ -7,6 +7,7 @@ pay them "online" and let the webhook re-read them.
 
 import itertools
 import json
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -155,6 +156,15 @@ class FakeStripe:
             return 404, {"error": {"type": "invalid_request_error", "message": "No such invoice"}}
         action = rest[1] if len(rest) > 1 else ""
         if method == "GET" and not action:
+            return 200, invoice
+        if method == "POST" and not action:  # update: Stripe lets custom fields change
+            fields = {}
+            for key, value in params.items():
+                found = re.match(r"custom_fields\[(\d+)\]\[(name|value)\]", key)
+                if found:
+                    fields.setdefault(int(found[1]), {})[found[2]] = value
+            if "custom_fields" in params or fields:
+                invoice["custom_fields"] = [fields[i] for i in sorted(fields)]
             return 200, invoice
         if method == "POST" and action == "finalize":
             invoice.update(status="open", amount_remaining=invoice["amount_due"],

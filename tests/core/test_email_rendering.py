@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.sites.requests import RequestSite
 from django.utils import timezone
 
-from billing.models import Payment, Refund
+from billing.models import EmailBounce, Payment, Refund
 from billing.services import payment_details
 from core import emails
 from members import services as member_services
@@ -140,10 +140,22 @@ def refund_sent():
     return {"invoice": invoice, "refund": refund, "method": "Check", "balance": Decimal("0")}
 
 
+def invoice_revised():
+    invoice = evil_invoice(vendor_number="V 1", version=2)
+    return {"invoice": invoice, "lines": list(invoice.lines.all()), "vendor_documents": [],
+            **payment_details()}
+
+
+def billing_email_bounced():
+    bounce = EmailBounce(address="ap@gone.example.org", reason=EVIL)
+    return {"bounce": bounce, "invoices": [evil_invoice()]}
+
+
 CONTEXTS = {f.__name__: f for f in [
     application_received, application_approved, application_rejected, application_waitlisted,
     team_invitation, convening_reminder, convening_moved, convening_cancelled,
     action_period_nudge, invoice_issued, invoice_reminder, payment_received, refund_sent,
+    invoice_revised, billing_email_bounced,
 ]}
 
 

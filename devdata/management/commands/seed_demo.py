@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from devdata import (
+    billing_paperwork_demo,
     collaboratives_demo,
     learning_demo,
     network_demo,
@@ -79,6 +80,7 @@ class Command(BaseCommand):
 
         if not MembershipApplication.objects.exists():
             self._applications(staff)
+        billing_paperwork_demo.ensure(staff=staff)
         coach = collaboratives_demo.seed(staff=staff, password=STAFF_PASSWORD)
         if coach:
             self._verified(coach)
