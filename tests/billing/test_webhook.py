@@ -84,7 +84,8 @@ def test_bad_signatures_get_400_and_write_nothing(client, paid_online, fake_stri
         # The body is changed after Stripe signed it.
         "tampered": (signed.replace(b"evt_1", b"evt_2"), stripe_signature(signed)),
         "stale": (signed, stripe_signature(signed, at=now - 301)),
-        "future": (signed, stripe_signature(signed, at=now + 301)),
+        # A minute past the tolerance: a busy test machine may take seconds to answer.
+        "future": (signed, stripe_signature(signed, at=now + 360)),
         "wrong_secret": (signed, stripe_signature(signed, secret="whsec_attacker")),
         "missing": (signed, ""),
     }[case]
