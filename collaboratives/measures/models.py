@@ -75,7 +75,7 @@ class Measure(TimeStampedModel):
                   "350 enrolled); the portal computes the percentage or rate. Needed for p and u "
                   "charts, and the network chart then sums the counts across teams.")
     rate_scale = models.PositiveIntegerField(
-        "rate multiplier", default=1, validators=[MinValueValidator(1)],
+        "rate multiplier", default=1, blank=True, validators=[MinValueValidator(1)],
         help_text="For a counted rate: numerator / denominator x this, e.g. 100 for “per 100 "
                   "students”.")
     chart = models.CharField(

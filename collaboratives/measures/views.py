@@ -232,7 +232,9 @@ def value_add(request, slug, team_pk, pk):
         def record():
             row = services.measure_value_record(team=enrollment.team, measure=measure,
                                                 actor=request.user, day=data["day"],
-                                                value=data["value"], note=data["note"])
+                                                value=data["value"], note=data["note"],
+                                                numerator=data["numerator"],
+                                                denominator=data["denominator"])
             messages.success(request, f"Saved {measure.point_label(row)}.")
             return _back(enrollment, measure).url
         try:
@@ -391,11 +393,13 @@ def values_export(request, slug, team_pk):
     collaborative, _, _ = enrollment_or_404(request, slug, team_pk, _sees)
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\r\n")
-    writer.writerow(["measure", "period", "value", "note"])
+    writer.writerow(["measure", "period", "value", "numerator", "denominator", "note"])
     for value in (MeasureValue.objects.filter(team_id=team_pk,
                                               measure__collaborative=collaborative)
                   .select_related("measure").order_by("measure__position", "measure__name",
                                                       "period")):
         writer.writerow([value.measure.name, value.period.isoformat(),
-                         f"{value.value.normalize():f}", value.note])
+                         f"{value.value.normalize():f}",
+                         *("" if n is None else f"{n.normalize():f}"
+                           for n in (value.numerator, value.denominator)), value.note])
     return _csv_response(out.getvalue(), f"{collaborative.slug}-team-{team_pk}-measures.csv")
