@@ -435,7 +435,8 @@ def render_sparkline(
     alternative; the page writes the same facts next to it."""
     c = COLOURS
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="sparkline" viewBox="0 0 {width} '
-           f'{height}" width="{width}" height="{height}" role="img" aria-label="{_esc(label)}">']
+           f'{height}" width="{width}" height="{height}" preserveAspectRatio="none" role="img" '
+           f'aria-label="{_esc(label)}">']
     present = [v for v in values if v is not None]
     if not present:
         return out[0] + "</svg>"

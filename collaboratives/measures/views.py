@@ -130,8 +130,13 @@ def measure_teams(request, slug, pk):
     # Teams with a signal first (what a coach looks at), each group by name.
     rows = sorted(((e, cards[e.team_id]) for e in enrollments),
                   key=lambda row: not row[1].has_signal)
+    network = chart_cards.network_chart(
+        measure=measure, team_ids=[e.team_id for e in enrollments],
+        teams_label=f"{'all' if viewer.is_staff else 'the'} {len(enrollments)} "
+                    f"team{'' if len(enrollments) == 1 else 's'}"
+                    f"{'' if viewer.is_staff else ' you coach'}")
     return render(request, "collaboratives/measure_teams.html", page_context(
-        collaborative, viewer, measure=measure, rows=rows,
+        collaborative, viewer, measure=measure, rows=rows, network=network,
         signalled=[(e, card) for e, card in rows if card.has_signal],
         without_data=[e for e, card in rows if not card.has_data]))
 
