@@ -22,6 +22,7 @@ values themselves: an unchanged card costs one cache round trip for all teams, a
 what a card shows gives it a new key, so it is drawn again (only that team's values are read).
 """
 
+import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,8 +31,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.cache import cache
-import statistics
-
 from django.db.models import Count, Max, QuerySet, Sum
 from django.utils.safestring import SafeString, mark_safe
 
@@ -166,7 +165,7 @@ def _draw(teams: Sequence[Team], measure: Measure, cycles: QuerySet,
 def sparkline_of(chart: charts.Chart, *, label: str) -> str:
     """The chart as a sparkline: its values, its centre line, its signals' points."""
     values = [float(v) for _, v in chart.points]
-    if chart.kind and chart.kind.control is not None or chart.kind and chart.kind.anhoej:
+    if (chart.kind and chart.kind.control is not None) or (chart.kind and chart.kind.anhoej):
         values, centre, _, _ = chartkinds.series(chart.kind, [v for _, v in chart.points])
         marked = chartkinds.signal_points(chart.kind)
     else:

@@ -253,7 +253,8 @@ def measure_define(*, collaborative: Collaborative, actor: User, name: str, kind
                       operational_definition=operational_definition.strip(), unit=unit,
                       rate_basis=rate_basis.strip(), better=better, sampling=sampling, goal=goal,
                       counted=counted, rate_scale=rate_scale or 1, chart=chart or "",
-                      run_rules=run_rules or "", position=collaborative.measures.count() + 1, created_by=actor)
+                      run_rules=run_rules or "", position=collaborative.measures.count() + 1,
+                      created_by=actor)
     measure.full_clean(validate_unique=False, validate_constraints=False)
     measure.save()
     audit(measure, action="measure:defined", actor=actor)

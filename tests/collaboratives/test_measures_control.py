@@ -9,12 +9,12 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from collaboratives.cycles.selectors import cycles_visible_to
 from collaboratives.measures import chart_cards, chartkinds, charts
 from collaboratives.measures.charts import chart_from_snapshot, charts_for, snapshot
 from collaboratives.measures.csv_import import CsvRejected, values_import
-from collaboratives.measures.services import measure_phase_add, measure_value_record
+from collaboratives.measures.services import measure_phase_add
 from collaboratives.models import MeasureValue
-from collaboratives.cycles.selectors import cycles_visible_to
 from tests.collaboratives.util import url
 from tests.factories import EnrollmentFactory, MeasureFactory
 from tests.once import token
@@ -115,7 +115,7 @@ def test_p_chart_with_large_denominators_recommends_laney_in_plain_words(world):
     measure = counted_measure(world, chart="p")
     rng = random.Random(17)
     counts = []
-    for i in range(24):  # 5,000 students, a true rate wandering 14-22% week to week
+    for _ in range(24):  # 5,000 students, a true rate wandering 14-22% week to week
         p = 0.18 + rng.uniform(-0.04, 0.04)
         counts.append((round(5000 * p), 5000))
     give(world.team_a, measure, [100 * a / b for a, b in counts], world.member_a, counts)
@@ -204,7 +204,7 @@ def test_the_network_chart_sums_numerators_and_denominators(client, world, staff
 
 
 def test_a_later_phase_freezes_its_limits_from_its_first_points(world, xmr):
-    give(world.team_a, xmr, STEADY + [15, 14, 15, 16, 15, 14, 15, 16, 30, 31, 29, 30],
+    give(world.team_a, xmr, [*STEADY, 15, 14, 15, 16, 15, 14, 15, 16, 30, 31, 29, 30],
          world.member_a)
     measure_phase_add(team=world.team_a, measure=xmr, actor=world.member_a,
                       starts_on=monday(12), label="Texts home", baseline_points=8)
