@@ -70,8 +70,8 @@ def chart_choice(measure: Measure) -> Choice:
     """The measure's own chart, else its collaborative's default; a p or u chart for a measure
     without numerators and denominators is drawn as an XmR chart (and says so)."""
     own = bool(measure.chart)
-    kind = measure.chart or measure.collaborative.default_chart
-    rules = measure.run_rules or measure.collaborative.default_run_rules
+    kind = measure.chart or measure.collaborative.default_chart or ChartChoice.RUN
+    rules = measure.run_rules or measure.collaborative.default_run_rules or RunRules.IHI
     why = "Chosen for this measure." if own else "The collaborative's default chart."
     if kind in ATTRIBUTE_CHARTS and not measure.counted:
         why = (f"The collaborative's default is the {ChartChoice(kind).label.split(' (')[0]}, "

@@ -111,11 +111,12 @@ class Collaborative(TimeStampedModel):
     enrollment_open = models.BooleanField(default=True,
                                           help_text="When closed, no more teams can enroll.")
     default_chart = models.CharField(
-        "default chart", max_length=8, choices=ChartChoice, default=ChartChoice.RUN,
-        help_text="How measures are drawn unless a measure chooses its own chart. A control "
-                  "chart needs 20 points; with fewer the run chart is drawn.")
+        "default chart", max_length=8, choices=ChartChoice, default=ChartChoice.RUN, blank=True,
+        help_text="How measures are drawn unless a measure chooses its own chart (empty: run "
+                  "chart). A control chart needs 20 points; with fewer the run chart is drawn.")
     default_run_rules = models.CharField(
         "default run-chart rules", max_length=8, choices=RunRules, default=RunRules.IHI,
+        blank=True,
         help_text="The rules run charts are read with, unless a measure chooses.")
 
     class Meta:
