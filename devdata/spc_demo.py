@@ -54,9 +54,13 @@ def ensure() -> None:
             minutes = 12 + rng.gauss(0, 1.2) + (9 if i == 17 else 0) - (3 if i >= 22 else 0)
             measure_value_record(team=team, measure=xmr, actor=lead, day=day,
                                  value=Decimal(f"{max(minutes, 0):.1f}"))
-            share = 0.205 + rng.uniform(-0.012, 0.012) - (0.03 if i >= 22 else 0) - 0.01 * n
+            share = (0.205 + rng.uniform(-0.025, 0.025) - (0.04 if i >= 22 else 0) - 0.01 * n
+                     + (0.09 if i == 12 else 0))  # a flu week: a signal on the chart
             measure_value_record(team=team, measure=p_prime, actor=lead, day=day,
                                  numerator=round(enrolled * share), denominator=enrolled)
         measure_phase_add(team=team, measure=xmr, actor=lead,
                           starts_on=monday - timedelta(weeks=WEEKS - 22),
                           label="Staggered bell times")
+        measure_phase_add(team=team, measure=p_prime, actor=lead,
+                          starts_on=monday - timedelta(weeks=WEEKS - 22),
+                          label="Texts to families")

@@ -116,6 +116,20 @@ def _stepped(xs: Sequence[float], ys: Sequence[float | None], left: float,
     return paths
 
 
+def _by_phase(xs: Sequence[float], ys: Sequence[float | None], left: float, right: float,
+              starts: Sequence[int]) -> list[str]:
+    """``_stepped`` for each phase on its own: no line joins one phase's level to the next."""
+    cuts = [0, *starts, len(xs)]
+    paths = []
+    for a, b in itertools.pairwise(cuts):
+        if a >= b:
+            continue
+        lo = left if a == 0 else (xs[a - 1] + xs[a]) / 2
+        hi = right if b == len(xs) else (xs[b - 1] + xs[b]) / 2
+        paths += _stepped(xs[a:b], ys[a:b], lo, hi)
+    return paths
+
+
 def _chart_id(title: str, values: Sequence[float | None]) -> str:
     digest = hashlib.sha1(usedforsecurity=False)
     digest.update(title.encode())
@@ -264,13 +278,15 @@ def render_chart_svg(
             name = phase_labels[k] if k < len(phase_labels) else f"Phase {k + 1}"
             out.append(f'<text x="{_n(x0 + 4)}" y="{_n(plot_top + 11)}" font-size="10" '
                        f'font-weight="600" fill="{c["muted"]}">{_esc(name)}</text>')
-    for path in _stepped(xs, [None if v is None else ys(v) for v in centre], left, right):
+    for path in _by_phase(xs, [None if v is None else ys(v) for v in centre], left, right,
+                          phase_starts):
         out.append(f'<path class="controlchart-centre" d="{path}" fill="none" '
                    f'stroke="{c["median"]}" stroke-width="1.5"{dash}/>')
     for series in (lower, upper):
         if series is None:
             continue
-        for path in _stepped(xs, [None if v is None else ys(v) for v in series], left, right):
+        for path in _by_phase(xs, [None if v is None else ys(v) for v in series], left, right,
+                              phase_starts):
             out.append(f'<path class="controlchart-limit" d="{path}" fill="none" '
                        f'stroke="#882255" stroke-width="1.25" stroke-dasharray="2 2"/>')
     last_c = next((v for v in reversed(centre) if v is not None), None)

@@ -62,6 +62,12 @@ class ValueForm(OnceForm):
     note = forms.CharField(max_length=500, required=False, label="Note",
                            help_text="Anything unusual about this period.")
 
+    def __init__(self, *args, measure=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        counted = bool(measure and measure.counted)
+        self.fields["value"].required = not counted
+        self.fields["numerator"].required = self.fields["denominator"].required = counted
+
 
 class UploadForm(OnceForm):
     file = forms.FileField(label="CSV file", widget=forms.ClearableFileInput(

@@ -184,7 +184,7 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
     }
     if works_on:
         context["value_form"] = forms.get("value") or ValueForm(
-            initial={"day": timezone.localdate()})
+            initial={"day": timezone.localdate()}, measure=measure)
         if chart.values:
             context["remove_form"] = forms.get("remove") or ValueRemoveForm(values=values,
                                                                             measure=measure)
@@ -231,7 +231,7 @@ def _back(enrollment, measure, anchor=""):
 def value_add(request, slug, team_pk, pk):
     collaborative, viewer, enrollment, measure = _team_and_measure(
         request, slug, team_pk, pk, lambda v, t: v.works_on(t))
-    form = ValueForm(request.POST)
+    form = ValueForm(request.POST, measure=measure)
     if form.is_valid():
         data = form.cleaned_data
         def record():

@@ -143,7 +143,7 @@ def test_a_counted_value_is_computed_and_bad_counts_are_refused_next_to_the_fiel
             ("42", "0", "denominator", "is 0; there is nothing to divide by"),
             ("400", "350", "numerator", "is greater than the denominator 350"),
             ("-3", "350", "numerator", "cannot be negative"),
-            ("", "350", "numerator", "is missing"),
+            ("", "350", "numerator", "required"),
             ("42", "=A1", "denominator", "looks like a spreadsheet formula")]:
         response = client.post(path, {**token(), "day": day, "numerator": numerator,
                                       "denominator": denominator})
