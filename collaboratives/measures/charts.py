@@ -87,13 +87,23 @@ class Chart:
 
     @cached_property
     def control_rows(self) -> list[dict]:
-        """The data table of a control chart: value, centre, limits, signals per period."""
-        if not self.is_control:
+        """The data table of a chart not read with the IHI rules (control charts, Anhøj run
+        charts): value, counts, centre, limits and the signals of each period."""
+        if self.uses_ihi:
             return []
         values, centre, lower, upper = chartkinds.series(self.kind, [v for _, v in self.points])
+        lower, upper = lower or [None] * len(values), upper or [None] * len(values)
         unit = self.measure.chart_unit
+        signals = (self.kind.control.signals if self.kind.control is not None
+                   else self.kind.anhoej.signals)
+        phase_of = {}
+        if self.kind.control is not None:
+            phase_of = {p.index: p.phase for p in self.kind.control.points}
+        else:
+            phase_of = {i: ph.index for ph in self.kind.anhoej.phases
+                        for i in range(ph.start, ph.end + 1)}
         marks: dict[int, list[str]] = {}
-        for item, signal in zip(self.signal_items, self.kind.control.signals, strict=False):
+        for item, signal in zip(self.signal_items, signals, strict=False):
             for i in signal.indices:
                 marks.setdefault(i, []).append(item["label"])
 
@@ -102,13 +112,13 @@ class Chart:
         rows = []
         for i, (d, _) in enumerate(self.points):
             count = self.counts[i] if i < len(self.counts) else None
+            phase = phase_of.get(i, 0)
             rows.append({"date": d, "value": show(values[i]), "centre": show(centre[i]),
                          "lower": show(lower[i]), "upper": show(upper[i]),
                          "counts": (f"{count[0].normalize():f} / {count[1].normalize():f}"
                                     if count else ""),
-                         "phase": self.phase_labels[self.kind.control.points[i].phase]
-                         if self.kind.control.points[i].phase < len(self.phase_labels) else "",
-                         "signals": "; ".join(marks.get(i, [])) or "—"})
+                         "phase": self.phase_labels[phase] if phase < len(self.phase_labels)
+                         else "", "signals": "; ".join(marks.get(i, [])) or "—"})
         return rows
 
     @cached_property

@@ -104,6 +104,19 @@ def test_a_run_chart_read_with_anhoej_rules_names_the_long_run(world):
     assert any(label.startswith("Unusually long run") for label in labels)
     assert "more than the 8 expected by chance" in " ".join(i["text"] for i in chart.signal_items)
     assert "Anhøj" in chart.rules_text
+    # its data table names Anhøj's signal, not the IHI rules'
+    rows = chart.control_rows
+    assert rows[-1]["signals"].startswith("Unusually long run")
+    assert not any("Shift" in row["signals"] for row in rows)
+
+
+def test_the_csv_template_has_count_columns_once_a_measure_is_counted(client, world):
+    counted_measure(world)
+    client.force_login(world.member_a)
+    body = client.get(url("csv_template", "attendance-works")).content.decode("utf-8-sig")
+    header, example = body.splitlines()[:2]
+    assert header == "measure,period,value,numerator,denominator,note"
+    assert ",,42,350," in example
 
 
 def counted_measure(world, **extra):
