@@ -246,6 +246,6 @@ def network_chart(*, measure: Measure, team_ids: list[int], teams_label: str) ->
             else "the median of the teams' values")
     chart = charts.build(measure=measure, team_name=teams_label, team_id=None, points=points,
                          counts=counts, goal=measure.goal, size="full", show_title=False,
-                         chart_id=f"network-{measure.pk}", choice=choice)
+                         chart_id=f"network-{measure.pk}", choice=choice, cached=True)
     chart.notes.insert(0, f"Each period: {what} across {teams_label}.")
     return chart

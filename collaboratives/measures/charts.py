@@ -270,12 +270,14 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
           notes: list[str] | None = None, drawn: dict | None = None,
           counts: Sequence[tuple[Decimal, Decimal] | None] = (),
           phase_baselines: Sequence[int | None] = (),
-          choice: chartkinds.Choice | None = None, draw: bool = True) -> Chart:
+          choice: chartkinds.Choice | None = None, draw: bool = True,
+          cached: bool = False) -> Chart:
     """``drawn`` maps render keys to SVG already drawn (see ``charts_for``): drawing is the
     costly part, and a chart whose inputs have not changed is drawn the same. ``counts``:
     each point's (numerator, denominator) for p and u charts; ``phase_baselines``: each later
     phase's frozen first points; ``choice``: the chart (else the measure's, see
-    ``chartkinds.chart_choice``); ``draw`` False: the analysis without the SVG."""
+    ``chartkinds.chart_choice``); ``draw`` False: the analysis without the SVG; ``cached``:
+    read and keep this one chart's drawings in the cache (``charts_for`` batches its own)."""
     choice = choice or chartkinds.chart_choice(measure)
     key = chart_cache_key("svg", measure=measure, team_name=team_name, points=points,
                           counts=list(counts), phase_baselines=list(phase_baselines),
@@ -321,6 +323,8 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
                                goal=goal, annotations=list(annotations), phase_starts=segments,
                                phase_labels=labels, width=w, height=h, chart_id=cid,
                                show_title=show_title, items=chart.signal_items)
+    if cached:  # a chart drawn alone (the network chart): both sizes in one round trip
+        drawn = cache.get_many([key, f"{key}-narrow"])
     if drawn is not None and key in drawn:
         svg = drawn[key]
     else:
@@ -333,7 +337,14 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
     narrow = ""
     if size == "full" and points:  # phones get a chart drawn for their width
         small_w, small_h = SIZES["small"]
-        narrow = render(small_w, small_h + 30, f"{chart_id}-narrow" if chart_id else None)
+        narrow = (drawn or {}).get(f"{key}-narrow") if cached else None
+        if narrow is None:
+            narrow = render(small_w, small_h + 30, f"{chart_id}-narrow" if chart_id else None)
+            if cached:
+                drawn[f"{key}-narrow"] = narrow
+                drawn.setdefault(NEW_KEYS, []).append(f"{key}-narrow")
+    if cached and drawn.get(NEW_KEYS):
+        cache.set_many({k: drawn[k] for k in drawn.pop(NEW_KEYS)}, RENDER_CACHE_SECONDS)
     chart.svg = mark_safe(svg)  # noqa: S308 - every text is escaped
     chart.svg_narrow = mark_safe(narrow)  # noqa: S308 - every text is escaped
     return chart

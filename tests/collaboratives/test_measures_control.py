@@ -321,3 +321,26 @@ def test_measure_form_defines_a_counted_p_prime_measure(client, world, staff):
     assert response.status_code == 200
     assert "needs numerators and denominators" in " ".join(
         response.context["form"].errors["chart"])
+
+
+def test_the_network_chart_is_drawn_once_until_its_data_change(client, world, staff,
+                                                               monkeypatch):
+    measure = counted_measure(world)
+    give(world.team_a, measure, [10, 20] * 10, world.member_a, [(1, 10), (2, 10)] * 10)
+    drawn = []
+    real = chartkinds.draw
+
+    def draw(result, **kw):
+        drawn.append(kw["chart_id"])
+        return real(result, **kw)
+    monkeypatch.setattr(chartkinds, "draw", draw)
+    measure.chart = "p"
+    measure.save()
+    client.force_login(staff)
+    path = url("measure_teams", "attendance-works", measure.pk)
+    for _ in range(2):
+        assert client.get(path).status_code == 200
+    assert drawn == [f"network-{measure.pk}", f"network-{measure.pk}-narrow"]
+    give(world.team_b, measure, [50] * 20, world.member_b, [(50, 100)] * 20)
+    client.get(path)
+    assert len(drawn) == 4
