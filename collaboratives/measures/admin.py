@@ -23,7 +23,8 @@ class MeasureAdminForm(ServiceForm):
     class Meta:
         model = Measure
         fields = ["collaborative", "name", "kind", "operational_definition", "unit",
-                  "rate_basis", "better", "sampling", "goal", "position"]
+                  "rate_basis", "better", "sampling", "goal", "counted", "rate_scale",
+                  "chart", "run_rules", "position"]
 
     def save_through(self, *, actor) -> Measure:
         data = {name: self.cleaned_data[name] for name in services.MEASURE_FIELDS}
@@ -40,9 +41,9 @@ class MeasureAdminForm(ServiceForm):
 @admin.register(Measure)
 class MeasureAdmin(ServiceAdmin):
     form = MeasureAdminForm
-    list_display = ["name", "collaborative", "kind", "unit", "better", "sampling", "goal",
-                    "value_count"]
-    list_filter = ["kind", "unit", "sampling", "collaborative"]
+    list_display = ["name", "collaborative", "kind", "unit", "counted", "chart", "better",
+                    "sampling", "goal", "value_count"]
+    list_filter = ["kind", "unit", "counted", "chart", "run_rules", "sampling", "collaborative"]
     search_fields = ["name", "operational_definition", "collaborative__name"]
     autocomplete_fields = ["collaborative"]
     list_select_related = ["collaborative"]
@@ -73,7 +74,8 @@ class MeasureValueAdmin(admin.ModelAdmin):
     """Teams enter values in the portal (one by one or by CSV); staff may correct or delete a
     wrong one here."""
 
-    list_display = ["measure", "team", "period", "value", "source", "entered_by", "updated_at"]
+    list_display = ["measure", "team", "period", "value", "numerator", "denominator", "source",
+                    "entered_by", "updated_at"]
     list_filter = ["source", "measure__collaborative", "measure"]
     search_fields = ["team__name", "measure__name", "note"]
     autocomplete_fields = ["team", "measure", "entered_by"]
@@ -84,6 +86,14 @@ class MeasureValueAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_readonly_fields(self, request, obj=None):
+        """A counted measure's value is computed from its counts: correct it in the portal
+        (enter the period again) so the three never disagree."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.measure.counted:
+            fields += ["value", "numerator", "denominator"]
+        return fields
 
 
 @admin.register(TeamMeasure)

@@ -26,10 +26,11 @@ from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.cycles.models import PDSACycle
+from collaboratives.measures import chartkinds
 from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
 from members.models import Team
 from spc.runchart import Assessment, Rule, RunChartAnalysis, analyse
-from spc.svg import DataTableRow, data_table_rows, render_svg
+from spc.svg import DataTableRow, data_table_rows, format_value, render_svg
 
 SIZES = {"full": (760, 340), "small": (380, 230), "print": (640, 300)}
 
@@ -64,6 +65,61 @@ class Chart:
     phases: list[MeasurePhase] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)  # point index -> why astronomical
+    kind: chartkinds.Result | None = None  # the chart drawn and how it was read
+    counts: list = field(default_factory=list)  # (numerator, denominator) or None per point
+
+    @property
+    def kind_label(self) -> str:
+        return self.kind.kind_label if self.kind else "Run chart"
+
+    @property
+    def rules_text(self) -> str:
+        return self.kind.rules_text if self.kind else chartkinds.RULES_IHI
+
+    @property
+    def is_control(self) -> bool:
+        return bool(self.kind and self.kind.control is not None)
+
+    @property
+    def uses_ihi(self) -> bool:
+        """The IHI run-chart rules read this chart (else Anhøj's or Shewhart's)."""
+        return not (self.kind and (self.kind.control is not None or self.kind.anhoej))
+
+    @cached_property
+    def control_rows(self) -> list[dict]:
+        """The data table of a chart not read with the IHI rules (control charts, Anhøj run
+        charts): value, counts, centre, limits and the signals of each period."""
+        if self.uses_ihi:
+            return []
+        values, centre, lower, upper = chartkinds.series(self.kind, [v for _, v in self.points])
+        lower, upper = lower or [None] * len(values), upper or [None] * len(values)
+        unit = self.measure.chart_unit
+        signals = (self.kind.control.signals if self.kind.control is not None
+                   else self.kind.anhoej.signals)
+        phase_of = {}
+        if self.kind.control is not None:
+            phase_of = {p.index: p.phase for p in self.kind.control.points}
+        else:
+            phase_of = {i: ph.index for ph in self.kind.anhoej.phases
+                        for i in range(ph.start, ph.end + 1)}
+        marks: dict[int, list[str]] = {}
+        for item, signal in zip(self.signal_items, signals, strict=False):
+            for i in signal.indices:
+                marks.setdefault(i, []).append(item["label"])
+
+        def show(v):
+            return "—" if v is None else format_value(v, unit)
+        rows = []
+        for i, (d, _) in enumerate(self.points):
+            count = self.counts[i] if i < len(self.counts) else None
+            phase = phase_of.get(i, 0)
+            rows.append({"date": d, "value": show(values[i]), "centre": show(centre[i]),
+                         "lower": show(lower[i]), "upper": show(upper[i]),
+                         "counts": (f"{count[0].normalize():f} / {count[1].normalize():f}"
+                                    if count else ""),
+                         "phase": self.phase_labels[phase] if phase < len(self.phase_labels)
+                         else "", "signals": "; ".join(marks.get(i, [])) or "—"})
+        return rows
 
     @cached_property
     def rows(self) -> list[DataTableRow]:
@@ -108,6 +164,8 @@ class Chart:
 
     @property
     def signals(self):
+        if not self.uses_ihi:
+            return self.signal_items
         return self.analysis.signals
 
     @property
@@ -115,6 +173,12 @@ class Chart:
         """(label, kind) of each distinct signal: kind is improvement, deterioration or
         neutral, for the badge's colour (the label says it in words too)."""
         seen, out = set(), []
+        if not self.uses_ihi:
+            for item in self.signal_items:
+                if (item["label"], item["kind"]) not in seen:
+                    seen.add((item["label"], item["kind"]))
+                    out.append((item["label"], item["kind"]))
+            return out
         for signal in self.analysis.signals:
             kind = signal.assessment.value if signal.assessment else "neutral"
             label = signal.rule.label
@@ -130,6 +194,8 @@ class Chart:
     @cached_property  # templates read it twice a chart; it looks at every value
     def signal_items(self) -> list[dict]:
         """Each signal in words, with dates rather than point numbers: {label, kind, text}."""
+        if not self.uses_ihi:
+            return chartkinds.signal_items(self.kind, self.measure, [d for d, _ in self.points])
         items = []
         for signal in self.analysis.signals:
             start, end = self.points[signal.start_index][0], self.points[signal.end_index][0]
@@ -175,10 +241,11 @@ def is_astronomical(value: MeasureValue) -> bool:
 
 
 def phase_segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
-                   notes: list[str]) -> tuple[list[int], list[str]]:
+                   notes: list[str]) -> tuple[list[int], list[str], list[int | None]]:
     """Each phase starts at the first point on or after its date. A phase with no point after
-    it yet, or one before the second point, waits (and says so)."""
-    starts, labels = [], ["Baseline"]
+    it yet, or one before the second point, waits (and says so). Returns the starts, the
+    labels (the baseline's first) and each started phase's frozen points (or None)."""
+    starts, labels, frozen = [], ["Baseline"], []
     for phase in sorted(phases, key=lambda p: p.starts_on):
         index = next((i for i, d in enumerate(periods) if d >= phase.starts_on), None)
         if index is None:
@@ -190,7 +257,8 @@ def phase_segments(periods: Sequence[date], phases: Iterable[MeasurePhase],
         elif index not in starts:
             starts.append(index)
             labels.append(phase.label)
-    return starts, labels
+            frozen.append(getattr(phase, "baseline_points", None))
+    return starts, labels, frozen
 
 
 def build(*, measure: Measure, team_name: str, team_id: int | None,
@@ -199,10 +267,21 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
           segments: Sequence[int] = (), phase_labels: Sequence[str] = ("Baseline",),
           goal: Decimal | None = None, annotations: Sequence[tuple[date, str]] = (),
           size: str = "full", chart_id: str | None = None, show_title: bool = True,
-          notes: list[str] | None = None, drawn: dict | None = None) -> Chart:
+          notes: list[str] | None = None, drawn: dict | None = None,
+          counts: Sequence[tuple[Decimal, Decimal] | None] = (),
+          phase_baselines: Sequence[int | None] = (),
+          choice: chartkinds.Choice | None = None, draw: bool = True,
+          cached: bool = False) -> Chart:
     """``drawn`` maps render keys to SVG already drawn (see ``charts_for``): drawing is the
-    costly part, and a chart whose inputs have not changed is drawn the same."""
+    costly part, and a chart whose inputs have not changed is drawn the same. ``counts``:
+    each point's (numerator, denominator) for p and u charts; ``phase_baselines``: each later
+    phase's frozen first points; ``choice``: the chart (else the measure's, see
+    ``chartkinds.chart_choice``); ``draw`` False: the analysis without the SVG; ``cached``:
+    read and keep this one chart's drawings in the cache (``charts_for`` batches its own)."""
+    choice = choice or chartkinds.chart_choice(measure)
     key = chart_cache_key("svg", measure=measure, team_name=team_name, points=points,
+                          counts=list(counts), phase_baselines=list(phase_baselines),
+                          choice=choice,
                           astronomical=astronomical, baseline_points=baseline_points,
                           baseline_median=baseline_median, segments=segments,
                           phase_labels=phase_labels, goal=goal, annotations=annotations,
@@ -218,16 +297,38 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
     analysis = analyse([v for _, v in points], baseline_points=baseline_points,
                        baseline_median=baseline_median, segments=list(segments),
                        astronomical=astronomical, direction_better=measure.better)
+    kind = chartkinds.analyse(
+        measure=measure, choice=choice, values=[v for _, v in points], counts=list(counts)
+        or [None] * len(points), segments=list(segments), baseline_points=baseline_points,
+        phase_baselines=phase_baselines)
+    notes.extend(kind.notes)
     width, height = SIZES[size]
     title = f"{measure.name}: {team_name}" if show_title else measure.name
     labels = list(phase_labels)
+    chart = Chart(measure=measure, team_name=team_name, team_id=team_id, points=points,
+                  analysis=analysis, svg=mark_safe(""), svg_narrow=mark_safe(""), goal=goal,
+                  phase_labels=labels, annotations=list(annotations), notes=notes, kind=kind,
+                  counts=list(counts))
+    if not draw:
+        return chart
+
+    def render(w, h, cid):
+        if chart.uses_ihi:
+            return render_svg(title=title, points=points, analysis=analysis, goal=goal,
+                              annotations=list(annotations), unit=measure.chart_unit, width=w,
+                              height=h, chart_id=cid, phase_labels=labels,
+                              show_title=show_title)
+        return chartkinds.draw(kind, title=title, dates=[d for d, _ in points],
+                               values=[v for _, v in points], unit=measure.chart_unit,
+                               goal=goal, annotations=list(annotations), phase_starts=segments,
+                               phase_labels=labels, width=w, height=h, chart_id=cid,
+                               show_title=show_title, items=chart.signal_items)
+    if cached:  # a chart drawn alone (the network chart): both sizes in one round trip
+        drawn = cache.get_many([key, f"{key}-narrow"])
     if drawn is not None and key in drawn:
         svg = drawn[key]
     else:
-        svg = render_svg(title=title, points=points, analysis=analysis, goal=goal,
-                         annotations=list(annotations), unit=measure.chart_unit, width=width,
-                         height=height, chart_id=chart_id, phase_labels=labels,
-                         show_title=show_title)
+        svg = render(width, height, chart_id)
         if drawn is not None:
             drawn[key] = svg
             drawn.setdefault(NEW_KEYS, []).append(key)
@@ -236,16 +337,17 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
     narrow = ""
     if size == "full" and points:  # phones get a chart drawn for their width
         small_w, small_h = SIZES["small"]
-        narrow = render_svg(title=title, points=points, analysis=analysis, goal=goal,
-                            annotations=list(annotations), unit=measure.chart_unit,
-                            width=small_w, height=small_h + 30,
-                            chart_id=f"{chart_id}-narrow" if chart_id else None,
-                            phase_labels=labels, show_title=show_title)
-    return Chart(measure=measure, team_name=team_name, team_id=team_id, points=points,
-                 analysis=analysis, svg=mark_safe(svg),  # noqa: S308 - every text is escaped
-                 svg_narrow=mark_safe(narrow),  # noqa: S308 - every text is escaped
-                 goal=goal, phase_labels=labels, annotations=list(annotations),
-                 notes=notes)
+        narrow = (drawn or {}).get(f"{key}-narrow") if cached else None
+        if narrow is None:
+            narrow = render(small_w, small_h + 30, f"{chart_id}-narrow" if chart_id else None)
+            if cached:
+                drawn[f"{key}-narrow"] = narrow
+                drawn.setdefault(NEW_KEYS, []).append(f"{key}-narrow")
+    if cached and drawn.get(NEW_KEYS):
+        cache.set_many({k: drawn[k] for k in drawn.pop(NEW_KEYS)}, RENDER_CACHE_SECONDS)
+    chart.svg = mark_safe(svg)  # noqa: S308 - every text is escaped
+    chart.svg_narrow = mark_safe(narrow)  # noqa: S308 - every text is escaped
+    return chart
 
 
 NEW_KEYS = "__new__"
@@ -256,7 +358,7 @@ RENDER_CACHE_SECONDS = 60 * 60 * 24
 
 # Bump when the drawing or a card's template changes, so that what the old code drew is not
 # served after a deploy.
-CHART_CACHE_VERSION = 1
+CHART_CACHE_VERSION = 2
 
 
 def chart_cache_key(kind: str, *, measure: Measure, **inputs) -> str:
@@ -265,11 +367,15 @@ def chart_cache_key(kind: str, *, measure: Measure, **inputs) -> str:
     drawn fields, the time zone the dates are read in, and every input passed."""
     drawn_from = {**inputs, "measure": (measure.pk, measure.name, measure.unit,
                                         measure.rate_basis, measure.better, measure.chart_unit,
-                                        measure.goal),
+                                        measure.goal, measure.counted, measure.rate_scale),
                   "timezone": timezone.get_current_timezone_name()}
     digest = hashlib.sha256(repr(sorted((k, repr(v)) for k, v in drawn_from.items()))
                             .encode()).hexdigest()
     return f"runchart-{kind}:v{CHART_CACHE_VERSION}:{digest}"
+
+
+def counts_of(numerator: Decimal | None, denominator: Decimal | None):
+    return None if numerator is None or denominator is None else (numerator, denominator)
 
 
 def cycle_day(cycle: PDSACycle) -> date:
@@ -284,13 +390,13 @@ def cycle_note(cycle: PDSACycle) -> str:
 
 def chart_spec(*, measure: Measure, team: Team, points: list[tuple[date, Decimal]],
                astronomical: list[int], settings, phases: Iterable, annotations: list,
-               size: str, show_title: bool, prefix: str) -> dict:
+               size: str, show_title: bool, prefix: str, counts=()) -> dict:
     """The arguments of ``build`` for one team's chart of one measure. ``settings`` is the
     team's ``TeamMeasure`` (or anything with its baseline and goal fields), or None."""
     notes: list[str] = []
-    segments, labels = phase_segments([d for d, _ in points], phases, notes)
+    segments, labels, frozen = phase_segments([d for d, _ in points], phases, notes)
     goal = getattr(settings, "goal", None)
-    return dict(
+    return dict(counts=counts, phase_baselines=frozen,
         measure=measure, team_name=team.name, team_id=team.pk, points=points,
         astronomical=astronomical, baseline_points=getattr(settings, "baseline_points", None),
         baseline_median=getattr(settings, "baseline_median", None), segments=segments,
@@ -335,13 +441,14 @@ def charts_for(*, teams: Sequence[Team], measures: Sequence[Measure], cycles: Qu
             own = settings.get(key)
             specs.append((key, rows, own, chart_spec(
                 measure=measure, team=team, points=[(v.period, v.value) for v in rows],
+                counts=[counts_of(v.numerator, v.denominator) for v in rows],
                 astronomical=[i for i, v in enumerate(rows) if is_astronomical(v)],
                 settings=own, phases=phases.get(key, []), annotations=marks.get(key, []),
                 size=size, show_title=show_title, prefix=prefix)))
     # Drawings of charts whose data have not changed come from the cache, in one round trip.
-    drawn = cache.get_many([chart_cache_key("svg", **{k: v for k, v in spec.items()
-                                                      if k not in ("team_id", "notes")})
-                            for _, _, _, spec in specs])
+    drawn = cache.get_many([chart_cache_key(
+        "svg", **{k: v for k, v in spec.items() if k not in ("team_id", "notes")},
+        choice=chartkinds.chart_choice(spec["measure"])) for _, _, _, spec in specs])
     charts = {}
     for key, rows, own, spec in specs:
         chart = build(**spec, drawn=drawn)
@@ -364,7 +471,13 @@ def snapshot(chart: Chart) -> dict:
         "team": chart.team_name,
         "measure": {"name": chart.measure.name, "unit": chart.measure.unit,
                     "rate_basis": chart.measure.rate_basis, "better": chart.measure.better,
-                    "sampling": chart.measure.sampling, "kind": chart.measure.kind},
+                    "sampling": chart.measure.sampling, "kind": chart.measure.kind,
+                    "counted": chart.measure.counted, "rate_scale": chart.measure.rate_scale,
+                    # the chart as chosen that day, so the published version keeps it
+                    "chart": chart.kind.choice.kind if chart.kind else "",
+                    "run_rules": chart.kind.choice.rules if chart.kind else ""},
+        "counts": [None if c is None else [str(c[0]), str(c[1])] for c in chart.counts],
+        "phase_baselines": [getattr(p, "baseline_points", None) for p in chart.phases],
         "points": [[d.isoformat(), str(v)] for d, v in chart.points],
         "astronomical": list(chart.analysis.astronomical),
         "baseline_points": (first.baseline_end_index + 1
@@ -384,8 +497,13 @@ def chart_from_snapshot(data: dict, *, size: str = "print",
     def number(text):
         return None if text is None else Decimal(text)
 
+    measure = Measure(**data["measure"])
     return build(
-        measure=Measure(**data["measure"]), team_name=data["team"], team_id=None,
+        measure=measure, team_name=data["team"], team_id=None,
+        choice=chartkinds.snapshot_choice(measure),
+        counts=[None if c is None else (Decimal(c[0]), Decimal(c[1]))
+                for c in data.get("counts", [])],
+        phase_baselines=data.get("phase_baselines", []),
         points=[(date.fromisoformat(d), Decimal(v)) for d, v in data["points"]],
         astronomical=data["astronomical"], baseline_points=data["baseline_points"],
         baseline_median=number(data["baseline_median"]), segments=data["segments"],

@@ -13,6 +13,11 @@ The format (shown on the upload page, with a template to download):
 - ``value``: a number (``12``, ``12.5``, ``"1,204"``; ``12.5%`` for a percentage); percentages
   lie in 0-100, counts are whole, nothing is negative. A cell that starts like a spreadsheet
   formula (``=``, ``+``, ``-``, ``@``) and is not a plain number is refused.
+- ``numerator`` and ``denominator`` (optional columns, needed by counted measures): the count
+  and what it is out of, zero or more, the denominator above zero and, for a percentage, at
+  least the numerator; the value is computed from them (a ``value`` cell on such a row is
+  ignored, so a file the portal exported comes back unchanged). A file may carry only these two
+  columns and no ``value`` column when all its measures are counted.
 - ``note``: text, stored as it is (a formula is text here, never run), at most 500 characters.
 
 A file with any bad row imports nothing: every bad row is listed with its line number and all
@@ -34,8 +39,10 @@ from django.utils import timezone
 from collaboratives.measures.models import Measure, MeasureValue
 from collaboratives.measures.services import (
     CellProblem,
+    CountsRefused,
     check_enters_values,
     clean_note,
+    counted_value,
     parse_day,
     parse_value,
     period_problem,
@@ -46,10 +53,12 @@ from core.statemachine import audit
 from core.text import sentence
 from members.models import Team, User
 
-REQUIRED = ("measure", "period", "value")
+REQUIRED = ("measure", "period")
+OPTIONAL = ("value", "numerator", "denominator", "note")
 
 
-ALIASES = {"date": "period", "week": "period", "month": "period", "notes": "note"}
+ALIASES = {"date": "period", "week": "period", "month": "period", "notes": "note",
+           "count": "numerator", "out of": "denominator"}
 
 
 BATCH_SIZE = 1000
@@ -89,6 +98,8 @@ class _Row:
     period: date
     value: Decimal
     note: str
+    numerator: Decimal | None = None
+    denominator: Decimal | None = None
 
 
 def _name_key(name: str) -> str:
@@ -117,15 +128,19 @@ def _columns(header: list[str], line: int) -> tuple[dict[str, int], list[str]]:
         raise CsvRejected(f"Line {line}: the columns are not separated by commas. Save the file "
                           "as CSV with commas (in Excel: “CSV UTF-8 (comma delimited)”).")
     missing = [name for name in REQUIRED if name not in names]
+    if "value" not in names and not {"numerator", "denominator"} <= set(names):
+        missing.append("value")
     if missing:
         found = ", ".join(cell.strip() for cell in header if cell.strip()) or "nothing"
         raise CsvRejected(f"Line {line}: the header row must name the columns measure, period "
-                          f"and value (missing: {', '.join(missing)}; found: {found}).")
+                          f"and value (missing: {', '.join(missing)}; found: {found}). "
+                          "Measures entered as counts take numerator and denominator columns "
+                          "instead of value.")
     repeated = sorted({name for name in names if names.count(name) > 1 and
-                       name in (*REQUIRED, "note")})
+                       name in (*REQUIRED, *OPTIONAL)})
     if repeated:
         raise CsvRejected(f"Line {line}: the header names {', '.join(repeated)} more than once.")
-    columns = {name: names.index(name) for name in (*REQUIRED, "note") if name in names}
+    columns = {name: names.index(name) for name in (*REQUIRED, *OPTIONAL) if name in names}
     ignored = [cell.strip() for cell, name in zip(header, names, strict=True)
                if name not in columns and cell.strip()]
     return columns, ignored
@@ -182,7 +197,7 @@ def read(raw: bytes, *, collaborative: Collaborative,
         if measure is None:
             reasons.append(f"unknown measure “{name}” (this collaborative's measures: {known})"
                            if name else "the measure is missing")
-        day = value = note = None
+        day = value = note = numerator = denominator = None
         try:
             day = parse_day(cells[columns["period"]])
         except CellProblem as problem:
@@ -192,10 +207,23 @@ def read(raw: bytes, *, collaborative: Collaborative,
                                                                    collaborative)):
                 reasons.append(f"the {problem}")
                 day = None
-            try:
-                value = parse_value(cells[columns["value"]], measure)
-            except CellProblem as problem:
-                reasons.append(f"the value {problem}")
+            if measure.counted:
+                if "numerator" not in columns or "denominator" not in columns:
+                    reasons.append(f"“{measure.name}” is entered as numerator and denominator: "
+                                   "add those two columns")
+                else:
+                    try:
+                        value, numerator, denominator = counted_value(
+                            measure, cells[columns["numerator"]], cells[columns["denominator"]])
+                    except CountsRefused as refused:
+                        reasons.extend(f"the {k} {v}" for k, v in refused.errors.items())
+            elif "value" not in columns:
+                reasons.append(f"“{measure.name}” takes a single value: add a value column")
+            else:
+                try:
+                    value = parse_value(cells[columns["value"]], measure)
+                except CellProblem as problem:
+                    reasons.append(f"the value {problem}")
         if "note" in columns:
             try:
                 note = clean_note(cells[columns["note"]])
@@ -211,7 +239,8 @@ def read(raw: bytes, *, collaborative: Collaborative,
         if reasons:
             bad.append(RowError(line, tuple(reasons)))
         else:
-            good.append((line, _Row(measure, measure.period_of(day), value, note or "")))
+            good.append((line, _Row(measure, measure.period_of(day), value, note or "",
+                                     numerator, denominator)))
     if bad:
         raise CsvRejected(f"Nothing was imported: {len(bad):,} of {len(records):,} rows "
                           f"{'has a problem' if len(bad) == 1 else 'have problems'}. Correct "
@@ -236,12 +265,14 @@ def values_import(*, team: Team, collaborative: Collaborative, actor: User, raw:
                    .values_list("measure_id", "period"))
     MeasureValue.objects.bulk_create(
         [MeasureValue(team=team, measure=row.measure, period=row.period, value=row.value,
-                      note=row.note, source=MeasureValue.Source.CSV, entered_by=actor)
+                      numerator=row.numerator, denominator=row.denominator, note=row.note,
+                      source=MeasureValue.Source.CSV, entered_by=actor)
          for _, row in rows],
         batch_size=BATCH_SIZE,
         update_conflicts=True,
         unique_fields=["team", "measure", "period"],
-        update_fields=["value", "note", "source", "entered_by", "updated_at"],
+        update_fields=["value", "numerator", "denominator", "note", "source", "entered_by",
+                       "updated_at"],
     )
     updated = sum(1 for _, row in rows if (row.measure.pk, row.period) in existing)
     result = ImportResult(rows=len(rows), created=len(rows) - updated, updated=updated,
@@ -257,10 +288,15 @@ def template_csv(collaborative: Collaborative, today: date | None = None) -> str
     today = today or timezone.localdate()
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\r\n")
-    writer.writerow(["measure", "period", "value", "note"])
-    for measure in Measure.objects.filter(collaborative=collaborative):
+    measures = list(Measure.objects.filter(collaborative=collaborative))
+    counted = any(m.counted for m in measures)
+    writer.writerow(["measure", "period", "value", *(("numerator", "denominator") if counted
+                                                     else ()), "note"])
+    for measure in measures:
         example = {"percent": "18.5", "count": "12", "rate": "3.2"}[measure.unit]
-        writer.writerow([measure.name, measure.period_of(today).isoformat(), example,
+        counts = (("", "") if not measure.counted else ("42", "350")) if counted else ()
+        writer.writerow([measure.name, measure.period_of(today).isoformat(),
+                         "" if measure.counted else example, *counts,
                          "example row: replace it"])
     return out.getvalue()
 

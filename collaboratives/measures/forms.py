@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from collaboratives.measures.models import AstronomicalPoint, Measure
 from collaboratives.programme.forms import text
+from collaboratives.programme.models import ChartChoice, RunRules
 from core.once import OnceForm  # creating forms: posted twice, they save once
 
 DECIMAL = {"max_digits": 12, "decimal_places": 4}
@@ -31,6 +32,20 @@ class MeasureForm(OnceForm):
     goal = forms.DecimalField(required=False, label="Goal", **DECIMAL,
                               help_text="Optional: drawn as the goal line on every team's "
                                         "chart, unless the team sets its own.")
+    counted = forms.BooleanField(required=False, label="Teams enter a numerator and denominator",
+                                 help_text=Measure._meta.get_field("counted").help_text)
+    rate_scale = forms.IntegerField(required=False, min_value=1, max_value=1_000_000,
+                                    label="Rate multiplier",
+                                    help_text="Counted rates only: e.g. 100 for “per 100 "
+                                              "students”. Leave empty for 1.")
+    chart = forms.ChoiceField(
+        choices=[("", "The collaborative's default"), *ChartChoice.choices], required=False,
+        label="Chart", help_text="p and u charts (and Laney's p' and u' for large "
+                                 "denominators) need numerators and denominators. Control "
+                                 "charts need 20 points: until then the run chart is drawn.")
+    run_rules = forms.ChoiceField(
+        choices=[("", "The collaborative's default"), *RunRules.choices], required=False,
+        label="Run-chart rules")
 
 
 class ValueForm(OnceForm):
@@ -39,9 +54,19 @@ class ValueForm(OnceForm):
 
     day = forms.DateField(label="Week or month", widget=forms.DateInput(attrs={"type": "date"}),
                           help_text="Any day in the week (or month) the value is for.")
-    value = forms.CharField(max_length=40, label="Value")
+    value = forms.CharField(max_length=40, label="Value", required=False)
+    numerator = forms.CharField(max_length=40, label="Numerator", required=False,
+                                help_text="The count, e.g. students chronically absent.")
+    denominator = forms.CharField(max_length=40, label="Denominator", required=False,
+                                  help_text="What it is out of, e.g. students enrolled.")
     note = forms.CharField(max_length=500, required=False, label="Note",
                            help_text="Anything unusual about this period.")
+
+    def __init__(self, *args, measure=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        counted = bool(measure and measure.counted)
+        self.fields["value"].required = not counted
+        self.fields["numerator"].required = self.fields["denominator"].required = counted
 
 
 class UploadForm(OnceForm):
@@ -74,6 +99,10 @@ class PhaseForm(OnceForm):
                                 help_text="The first week (or month) after the change.")
     label = forms.CharField(max_length=120, label="What changed",
                             help_text="e.g. “Texts to families”.")
+    baseline_points = forms.IntegerField(
+        required=False, min_value=2, max_value=260, label="Freeze its centre line from its first",
+        help_text="Optional, a number of points: the new phase's median (or mean and limits) "
+                  "is set from them and extended; else it follows all the phase's points.")
 
 
 class _ChooseValueForm(forms.Form):

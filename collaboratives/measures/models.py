@@ -12,7 +12,13 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from collaboratives.programme.models import SHORT_TEXT, Collaborative, limited_text
+from collaboratives.programme.models import (
+    SHORT_TEXT,
+    ChartChoice,
+    Collaborative,
+    RunRules,
+    limited_text,
+)
 from core.models import TimeStampedModel
 from spc.svg import format_value
 
@@ -63,6 +69,21 @@ class Measure(TimeStampedModel):
     goal = models.DecimalField(max_digits=12, decimal_places=4, null=True, blank=True,
                                help_text="Optional: the collaborative's goal. A team may set its "
                                          "own on its chart.")
+    counted = models.BooleanField(
+        "entered as numerator and denominator", default=False,
+        help_text="Teams enter the count and what it is out of (e.g. 42 chronically absent of "
+                  "350 enrolled); the portal computes the percentage or rate. Needed for p and u "
+                  "charts, and the network chart then sums the counts across teams.")
+    rate_scale = models.PositiveIntegerField(
+        "rate multiplier", default=1, blank=True, validators=[MinValueValidator(1)],
+        help_text="For a counted rate: numerator / denominator x this, e.g. 100 for “per 100 "
+                  "students”.")
+    chart = models.CharField(
+        max_length=8, choices=ChartChoice, blank=True,
+        help_text="Leave empty for the collaborative's default chart.")
+    run_rules = models.CharField(
+        "run-chart rules", max_length=8, choices=RunRules, blank=True,
+        help_text="Leave empty for the collaborative's default rules.")
     position = models.PositiveSmallIntegerField(default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
@@ -143,8 +164,28 @@ class Measure(TimeStampedModel):
             errors["rate_basis"] = "Say what the rate is per, e.g. “per 100 students”."
         if self.unit != self.Unit.RATE and self.rate_basis.strip():
             errors["rate_basis"] = "Only a rate is “per” something."
+        if self.counted and self.unit == self.Unit.COUNT:
+            errors["counted"] = ("A count has no denominator: choose percent or rate to enter "
+                                 "numerators and denominators.")
+        if self.chart in ATTRIBUTE_CHARTS and not self.counted:
+            errors["chart"] = (f"A {ChartChoice(self.chart).label.split(' (')[0]} needs "
+                               "numerators and denominators: tick “entered as numerator and "
+                               "denominator”, or choose a run or XmR chart.")
+        if self.chart in (ChartChoice.P, ChartChoice.P_PRIME) and self.unit != self.Unit.PERCENT:
+            errors["chart"] = "A p chart draws proportions: the measure's unit must be percent."
+        if self.rate_scale != 1 and not (self.counted and self.unit == self.Unit.RATE):
+            errors["rate_scale"] = "Only a counted rate has a multiplier; leave it at 1."
         if errors:
             raise ValidationError(errors)
+
+    def value_of(self, numerator: Decimal, denominator: Decimal) -> Decimal:
+        """The value shown for a numerator and denominator: a percentage, or a rate x its
+        multiplier. The caller has checked the denominator is above zero."""
+        factor = 100 if self.unit == self.Unit.PERCENT else self.rate_scale
+        return (numerator * factor / denominator).quantize(Decimal("0.0001"))
+
+
+ATTRIBUTE_CHARTS = (ChartChoice.P, ChartChoice.U, ChartChoice.P_PRIME, ChartChoice.U_PRIME)
 
 
 VALUE_LIMIT = 10**8  # MeasureValue.value holds 8 digits before the point and 4 after
@@ -163,6 +204,11 @@ class MeasureValue(TimeStampedModel):
     measure = models.ForeignKey(Measure, on_delete=models.PROTECT, related_name="values")
     period = models.DateField(help_text="The week's Monday, or the month's first day.")
     value = models.DecimalField(max_digits=12, decimal_places=4)
+    numerator = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True,
+                                    help_text="Counted measures: the count.")
+    denominator = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True,
+                                      help_text="Counted measures: what the count is out of "
+                                                "(enrolled students, school days).")
     note = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=4, choices=Source, default=Source.FORM)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
@@ -175,6 +221,12 @@ class MeasureValue(TimeStampedModel):
                                     name="collab_one_value_per_period",
                                     violation_error_message="The team already has a value for "
                                                             "this period."),
+            models.CheckConstraint(
+                condition=(models.Q(numerator__isnull=True, denominator__isnull=True)
+                           | models.Q(numerator__gte=0, denominator__gt=0)),
+                name="collab_value_counts_valid",
+                violation_error_message="A count is zero or more, out of a denominator above "
+                                        "zero."),
         ]
         indexes = [models.Index(fields=["measure", "team", "period"])]
 
@@ -233,6 +285,11 @@ class MeasurePhase(TimeStampedModel):
                                  help_text="The first period after the change.")
     label = models.CharField("what changed", max_length=120,
                              help_text="A short name for the phase, e.g. “Texts to families”.")
+    baseline_points = models.PositiveSmallIntegerField(
+        "freeze from its first", null=True, blank=True,
+        validators=[MinValueValidator(2), MaxValueValidator(260)],
+        help_text="Optional: freeze this phase's centre line and limits from its first N points "
+                  "and extend them across the phase (else they follow all its points).")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                  related_name="+")
 

@@ -93,6 +93,72 @@ def parse_value(text: str, measure: Measure) -> Decimal:
     return value
 
 
+def parse_count(text: str, what: str) -> Decimal:
+    """A numerator or denominator: a number of zero or more (``1,204`` is read as 1204).
+    ``what`` names it in the message ("numerator", "denominator"). Raises ``CellProblem``."""
+    raw = str(text).strip()
+    if not raw:
+        raise CellProblem("is missing")
+    cell = raw.replace(",", "") if _THOUSANDS.match(raw) else raw
+    if not _NUMBER.match(cell):
+        if looks_like_formula(raw):
+            raise CellProblem(f"“{_clip(raw)}” looks like a spreadsheet formula; enter the "
+                              "number itself")
+        raise CellProblem(f"“{_clip(raw)}” is not a number")
+    number = Decimal(cell).quantize(FOUR_PLACES, rounding=ROUND_HALF_UP)
+    if number < 0:
+        raise CellProblem(f"{_clip(raw)} is below 0; a {what} cannot be negative")
+    if number >= COUNT_LIMIT:
+        raise CellProblem(f"{_clip(raw)} is too large (at most {COUNT_LIMIT - 1:,})")
+    return number
+
+
+COUNT_LIMIT = 10**10  # MeasureValue.numerator/denominator: 10 digits before the point
+
+
+def counts_problems(measure: Measure, numerator: Decimal | None,
+                    denominator: Decimal | None) -> dict[str, str]:
+    """Why a numerator and denominator cannot be a value of this counted measure, by field."""
+    problems = {}
+    if denominator is not None and denominator == 0:
+        problems["denominator"] = ("is 0; there is nothing to divide by (leave the period out "
+                                   "if nothing was counted)")
+    if (numerator is not None and denominator is not None
+            and measure.unit == Measure.Unit.PERCENT and numerator > denominator):
+        problems["numerator"] = (f"{numerator.normalize():f} is greater than the denominator "
+                                 f"{denominator.normalize():f}; a proportion cannot be above "
+                                 "100%")
+    return problems
+
+
+def counted_value(measure: Measure, numerator_text: str, denominator_text: str,
+                  ) -> tuple[Decimal, Decimal, Decimal]:
+    """(value, numerator, denominator) from two cells, or ``CellProblem``s by field in a
+    ``ValidationError``-ready dict raised as ``CountsRefused``."""
+    errors: dict[str, str] = {}
+    numbers: dict[str, Decimal] = {}
+    for name, text in (("numerator", numerator_text), ("denominator", denominator_text)):
+        try:
+            numbers[name] = parse_count(text, name)
+        except CellProblem as problem:
+            errors[name] = str(problem)
+    errors.update({k: v for k, v in counts_problems(measure, numbers.get("numerator"),
+                                                     numbers.get("denominator")).items()
+                   if k not in errors})
+    if errors:
+        raise CountsRefused(errors)
+    value = measure.value_of(numbers["numerator"], numbers["denominator"])
+    if problem := measure.value_problem(value):
+        raise CountsRefused({"numerator": f"gives {value.normalize():f}, which {problem}"})
+    return value, numbers["numerator"], numbers["denominator"]
+
+
+class CountsRefused(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"the {k} {v}" for k, v in errors.items()))
+
+
 def parse_day(text: str) -> date:
     """A date as ISO (2026-09-07, or 2026-09 for a month) or US (9/7/2026). Raises
     ``CellProblem``."""
@@ -170,14 +236,16 @@ def _check_name_free(collaborative: Collaborative, name: str, exclude_pk=None) -
 
 
 MEASURE_FIELDS = ["name", "kind", "operational_definition", "unit", "rate_basis", "better",
-                  "sampling", "goal"]
+                  "sampling", "goal", "counted", "rate_scale", "chart", "run_rules"]
 
 
 @transaction.atomic
 def measure_define(*, collaborative: Collaborative, actor: User, name: str, kind: str,
                    operational_definition: str, unit: str, better: str, sampling: str,
-                   rate_basis: str = "", goal: Decimal | None = None) -> Measure:
-    """Staff or a coach define a measure of the collaborative."""
+                   rate_basis: str = "", goal: Decimal | None = None, counted: bool = False,
+                   rate_scale: int | None = 1, chart: str = "", run_rules: str = "") -> Measure:
+    """Staff or a coach define a measure of the collaborative, and the chart it is drawn as
+    (empty: the collaborative's default)."""
     _check_defines(actor, collaborative)
     collaborative = Collaborative.objects.select_for_update().get(pk=collaborative.pk)
     name = " ".join(name.split())
@@ -185,7 +253,9 @@ def measure_define(*, collaborative: Collaborative, actor: User, name: str, kind
     measure = Measure(collaborative=collaborative, name=name, kind=kind,
                       operational_definition=operational_definition.strip(), unit=unit,
                       rate_basis=rate_basis.strip(), better=better, sampling=sampling, goal=goal,
-                      position=collaborative.measures.count() + 1, created_by=actor)
+                      counted=counted, rate_scale=rate_scale or 1, chart=chart or "",
+                      run_rules=run_rules or "", position=collaborative.measures.count() + 1,
+                      created_by=actor)
     measure.full_clean(validate_unique=False, validate_constraints=False)
     measure.save()
     audit(measure, action="measure:defined", actor=actor)
@@ -207,9 +277,15 @@ def measure_update(*, measure: Measure, actor: User, **fields) -> Measure:
         _check_name_free(locked.collaborative, fields["name"], exclude_pk=locked.pk)
     has_values = MeasureValue.objects.filter(measure=locked).exists()
     errors = {}
-    for name in ("unit", "sampling"):
+    if "rate_scale" in fields:
+        fields["rate_scale"] = fields["rate_scale"] or 1
+    for name in ("chart", "run_rules"):
+        if name in fields:
+            fields[name] = fields[name] or ""
+    for name in ("unit", "sampling", "counted", "rate_scale"):
         if name in fields and fields[name] != getattr(locked, name) and has_values:
-            label = Measure._meta.get_field(name).verbose_name
+            label = {"counted": "way of entering values"}.get(
+                name, Measure._meta.get_field(name).verbose_name)
             errors[name] = [f"Teams have entered values of this measure, so its {label} cannot "
                             "change. Define a new measure instead."]
     if errors:
@@ -241,16 +317,26 @@ def check_enters_values(actor: User, team: Team, collaborative: Collaborative) -
 
 @transaction.atomic
 def measure_value_record(*, team: Team, measure: Measure, actor: User, day: date,
-                         value: str | Decimal, note: str = "",
+                         value: str | Decimal = "", note: str = "",
+                         numerator: str | Decimal = "", denominator: str | Decimal = "",
                          today: date | None = None) -> MeasureValue:
-    """Record one value: for the period ``day`` falls in. The same period again replaces it."""
+    """Record one value: for the period ``day`` falls in. The same period again replaces it.
+    A counted measure takes ``numerator`` and ``denominator`` and computes the value."""
     check_enters_values(actor, team, measure.collaborative)
     today = today or timezone.localdate()
     errors: dict[str, list[str]] = {}
-    try:
-        number = parse_value(str(value), measure)
-    except CellProblem as problem:
-        errors["value"] = [sentence(f"The value {problem}")]
+    number = count = out_of = None
+    if measure.counted:
+        try:
+            number, count, out_of = counted_value(measure, str(numerator), str(denominator))
+        except CountsRefused as refused:
+            for name, text in refused.errors.items():
+                errors[name] = [sentence(f"The {name} {text}")]
+    else:
+        try:
+            number = parse_value(str(value), measure)
+        except CellProblem as problem:
+            errors["value"] = [sentence(f"The value {problem}")]
     if day.year < EARLIEST_YEAR:
         errors["day"] = [f"Is the year mistyped? Values start in {EARLIEST_YEAR}."]
     elif problem := period_problem(measure, day, today):
@@ -263,8 +349,8 @@ def measure_value_record(*, team: Team, measure: Measure, actor: User, day: date
         raise ValidationError(errors)
     row, _ = MeasureValue.objects.update_or_create(
         team=team, measure=measure, period=measure.period_of(day),
-        defaults={"value": number, "note": note, "source": MeasureValue.Source.FORM,
-                  "entered_by": actor})
+        defaults={"value": number, "numerator": count, "denominator": out_of, "note": note,
+                  "source": MeasureValue.Source.FORM, "entered_by": actor})
     return row
 
 
@@ -315,8 +401,10 @@ def team_measure_set(*, team: Team, measure: Measure, actor: User,
 
 @transaction.atomic
 def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: date,
-                      label: str) -> MeasurePhase:
-    """After a change, the chart starts a new phase from ``starts_on``, with its own median."""
+                      label: str, baseline_points: int | None = None) -> MeasurePhase:
+    """After a change, the chart starts a new phase from ``starts_on``, with its own median
+    (or centre line and limits), frozen from its first ``baseline_points`` when given: a
+    baseline in any phase, not only the first."""
     _check_sets_up_chart(actor, team, measure)
     label = " ".join(label.split())
     errors = {}
@@ -327,6 +415,8 @@ def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: d
     elif starts_on < (floor := baseline_floor(measure.collaborative)):
         errors["starts_on"] = [f"Charts begin at most {BASELINE_YEARS} years before the "
                                f"collaborative ({format_day(floor)}); choose a later day."]
+    if baseline_points is not None and not 2 <= baseline_points <= 260:
+        errors["baseline_points"] = ["Freeze from 2 to 260 points, or leave it empty."]
     if MeasurePhase.objects.filter(team=team, measure=measure,
                                    starts_on=measure.period_of(starts_on)).exists():
         errors["starts_on"] = ["A phase already starts in that period."]
@@ -334,7 +424,7 @@ def measure_phase_add(*, team: Team, measure: Measure, actor: User, starts_on: d
         raise ValidationError(errors)
     return MeasurePhase.objects.create(team=team, measure=measure,
                                        starts_on=measure.period_of(starts_on), label=label,
-                                       added_by=actor)
+                                       baseline_points=baseline_points, added_by=actor)
 
 
 @transaction.atomic

@@ -130,8 +130,13 @@ def measure_teams(request, slug, pk):
     # Teams with a signal first (what a coach looks at), each group by name.
     rows = sorted(((e, cards[e.team_id]) for e in enrollments),
                   key=lambda row: not row[1].has_signal)
+    network = chart_cards.network_chart(
+        measure=measure, team_ids=[e.team_id for e in enrollments],
+        teams_label=f"{'all' if viewer.is_staff else 'the'} {len(enrollments)} "
+                    f"team{'' if len(enrollments) == 1 else 's'}"
+                    f"{'' if viewer.is_staff else ' you coach'}")
     return render(request, "collaboratives/measure_teams.html", page_context(
-        collaborative, viewer, measure=measure, rows=rows,
+        collaborative, viewer, measure=measure, rows=rows, network=network,
         signalled=[(e, card) for e, card in rows if card.has_signal],
         without_data=[e for e, card in rows if not card.has_data]))
 
@@ -179,7 +184,7 @@ def _team_measure_page(request, collaborative, viewer, enrollment, measure, *, f
     }
     if works_on:
         context["value_form"] = forms.get("value") or ValueForm(
-            initial={"day": timezone.localdate()})
+            initial={"day": timezone.localdate()}, measure=measure)
         if chart.values:
             context["remove_form"] = forms.get("remove") or ValueRemoveForm(values=values,
                                                                             measure=measure)
@@ -226,13 +231,15 @@ def _back(enrollment, measure, anchor=""):
 def value_add(request, slug, team_pk, pk):
     collaborative, viewer, enrollment, measure = _team_and_measure(
         request, slug, team_pk, pk, lambda v, t: v.works_on(t))
-    form = ValueForm(request.POST)
+    form = ValueForm(request.POST, measure=measure)
     if form.is_valid():
         data = form.cleaned_data
         def record():
             row = services.measure_value_record(team=enrollment.team, measure=measure,
                                                 actor=request.user, day=data["day"],
-                                                value=data["value"], note=data["note"])
+                                                value=data["value"], note=data["note"],
+                                                numerator=data["numerator"],
+                                                denominator=data["denominator"])
             messages.success(request, f"Saved {measure.point_label(row)}.")
             return _back(enrollment, measure).url
         try:
@@ -391,11 +398,13 @@ def values_export(request, slug, team_pk):
     collaborative, _, _ = enrollment_or_404(request, slug, team_pk, _sees)
     out = io.StringIO()
     writer = csvsafe.writer(out, lineterminator="\r\n")
-    writer.writerow(["measure", "period", "value", "note"])
+    writer.writerow(["measure", "period", "value", "numerator", "denominator", "note"])
     for value in (MeasureValue.objects.filter(team_id=team_pk,
                                               measure__collaborative=collaborative)
                   .select_related("measure").order_by("measure__position", "measure__name",
                                                       "period")):
         writer.writerow([value.measure.name, value.period.isoformat(),
-                         f"{value.value.normalize():f}", value.note])
+                         f"{value.value.normalize():f}",
+                         *("" if n is None else f"{n.normalize():f}"
+                           for n in (value.numerator, value.denominator)), value.note])
     return _csv_response(out.getvalue(), f"{collaborative.slug}-team-{team_pk}-measures.csv")

@@ -79,6 +79,22 @@ def text_limit_errors(model: type[models.Model], **values) -> dict[str, list[str
     return errors
 
 
+class ChartChoice(models.TextChoices):
+    """The chart a measure is drawn as (``collaboratives.measures.chart_choice``)."""
+
+    RUN = "run", "run chart"
+    XMR = "xmr", "XmR chart (individual values and moving ranges)"
+    P = "p", "p chart (proportions: numerator / denominator)"
+    U = "u", "u chart (rates per unit of exposure)"
+    P_PRIME = "p_prime", "Laney p' chart (proportions, large denominators)"
+    U_PRIME = "u_prime", "Laney u' chart (rates, large denominators)"
+
+
+class RunRules(models.TextChoices):
+    IHI = "ihi", "IHI rules (shift, trend, runs; Perla, Provost & Murray 2011)"
+    ANHOEJ = "anhoej", "Anhøj rules (long runs, few crossings; Anhøj & Olesen 2014)"
+
+
 class Collaborative(TimeStampedModel):
     """A year-long Breakthrough Collaborative (IHI Breakthrough Series)."""
 
@@ -94,6 +110,14 @@ class Collaborative(TimeStampedModel):
                                  "across member institutions by 20% within one year.")
     enrollment_open = models.BooleanField(default=True,
                                           help_text="When closed, no more teams can enroll.")
+    default_chart = models.CharField(
+        "default chart", max_length=8, choices=ChartChoice, default=ChartChoice.RUN, blank=True,
+        help_text="How measures are drawn unless a measure chooses its own chart (empty: run "
+                  "chart). A control chart needs 20 points; with fewer the run chart is drawn.")
+    default_run_rules = models.CharField(
+        "default run-chart rules", max_length=8, choices=RunRules, default=RunRules.IHI,
+        blank=True,
+        help_text="The rules run charts are read with, unless a measure chooses.")
 
     class Meta:
         ordering = ["-start", "name"]

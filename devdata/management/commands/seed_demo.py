@@ -16,6 +16,7 @@ from devdata import (
     network_demo,
     renewals_demo,
     rhythm_demo,
+    spc_demo,
 )
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
@@ -88,6 +89,7 @@ class Command(BaseCommand):
         rhythm_demo.ensure(staff=staff)
         network_demo.ensure(staff=staff)
         learning_demo.ensure()
+        spc_demo.ensure()
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
