@@ -37,6 +37,7 @@ from bench.management.commands.bench_seed import STAFF_EMAIL  # noqa: E402
 from collaboratives.models import Collaborative, Enrollment  # noqa: E402
 from members.mfa import totp_authenticator_ensure  # noqa: E402
 from members.models import BillingContact, Role, Team, TeamMember, User  # noqa: E402
+from rhythm.selectors import report_months  # noqa: E402
 
 
 def session_for(user: User) -> str:
@@ -85,6 +86,15 @@ def measure_path(facts) -> str:
     return reverse("collaboratives:measure_teams", args=[facts["collaborative"].slug, measure.pk])
 
 
+def report_form_path(facts) -> str:
+    """The large team's monthly report of the collaborative's latest month (rhythm)."""
+    months = report_months(facts["collaborative"])
+    if not months:
+        raise LookupError("the collaborative has no report month yet")
+    return reverse("rhythm:report_edit", args=[facts["collaborative"].slug, facts["team"].pk,
+                                               months[0].year, months[0].month])
+
+
 @dataclass(frozen=True)
 class KeyPage:
     """A page the benchmark measures: its name in the report, who asks for it (a persona of
@@ -117,6 +127,11 @@ KEY_PAGES = [
             lambda f: reverse("admin:members_membershipapplication_changelist")),
     KeyPage("admin: invoices", "staff", "Select invoice to change",
             lambda f: reverse("admin:billing_invoice_changelist")),
+    # The pages issue 16 and issue 15 added, opened daily by coaches, teams and staff.
+    KeyPage("coach triage", "coach", "most in need first", lambda f: reverse("rhythm:triage")),
+    KeyPage("monthly report form", "lead", "report</h1>", report_form_path),
+    KeyPage("renewals (staff)", "staff", "Renewals</h1>",
+            lambda f: reverse("renewals:staff_list")),
     KeyPage("trivial view (/healthz)", "member", "ok", lambda f: reverse("healthz"),
             baseline=True),
     # Served only by the benchmark (bench/urls.py): the session and the user read, no work.
