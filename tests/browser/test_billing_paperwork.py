@@ -1,16 +1,23 @@
-"""A district's purchasing journey in the browser: apply, download the quote, staff approve,
-add the PO number, staff record the check, and the payment history and receipt are there."""
+"""A district's whole purchasing life in the browser: apply, download the quote, staff approve,
+add the PO number, staff record the check, the payment history and receipt are there; then,
+near the end of the two-year commitment, the renewal offer at day -90, accepted, and the
+year-3 invoice in Billing (issue 15's journey)."""
 
 import io
 import re
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from billing import services as billing_services
 from billing.models import Invoice, Quote
-from members.models import MembershipApplication
+from members.models import Membership, MembershipApplication
+from renewals.tasks import renewals_advance_due
 from tests.browser.conftest import SCREENSHOTS
 from tests.factories import PASSWORD, totp_code
 
@@ -115,3 +122,34 @@ def test_apply_quote_approve_po_check_and_receipt(page, browser, live_server, si
         history.get_by_role("link", name=re.compile("Receipt")).first.click()
     receipt = _pdf_text(receipt_download.value)
     assert "RECEIPT" in receipt and "Check 20417" in receipt and invoice.number in receipt
+
+    # Time passes (the test moves the term, not the clock): the commitment now ends in 90 days.
+    # Year 2 was invoiced 60 days before the first anniversary and paid by check like year 1.
+    membership = invoice.membership
+    today = timezone.localdate()
+    end = today + timedelta(days=90)  # the anniversary: the first day not covered
+    Membership.objects.filter(pk=membership.pk).update(
+        term_start=end.replace(year=end.year - 2), term_end=end - timedelta(days=1))
+    membership.refresh_from_db()
+    year_two = billing_services.invoice_issue(
+        membership=membership, commitment_year=2,
+        issue_date=end.replace(year=end.year - 1) - timedelta(days=60))
+    billing_services.payment_record(invoice=year_two, amount=year_two.total, method="check",
+                                    received_on=today, reference="Check 21876", actor=staff)
+
+    # Ninety days before the commitment ends, the daily job offers the renewal.
+    assert renewals_advance_due(today=today.isoformat()) == 1
+    page.goto(f"{live_server.url}/portal/")
+    banner = page.locator(".renewal-banner")
+    expect(banner).to_contain_text("Oxford School District + University of Mississippi")
+    banner.get_by_role("link", name="See the renewal offer").click()
+    page.get_by_label(re.compile(r"One year: \$5,000\.00")).check()
+    page.get_by_role("button", name="Renew and issue the invoice").click()
+    expect(page.locator(".panel-success")).to_contain_text("Renewed")
+
+    # The year-3 invoice, once, in Billing.
+    year_three = Invoice.objects.get(membership=membership, commitment_year=3)
+    assert year_three.total == Decimal("5000.00")
+    page.goto(f"{live_server.url}/portal/billing/")
+    expect(page.get_by_role("row", name=year_three.number)).to_contain_text("year 3")
+    assert Invoice.objects.filter(membership=membership).count() == 3
