@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "members",
     "billing",
     "collaboratives",
+    "resources",  # the resource library (issue 14)
+    "partners",  # find a partner: the directory and introductions (issue 14)
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -307,6 +309,8 @@ COLLABORATIVE_NUDGE_DAYS = env.int("COLLABORATIVE_NUDGE_DAYS", default=7)
 # PDSA cycle attachments (images, PDF, CSV): largest accepted file, in bytes.
 COLLABORATIVE_ATTACHMENT_MAX_BYTES = env.int("COLLABORATIVE_ATTACHMENT_MAX_BYTES",
                                              default=5 * 1024 * 1024)
+# The resource library: the largest file staff may add (resources.services).
+RESOURCES_FILE_MAX_BYTES = env.int("RESOURCES_FILE_MAX_BYTES", default=20 * 1024 * 1024)
 # What one team may keep attached to its cycles, in files and in bytes.
 COLLABORATIVE_ATTACHMENTS_PER_TEAM = env.int("COLLABORATIVE_ATTACHMENTS_PER_TEAM", default=200)
 COLLABORATIVE_ATTACHMENT_TEAM_BYTES = env.int("COLLABORATIVE_ATTACHMENT_TEAM_BYTES",
@@ -368,6 +372,7 @@ RATE_LIMITS = {
     "invite": env("RATE_LIMIT_INVITE", default="60/h"),
     "invitation": env("RATE_LIMIT_INVITATION", default="30/m"),
     "attachment": env("RATE_LIMIT_ATTACHMENT", default="30/h"),
+    "introduction": env("RATE_LIMIT_INTRODUCTION", default="10/d"),
 }
 # Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
 # last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a

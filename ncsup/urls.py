@@ -24,5 +24,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("collaboratives/", include("collaboratives.urls")),
     path("", include("billing.urls")),
+    path("resources/", include("resources.urls")),
+    path("partners/", include("partners.urls")),
 ]
 

@@ -2,8 +2,6 @@
 and content, within the team's quota, stored under an unguessable name; deleted by their uploader,
 the team lead or staff."""
 
-import csv
-import io
 import secrets
 from pathlib import PurePath
 
@@ -18,6 +16,7 @@ from collaboratives.cycles.models import CycleAttachment, PDSACycle
 from collaboratives.cycles.services import check_works_on
 from collaboratives.programme import selectors as programme_selectors
 from core.statemachine import audit
+from core.uploads import content_matches
 from members.models import Role, Team, TeamMember, User
 
 ATTACHMENT_TYPES = {
@@ -32,42 +31,6 @@ ATTACHMENT_TYPES = {
 
 
 ACCEPTED = "images (PNG, JPEG, GIF, WebP), PDF or CSV"
-
-
-def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
-    """Does the file's content match its extension? Magic bytes for images and PDF; for CSV,
-    text without NUL bytes that decodes (UTF-8, or Windows-1252 as Excel saves it) and parses."""
-    if extension == ".png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if extension == ".gif":
-        return head.startswith((b"GIF87a", b"GIF89a"))
-    if extension == ".webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if extension == ".pdf":
-        return head.lstrip(b"\r\n\t ").startswith(b"%PDF-")
-    if extension == ".csv":
-        upload.seek(0)
-        raw = upload.read()
-        if b"\x00" in raw or not raw.strip():
-            return False
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return False
-        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-            return False
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error:
-            return False
-        return bool(rows)
-    return False
 
 
 @transaction.atomic
@@ -90,9 +53,7 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         raise ValidationError({"file": [
             f"“{original}” is not a file type we accept. Attach {ACCEPTED}."]},
             code="wrong_type")
-    upload.seek(0)
-    head = upload.read(16)
-    if not _content_matches(extension, head, upload):
+    if not content_matches(extension, upload):
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")

@@ -1,0 +1,12 @@
+"""“New this month” on My portal (members.hooks.dashboard_panel): the newest resources the
+person may see, two queries."""
+
+from members.hooks import dashboard_panel
+from resources import selectors
+
+
+@dashboard_panel(order=40, template="resources/partials/new_this_month.html")
+def new_this_month(request):
+    if not selectors.in_network(request.user):
+        return None
+    return {"resources": selectors.new_this_month(request.user)}
