@@ -139,6 +139,9 @@ def introduction(request, pk):
 @require_POST
 def introduction_answer(request, pk):
     introduction = _introduction_or_404(request, pk)
+    if not selectors.institutions_led_by(request.user).filter(
+            pk=introduction.to_institution_id).exists():
+        raise Http404("No such introduction.")  # only the asked institution's lead answers
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose to accept or decline.")

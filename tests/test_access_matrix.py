@@ -21,6 +21,7 @@ from tests.factories import (
     TeamMemberFactory,
     UserFactory,
 )
+from tests.partners import shared_worlds
 
 # The five kinds of person, plus the team's lead (who may do more than a team member),
 # and the person who applied and led the team, then handed the lead over and was removed.
@@ -112,6 +113,11 @@ LEAD_ONLY_POST = {**LEAD_ONLY, "lead": 302}  # done, then back to the roster
 # Bills: staff and the billing contacts (here the lead, who added themselves), nobody else.
 BILLING = {"anonymous": LOGIN, "other_member": 404, "team_member": 404, "lead": 200,
            "other_coach": 404, "staff": 200, "former_applicant": 404}
+LIBRARY = {"anonymous": 404, "other_member": 200, "team_member": 200, "lead": 200,
+           "other_coach": 200, "staff": 200, "former_applicant": 404}
+# An introduction: its asker, the leads of both institutions, and staff.
+INTRODUCTION = {"anonymous": LOGIN, "other_member": 200, "team_member": 200, "lead": 200,
+                "other_coach": 404, "staff": 200, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
         lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
@@ -148,6 +154,30 @@ MATRIX = {
         lambda w: f"/portal/billing/memberships/{w.team.membership.pk}/contacts/"
                   f"{w.team.membership.billing_contacts.get(user__isnull=True).pk}/remove/",
         "post", {**BILLING, "lead": 302, "staff": 302}),
+    # The resource library: members of any current membership, coaches and staff; a removed
+    # person and anonymous visitors see only public resources (404 for this one).
+    "resources:detail": (lambda w: f"/resources/{shared_worlds.resource(w).pk}/", "get",
+                         LIBRARY),
+    "resources:download": (
+        lambda w: f"/resources/{shared_worlds.resource(w, kind='file').pk}/download/", "get",
+        LIBRARY),
+    # Find a partner: members of an active membership and staff; others are told it is for
+    # members (403). The entry here is the other member's own institution's.
+    "partners:listing": (
+        lambda w: f"/partners/{shared_worlds.partners(w).their_listing.pk}/", "get",
+        {**LIBRARY, "anonymous": LOGIN, "other_coach": 403, "former_applicant": 403}),
+    "partners:listing_edit": (
+        lambda w: f"/partners/institutions/{shared_worlds.partners(w).our_institution.pk}/entry/",
+        "get", LEAD_ONLY),
+    "partners:introduction": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/", "get",
+        INTRODUCTION),
+    "partners:introduction_answer": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/answer/", "post",
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "other_member": 302}),
+    "partners:introduction_withdraw": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/withdraw/",
+        "post", {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "team_member": 302}),
 }
 # Collaboratives have their own world (two enrolled teams, their coaches): its matrix runs in
 # tests/collaboratives/test_access.py, and counts here.

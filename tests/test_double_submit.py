@@ -38,6 +38,8 @@ from collaboratives.models import (
 )
 from core import once
 from members.models import Invitation, Membership, MembershipApplication
+from partners.models import Introduction
+from resources.models import Resource, Tag
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
     ApplicationFactory,
@@ -50,6 +52,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.members.test_application_views import form_data
+from tests.partners import shared_worlds
 from tests.test_access_matrix import walk
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -213,6 +216,22 @@ CREATES = {
         lambda w: {"collaborative": w.collaborative.pk, "team": w.unenrolled.pk,
                    "coach": w.coach_a.pk},
         lambda w: Enrollment.objects.count()),
+    "resources:upload": Case(
+        "staff", lambda w: reverse("resources:upload"),
+        lambda w: {"title": "Attendance tracker template", "summary": "A blank tracker.",
+                   "visibility": "members", "listed": "on"},
+        lambda w: Resource.objects.count(),
+        files=lambda w: {"file": SimpleUploadedFile("tracker.pdf", b"%PDF-1.7\n%%EOF\n")}),
+    "partners:listing": Case(
+        "member_a", lambda w: reverse("partners:listing", args=[w.partner_listing.pk]),
+        lambda w: {"from_institution": w.partner_from.pk,
+                   "message": "Could we work on attendance together?"},
+        lambda w: Introduction.objects.count()),
+    "admin:resources_tag_add": Case(
+        "staff", lambda w: reverse("admin:resources_tag_add"),
+        lambda w: {"kind": "method", "name": "Driver diagram", "slug": "driver-diagram",
+                   "position": 0},
+        lambda w: Tag.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -249,6 +268,13 @@ NOT_CREATING = {
     "members:name": "fills the signed-in person's own name; a second post saves it again",
     "billing:contacts": "one contact per membership and address (a unique row); adding the "
                         "same address again is refused next to the field",
+    **{name: READS for name in [
+        "resources:library", "resources:detail", "resources:download", "partners:directory",
+        "partners:introductions", "partners:introduction", "partners:staff_introductions"]},
+    **{name: STATE for name in [
+        "partners:introduction_answer", "partners:introduction_withdraw"]},
+    "partners:listing_edit": "one directory entry per institution (a one-to-one row); a second "
+                             "post saves the same entry again",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -272,7 +298,8 @@ ADMIN_ADD_EXEMPT = {
 }
 
 
-OUR_APPS = {"core", "members", "billing", "collaboratives"}  # others: their projects' admins
+# others: their projects' admins
+OUR_APPS = {"core", "members", "billing", "collaboratives", "resources", "partners"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
@@ -303,6 +330,8 @@ def _post(client, case, w, token=None):
 
 
 def _prepare(case_name, w):
+    if case_name.startswith("partners:"):
+        shared_worlds.double_submit_prepare(w)
     if case_name.startswith("collaboratives:change_package_draft"):
         changepackages_services.change_package_draft(collaborative=w.collaborative, actor=w.coach_a)
 
