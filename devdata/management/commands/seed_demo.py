@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test import override_settings
 
-from devdata import collaboratives_demo
+from devdata import collaboratives_demo, partners_demo, resources_demo
 from devdata.reference import fee_schedule_ensure, tiers_ensure
 from members import services
 from members.mfa import totp_authenticator_ensure
@@ -76,6 +76,8 @@ class Command(BaseCommand):
         coach = collaboratives_demo.seed(staff=staff, password=STAFF_PASSWORD)
         if coach:
             self._verified(coach)
+        resources_demo.ensure(staff=staff)
+        partners_demo.ensure(staff=staff)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
