@@ -20,6 +20,11 @@ class DirectorySearchForm(forms.Form):
     seeking = forms.ChoiceField(label="Looking for", required=False,
                                 choices=[("", "Anyone"), *Institution.Kind.choices])
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.conditional = True  # a filter, not "(optional)"
+
     def full_clean(self):
         super().full_clean()
         for name in list(self._errors):

@@ -36,7 +36,8 @@ def directory(request):
     return render(request, "partners/directory.html", {
         "form": form, "page": page_of(request, listings, size=PAGE_SIZE),
         "searching": form.active, "led": list(selectors.institutions_led_by(request.user)),
-        "state_names": STATE_NAMES,
+        "mine": set(selectors.institutions_of(request.user).order_by()
+                    .values_list("pk", flat=True)),
     })
 
 

@@ -29,6 +29,8 @@ class LibrarySearchForm(forms.Form):
     def __init__(self, *args, tags: dict[str, list[Tag]], **kwargs):
         super().__init__(*args, **kwargs)
         self.tags = tags
+        for field in self.fields.values():
+            field.conditional = True  # a filter, not "(optional)"
         for kind in Tag.Kind.values:
             self.fields[kind].choices = _tag_choices(tags[kind])
 
@@ -77,5 +79,6 @@ class ResourceFileForm(OnceForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["file"].conditional = True  # required unless a held file is confirmed
         self.fields["tags"].label_from_instance = (
             lambda tag: f"{tag.name} ({tag.get_kind_display()})")

@@ -137,6 +137,17 @@ class Resource(TimeStampedModel):
         return self.url
 
     @property
+    def audience_label(self) -> str:
+        """Who sees it, as a card says it briefly; "" for every member (the usual case)."""
+        if self.visibility == self.Visibility.PUBLIC:
+            return "Open to everyone"
+        if self.visibility == self.Visibility.TIER2:
+            return "Tier 2 members"
+        if self.visibility == self.Visibility.COLLABORATIVE and self.collaborative_id:
+            return f"{self.collaborative.name} only"
+        return ""
+
+    @property
     def tags_by_kind(self) -> dict[str, list[Tag]]:
         """Needs ``tags`` prefetched (``for_list``)."""
         grouped: dict[str, list[Tag]] = {}
