@@ -272,6 +272,9 @@ CELERY_BEAT_SCHEDULE = {
 # Used one-time form tokens (core/once.py) are kept only while a token could still be posted.
 CELERY_BEAT_SCHEDULE["core-form-tokens-purge"] = {"task": "core.tasks.form_tokens_purge",
                                                   "schedule": crontab(hour=3, minute=15)}
+# Uploads held while their uploader confirms a student-identifier warning (core/uploads.py).
+CELERY_BEAT_SCHEDULE["core-held-uploads-purge"] = {"task": "core.tasks.held_uploads_purge",
+                                                   "schedule": crontab(hour=3, minute=45)}
 
 # --- Improvement teams ------------------------------------------------------------------------
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)

@@ -3,13 +3,16 @@ identifiers, and kept only once the uploader confirms a warning; the file is hel
 it need not be chosen again. Downloads only for those who may see the resource."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from core.models import AuditEntry
+from core.uploads import held_uploads_purge
 from resources.models import Resource
 from tests.factories import UserFactory
 from tests.once import token
@@ -139,3 +142,12 @@ def test_confirming_up_front_keeps_a_flagged_file_at_once(client, lib):
 def test_a_clean_csv_needs_no_confirmation(client, lib):
     client.force_login(lib.staff)
     assert _post(client, SimpleUploadedFile("monthly.csv", CLEAN)).status_code == 302
+
+
+def test_held_files_nobody_confirmed_are_purged_after_a_day(client, lib):
+    client.force_login(lib.staff)
+    _post(client, SimpleUploadedFile("roster.csv", ROSTER))
+    assert len(default_storage.listdir("held")[1]) == 1
+    assert held_uploads_purge() == 0  # still within the day
+    assert held_uploads_purge(now=timezone.now() + timedelta(days=2)) == 1
+    assert default_storage.listdir("held")[1] == []
