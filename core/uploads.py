@@ -19,9 +19,12 @@ from datetime import timedelta
 from pathlib import PurePath
 
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
+
+from core.identifiers import Finding, scan
 
 OFFICE_PARTS = {".xlsx": "xl/", ".docx": "word/", ".pptx": "ppt/"}
 TEXT_EXTENSIONS = (".csv", ".txt", ".md")
@@ -140,3 +143,52 @@ def held_uploads_purge(*, now=None) -> int:
             default_storage.delete(path)
             deleted += 1
     return deleted
+
+
+# --- The identifier warning -------------------------------------------------------------------
+NO_STUDENT_DATA = ("No student-level data: never a file with students' names, ID numbers or "
+                   "dates of birth. Aggregates (counts, rates) only.")
+CONFIRM_ERROR = ("Check the file. If it holds no student-level data, tick this box and send it "
+                 "again; otherwise remove those columns first and choose the corrected file.")
+
+
+class IdentifiersFound(ValidationError):
+    """The file looks like it holds student identifiers and nobody confirmed it does not."""
+
+    def __init__(self, findings: list[Finding]):
+        super().__init__({"file": ["This file may hold student-level data: "
+                                   + " ".join(f.message for f in findings)]},
+                         code="identifiers")
+        self.findings = findings
+
+
+def identifiers_check(upload, original: str, *, confirmed: bool) -> list[Finding]:
+    """For a service: scan ``upload``; raise ``IdentifiersFound`` when something is found and
+    the uploader has not confirmed; return the findings (to record with the confirmation)."""
+    upload.seek(0)
+    findings = scan(upload.read(), original)
+    if findings and not confirmed:
+        raise IdentifiersFound(findings)
+    return findings
+
+
+def upload_source(chosen, held_token: str, *, owner_id: int):
+    """What a form with a file field and a ``held`` token sends: ``(file, name, held)`` for the
+    file just chosen (held None) or the held one; None when neither is there. Close a held
+    file once done (``held`` is not None)."""
+    if chosen:
+        return chosen, chosen.name, None
+    held = upload_held(held_token, owner_id=owner_id)
+    if held is None:
+        return None
+    return default_storage.open(held.path, "rb"), held.original_name, held
+
+
+def upload_hold_on_form(form, chosen, *, owner_id: int) -> HeldUpload | None:
+    """After ``IdentifiersFound``: hold the file just chosen and put its token on the re-shown
+    form (a held file stays held); add the error to the confirmation box."""
+    if chosen:
+        form.data = form.data.copy()
+        form.data[form.add_prefix("held")] = upload_hold(chosen, owner_id=owner_id)
+    form.add_error("no_student_data_confirmed", CONFIRM_ERROR)
+    return upload_held(form.data.get(form.add_prefix("held"), ""), owner_id=owner_id)

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from core.identifiers import Finding, scan
 from core.statemachine import audit
-from core.uploads import content_matches
+from core.uploads import content_matches, identifiers_check
 from members.models import User
 from resources.models import Resource, Tag
 
@@ -28,16 +27,6 @@ FILE_TYPES = {
     ".jpeg": "image/jpeg",
 }
 ACCEPTED = "PDF, Word, PowerPoint, Excel, CSV, plain text, PNG or JPEG"
-
-
-class IdentifiersFound(ValidationError):
-    """The file looks like it holds student identifiers and nobody confirmed it does not."""
-
-    def __init__(self, findings: list[Finding]):
-        super().__init__({"file": ["This file may hold student-level data: "
-                                   + " ".join(f.message for f in findings)]},
-                         code="identifiers")
-        self.findings = findings
 
 
 def file_check(upload, original: str) -> None:
@@ -56,11 +45,6 @@ def file_check(upload, original: str) -> None:
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Add {ACCEPTED}."]}, code="wrong_content")
-
-
-def file_findings(upload, original: str) -> list[Finding]:
-    upload.seek(0)
-    return scan(upload.read(), original)
 
 
 def search_document(resource: Resource, tags) -> str:
@@ -122,9 +106,7 @@ def resource_file_add(*, actor: User, upload, original_name: str, title: str, su
         raise ValidationError("Only Center staff add to the library.", code="forbidden")
     original = PurePath(original_name or "").name[:200] or "file"
     file_check(upload, original)
-    findings = file_findings(upload, original)
-    if findings and not no_student_data_confirmed:
-        raise IdentifiersFound(findings)
+    findings = identifiers_check(upload, original, confirmed=no_student_data_confirmed)
     extension = PurePath(original).suffix.lower()
     upload.seek(0)
     stored = default_storage.save(f"resources/files/{secrets.token_urlsafe(24)}{extension}",

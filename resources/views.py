@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.pagination import page_of
-from core.uploads import upload_held, upload_hold
+from core.uploads import IdentifiersFound, upload_hold_on_form, upload_source
 from resources import selectors, services
 from resources.forms import NO_STUDENT_DATA, LibrarySearchForm, ResourceFileForm
 from resources.models import Resource
@@ -69,17 +69,15 @@ def upload(request):
         form = ResourceFileForm(request.POST, request.FILES)
         if form.is_valid():
             data = form.cleaned_data
-            chosen = data["file"]
-            held = None if chosen else upload_held(data["held"], owner_id=request.user.pk)
-            if chosen is None and held is None:
+            source = upload_source(data["file"], data["held"], owner_id=request.user.pk)
+            if source is None:
                 form.add_error("file", "Choose the file to add.")
             else:
-                source = chosen or default_storage.open(held.path, "rb")
-                name = chosen.name if chosen else held.original_name
+                upload, name, held = source
 
                 def create():
                     resource = services.resource_file_add(
-                        actor=request.user, upload=source, original_name=name,
+                        actor=request.user, upload=upload, original_name=name,
                         title=data["title"], summary=data["summary"],
                         visibility=data["visibility"], collaborative=data["collaborative"],
                         tags=list(data["tags"]), listed=data["listed"],
@@ -89,16 +87,9 @@ def upload(request):
 
                 try:
                     response = submit_once(request, form, create)
-                except services.IdentifiersFound as found:
+                except IdentifiersFound as found:
                     findings = found.findings
-                    if chosen:
-                        form.data = form.data.copy()
-                        form.data["held"] = upload_hold(chosen, owner_id=request.user.pk)
-                        held = upload_held(form.data["held"], owner_id=request.user.pk)
-                    form.add_error("no_student_data_confirmed",
-                                   "Check the file. If it holds no student-level data, tick "
-                                   "this box and add it again; otherwise remove those columns "
-                                   "first and choose the corrected file.")
+                    held = upload_hold_on_form(form, data["file"], owner_id=request.user.pk)
                 except ValidationError as error:
                     service_errors_show(form, error)
                 else:
@@ -106,8 +97,8 @@ def upload(request):
                         default_storage.delete(held.path)
                     return response
                 finally:
-                    if not chosen:
-                        source.close()
+                    if source[2] is not None:
+                        upload.close()
     else:
         form = ResourceFileForm()
     return render(request, "resources/resource_upload.html", {

@@ -16,7 +16,7 @@ from collaboratives.cycles.models import CycleAttachment, PDSACycle
 from collaboratives.cycles.services import check_works_on
 from collaboratives.programme import selectors as programme_selectors
 from core.statemachine import audit
-from core.uploads import content_matches
+from core.uploads import content_matches, identifiers_check
 from members.models import Role, Team, TeamMember, User
 
 ATTACHMENT_TYPES = {
@@ -34,15 +34,18 @@ ACCEPTED = "images (PNG, JPEG, GIF, WebP), PDF or CSV"
 
 
 @transaction.atomic
-def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
-    """Check the file's size and type (by its extension and by its content), store it under an
-    unguessable name and record it. A refused file leaves nothing behind."""
+def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile,
+                   original_name: str | None = None,
+                   no_student_data_confirmed: bool = False) -> CycleAttachment:
+    """Check the file's size and type (by its extension and by its content), scan it for student
+    identifiers (``IdentifiersFound`` unless the uploader confirmed it holds none), store it
+    under an unguessable name and record it. A refused file leaves nothing behind."""
     # The team first (it guards the quota, and parents lock before children), then the cycle.
     Team.objects.select_for_update().filter(pk=cycle.team_id).first()
     locked = PDSACycle.objects.select_for_update().select_related(
         "action_period__collaborative").get(pk=cycle.pk)
     check_works_on(actor, locked.action_period.collaborative, locked.team_id)
-    original = PurePath(upload.name or "").name[:200] or "attachment"
+    original = PurePath(original_name or upload.name or "").name[:200] or "attachment"
     extension = PurePath(original).suffix.lower()
     limit = settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
@@ -57,6 +60,7 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")
+    findings = identifiers_check(upload, original, confirmed=no_student_data_confirmed)
     _check_team_quota(locked.team_id, original, upload.size)
     kind, content_type = ATTACHMENT_TYPES[extension]
     upload.seek(0)
@@ -67,6 +71,9 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
             attachment = CycleAttachment.objects.create(
                 cycle=locked, kind=kind, storage_name=stored, original_name=original,
                 content_type=content_type, size=upload.size, uploaded_by=actor)
+            if findings:
+                audit(locked, action="attachment:identifiers_confirmed", actor=actor,
+                      reason=f"“{original}”: " + " ".join(f.message for f in findings))
     except Exception:
         default_storage.delete(stored)
         raise
