@@ -17,7 +17,10 @@ def panels():
 def test_a_registered_panel_shows_in_order_and_none_hides_it(client, db, panels, tmp_path,
                                                              settings):
     (tmp_path / "panel.html").write_text("<p>PANEL {{ panel.word }}</p>")
-    settings.TEMPLATES[0]["DIRS"] = [*settings.TEMPLATES[0]["DIRS"], tmp_path]
+    # Assigned whole, so Django rebuilds its template engines (an engine built by an earlier test
+    # would not see a directory added to the dict it was built from).
+    settings.TEMPLATES = [{**settings.TEMPLATES[0],
+                           "DIRS": [*settings.TEMPLATES[0]["DIRS"], tmp_path]}]
 
     @hooks.dashboard_panel(order=20, template="panel.html")
     def second(request):

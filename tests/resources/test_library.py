@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import ChangePackage
-from resources import services
+from resources import panels, services
 from resources.models import Resource
 from resources.selectors import resources_search, resources_visible_to
 from tests.resources.conftest import add
@@ -90,9 +90,24 @@ def test_new_this_month_on_my_portal(client, lib):
     assert "Coaching call agenda template" not in page  # Tier 2 only
 
 
-def test_no_library_panel_for_someone_outside_the_network(client, lib):
-    client.force_login(lib.nobody)
-    assert "New in the library" not in client.get(reverse("members:dashboard")).content.decode()
+def test_no_library_panel_when_nothing_new_is_visible(client, lib):
+    Resource.objects.exclude(visibility="public").update(
+        published_at=timezone.now() - timedelta(days=40))
+    client.force_login(lib.nobody)  # sees only the public one, which is new
+    page = client.get(reverse("members:dashboard")).content.decode()
+    assert "What is improvement science?" in page
+    Resource.objects.update(published_at=timezone.now() - timedelta(days=40))
+    for who in (lib.nobody, lib.tier1_member):
+        client.force_login(who)
+        assert "New in the library" not in client.get(
+            reverse("members:dashboard")).content.decode()
+
+
+def test_the_panel_costs_one_query(rf, lib, django_assert_num_queries):
+    request = rf.get("/portal/")
+    request.user = lib.lead_a
+    with django_assert_num_queries(1):
+        assert len(panels.new_this_month(request)["resources"]) == 4
 
 
 def test_a_change_package_resource_must_be_published(lib):
