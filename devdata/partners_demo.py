@@ -6,6 +6,8 @@ their year-1 invoice paid (by check and purchase order), as a member's would be.
 
 from decimal import Decimal
 
+from django.db import transaction
+
 from billing import services as billing
 from billing.models import Invoice
 from members.models import Institution, Membership, Role, TeamMember, User
@@ -52,7 +54,15 @@ def _lead(institution: Institution) -> User | None:
 
 
 def ensure(*, staff: User) -> None:
-    """Idempotent: pays what is needed, and adds the listings and the introduction missing."""
+    """Idempotent: pays what is needed, and adds the listings and the introduction missing.
+
+    Runs once the seed's transaction has committed: approval issues the year-1 invoices in a
+    task after commit (in-process under `make run`), and only then is there a bill to pay."""
+    transaction.on_commit(lambda: _ensure(staff=staff))
+
+
+@transaction.atomic
+def _ensure(*, staff: User) -> None:
     for name, method in (("Oxford School District", "check"),
                          ("Avondale Elementary School District", "po")):
         membership = Membership.objects.filter(institutions__name=name).first()
