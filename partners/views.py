@@ -49,13 +49,14 @@ def listing(request, pk):
         return _members_only(request)
     entry = get_object_or_404(selectors.directory(), pk=pk)
     mine = selectors.institutions_of(request.user).exclude(pk=entry.institution_id)
-    form = IntroductionForm(request.POST or None, institutions=mine)
+    ours = list(mine)
+    form = IntroductionForm(request.POST or None, institutions=mine,
+                            initial={"from_institution": ours[0].pk} if len(ours) == 1 else {})
     if request.method == "POST" and form.is_valid():
         try:
             return submit_once(request, form, lambda: _requested(request, entry, form))
         except ValidationError as error:
             service_errors_show(form, error)
-    ours = list(mine)
     them = entry.institution
     under_way = list(Introduction.objects.filter(
         Q(from_institution__in=ours, to_institution=them)
@@ -63,6 +64,7 @@ def listing(request, pk):
         status__in=Introduction.OPEN).select_related("from_institution", "to_institution"))
     return render(request, "partners/listing_detail.html", {
         "listing": entry, "form": form, "ours": ours, "under_way": under_way,
+        "own_entry": selectors.institutions_of(request.user).filter(pk=them.pk).exists(),
         "state_name": STATE_NAMES.get(entry.institution.state, entry.institution.state),
     }, status=400 if form.is_bound else 200)
 

@@ -104,3 +104,14 @@ def test_only_the_institutions_lead_edits_its_entry_in_the_portal(client, dir_wo
     client.force_login(getattr(dir_world, who))
     url = reverse("partners:listing_edit", args=[dir_world.oxford.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_introduce_form_fits_who_is_looking(client, dir_world):
+    url = reverse("partners:listing", args=[dir_world.denver_entry.pk])
+    client.force_login(dir_world.lea_member)  # one institution to ask for: already chosen
+    assert client.get(url).context["form"]["from_institution"].value() == dir_world.oxford.pk
+    client.force_login(dir_world.ihe_lead)
+    assert "This is your own institution's entry." in client.get(url).content.decode()
+    client.force_login(dir_world.staff)
+    assert "asked for by members on behalf of their institution" in client.get(
+        url).content.decode()
