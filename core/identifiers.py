@@ -5,8 +5,8 @@ says so, and a file that looks like it holds some is only kept once its uploader
 does not. This is a net for honest mistakes (a roster exported with its ID column), not a
 guarantee: it reads CSV, plain text and the cells of an XLSX workbook, and looks for
 
-- column headers that name a student identifier ("Student ID", "DOB", "Date of birth", "SSN",
-  "SASID" ...), in the first rows of a table or anywhere in plain text;
+- column headers that name a student identifier ("Student ID", "Student name", "DOB", "Date of
+  birth", "SSN", "SASID" ...), in the first rows of a table or anywhere in plain text;
 - runs of nine digits (an SSN, or most state student ids), alone or written 123-45-6789.
 
 Pure Python: ``scan(data, filename)`` returns a list of ``Finding``, empty when nothing is seen.
@@ -26,6 +26,8 @@ _HEADER_WORDS = [
     (re.compile(r"\b(?:student|stu|pupil|learner)\s*(?:id|ids|number|no|num|nbr|identifier)\b"),
      "a student ID"),
     (re.compile(r"\bstudentid\b"), "a student ID"),
+    (re.compile(r"\b(?:student|stu|pupil|learner)s?\s*(?:first |last |full )?name\b"),
+     "a student's name"),
     (re.compile(r"\b(?:sasid|lasid|ssid|state student id)\b"), "a state or local student ID"),
     (re.compile(r"\bd\s*o\s*b\b"), "a date of birth"),
     (re.compile(r"\b(?:date of birth|birth ?date|birthday)\b"), "a date of birth"),

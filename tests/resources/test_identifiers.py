@@ -15,6 +15,7 @@ def _kinds(findings):
 @pytest.mark.parametrize("header", [
     "Student ID", "student_id", "StudentID", "STUDENT NUMBER", "Stu ID", "DOB", "D.O.B.",
     "Date of Birth", "Birthdate", "SSN", "Social Security Number", "SASID", "State Student ID",
+    "Student name", "Student Last Name",
 ])
 def test_csv_headers_that_name_an_identifier_are_found(header):
     data = f"{header},Grade,Days absent\nx,7,3\n".encode()
