@@ -81,7 +81,7 @@ class Introduction(TimeStampedModel):
     accepts (both sides then see each other's contacts) or declines (nobody learns anything)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "waiting for an answer"
+        PENDING = "pending", "pending"
         ACCEPTED = "accepted", "accepted"
         DECLINED = "declined", "declined"
         WITHDRAWN = "withdrawn", "withdrawn"
