@@ -35,7 +35,14 @@ _HEADER_WORDS = [
 ]
 # Nine digits alone (not part of a longer number, a decimal or a phone or ZIP+4 written with
 # dashes), or written 123-45-6789.
-_NINE_DIGITS = re.compile(r"(?<![\d.\-/])(?:\d{9}|\d{3}-\d{2}-\d{4})(?![\d\-/]|\.\d)")
+_NINE_DIGITS = re.compile(r"(?<![\d.\-/])(?:\d{9}|\d{3}-\d{2}-\d{4})")
+_NOT_AFTER = re.compile(r"[\d\-/]|\.\d")  # what may not follow: more digits, a dash, a decimal
+
+
+def _nine_digit_runs(text: str) -> int:
+    return sum(1 for match in _NINE_DIGITS.finditer(text)
+               if not _NOT_AFTER.match(text, match.end()))
+
 
 TABLE_HEADER_ROWS = 3          # a title row or two may come before the headers
 MAX_SCANNED_BYTES = 20 * 1024 * 1024
@@ -143,7 +150,7 @@ def _nine_digit_cells(cell: str) -> int:
     # A spreadsheet stores 123456789 as "123456789" or, as a float, "123456789.0".
     if re.fullmatch(r"\d{9}\.0+", cell.strip()):
         return 1
-    return len(_NINE_DIGITS.findall(cell))
+    return _nine_digit_runs(cell)
 
 
 def _table_findings(rows: list[list[str]]) -> list[Finding]:
@@ -177,7 +184,7 @@ def _text_findings(text: str) -> list[Finding]:
         if meaning and meaning not in seen:
             seen.add(meaning)
             findings.append(Finding("header", f"Line {number:,} mentions {meaning}."))
-    nine = len(_NINE_DIGITS.findall(text))
+    nine = _nine_digit_runs(text)
     if nine:
         findings.append(_nine_digit_finding(nine))
     return findings
