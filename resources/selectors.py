@@ -62,6 +62,11 @@ def resources_search(resources: QuerySet[Resource], text: str) -> QuerySet[Resou
         return (resources.annotate(search=search_vector()).filter(search=query)
                 .annotate(rank=SearchRank(F("search"), query))
                 .order_by("-rank", "-published_at", "-id"))
+    return resources_search_words(resources, text)
+
+
+def resources_search_words(resources: QuerySet[Resource], text: str) -> QuerySet[Resource]:
+    """The fallback: every word appears somewhere in the search text (any database)."""
     for word in text.split():
         word = word.strip("\"'-+")
         if word:
