@@ -2,7 +2,7 @@ import logging
 
 from celery import shared_task
 
-from core import emails, once
+from core import emails, once, uploads
 
 logger = logging.getLogger(__name__)
 
@@ -42,3 +42,10 @@ def email_outbox_flush():
 def form_tokens_purge():
     """Beat job: forget used form tokens that have expired anyway. Safe to run twice."""
     once.form_tokens_purge()
+
+
+@shared_task
+def held_uploads_purge():
+    """Beat job: delete files held for a confirmation that never came (core.uploads). Safe to
+    run twice: a file already deleted is simply not listed."""
+    uploads.held_uploads_purge()

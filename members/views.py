@@ -19,12 +19,14 @@ from core.ratelimit import ratelimit
 from members import hooks, selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
 from members.models import MembershipApplication
+from members.prefill import apply_prefill
 
 
-def _institution_forms(data=None):
+def _institution_forms(data=None, initial=()):
+    initial = [*initial, {}, {}]
     forms = [
-        InstitutionForm(data, prefix="institution_0"),
-        InstitutionForm(data, prefix="institution_1", required=False),
+        InstitutionForm(data, prefix="institution_0", initial=initial[0]),
+        InstitutionForm(data, prefix="institution_1", required=False, initial=initial[1]),
     ]
     forms[0].section, forms[1].section = "Your institution", "Partner institution"
     return forms
@@ -86,10 +88,15 @@ def application_create(request):
             except ValidationError as error:
                 _show_service_errors(error, form, institution_forms)
     else:
-        form = ApplicationForm(initial={"contact_email": request.user.email,
-                                        "contact_name": request.user.get_full_name()},
-                               fees=fees)
-        institution_forms = _institution_forms()
+        # A link made by members.prefill (the partner directory's "apply together") fills in
+        # the institutions; anything else in the query is ignored.
+        prefill = apply_prefill(request.GET) or {}
+        initial = {"contact_email": request.user.email,
+                   "contact_name": request.user.get_full_name()}
+        if prefill:
+            initial["kind"] = prefill["kind"]
+        form = ApplicationForm(initial=initial, fees=fees)
+        institution_forms = _institution_forms(initial=prefill.get("institutions", ()))
     return render(request, "members/application_form.html", {
         "form": form,
         "institution_forms": institution_forms,

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "rhythm",
     "network",
     "learning",
+    "resources",  # the resource library (issue 14)
+    "partners",  # find a partner: the directory and introductions (issue 14)
     "devdata",  # demo data: manage.py seed_demo (make run)
 ]
 
@@ -306,6 +308,9 @@ CELERY_BEAT_SCHEDULE["network-event-reminders"] = {"task": "network.tasks.event_
 # Used one-time form tokens (core/once.py) are kept only while a token could still be posted.
 CELERY_BEAT_SCHEDULE["core-form-tokens-purge"] = {"task": "core.tasks.form_tokens_purge",
                                                   "schedule": crontab(hour=3, minute=15)}
+# Uploads held while their uploader confirms a student-identifier warning (core/uploads.py).
+CELERY_BEAT_SCHEDULE["core-held-uploads-purge"] = {"task": "core.tasks.held_uploads_purge",
+                                                   "schedule": crontab(hour=3, minute=45)}
 
 # --- Improvement teams ------------------------------------------------------------------------
 INVITATION_EXPIRY_DAYS = env.int("INVITATION_EXPIRY_DAYS", default=14)
@@ -358,6 +363,8 @@ COLLABORATIVE_NUDGE_DAYS = env.int("COLLABORATIVE_NUDGE_DAYS", default=7)
 # PDSA cycle attachments (images, PDF, CSV): largest accepted file, in bytes.
 COLLABORATIVE_ATTACHMENT_MAX_BYTES = env.int("COLLABORATIVE_ATTACHMENT_MAX_BYTES",
                                              default=5 * 1024 * 1024)
+# The resource library: the largest file staff may add (resources.services).
+RESOURCES_FILE_MAX_BYTES = env.int("RESOURCES_FILE_MAX_BYTES", default=20 * 1024 * 1024)
 # What one team may keep attached to its cycles, in files and in bytes.
 COLLABORATIVE_ATTACHMENTS_PER_TEAM = env.int("COLLABORATIVE_ATTACHMENTS_PER_TEAM", default=200)
 COLLABORATIVE_ATTACHMENT_TEAM_BYTES = env.int("COLLABORATIVE_ATTACHMENT_TEAM_BYTES",
@@ -421,6 +428,7 @@ RATE_LIMITS = {
     "attachment": env("RATE_LIMIT_ATTACHMENT", default="30/h"),
     "check_in": env("RATE_LIMIT_CHECK_IN", default="20/h"),
     "statement": env("RATE_LIMIT_STATEMENT", default="30/h"),
+    "introduction": env("RATE_LIMIT_INTRODUCTION", default="10/d"),
 }
 # Behind a proxy, the header that carries the client's address (e.g. HTTP_X_FORWARDED_FOR; the
 # last address the proxy appended is the client). Empty: REMOTE_ADDR, and any X-Forwarded-For a

@@ -28,5 +28,7 @@ urlpatterns = [
     path("", include("billing.urls")),
     path("", include("renewals.urls")),
     path("learn/", include("learning.urls")),
+    path("resources/", include("resources.urls")),
+    path("partners/", include("partners.urls")),
 ]
 

@@ -29,6 +29,7 @@ from tests.factories import (
 )
 from tests.learning.util import matrix_world as learning_world
 from tests.network.access import matrix_network
+from tests.partners import shared_worlds
 from tests.renewals.worlds import renewal_offer_url
 from tests.rhythm import access as rhythm_access
 
@@ -130,6 +131,11 @@ NOBODY = {"anonymous": LOGIN, **dict.fromkeys(PERSONAS[1:], 404)}
 GROUP_READ = {**NOBODY, "team_member": 200, "lead": 200, "staff": 200}
 # Everyone in the network: on a current team, a coach, or staff.
 IN_NETWORK = {**dict.fromkeys(PERSONAS, 200), "anonymous": LOGIN, "former_applicant": 404}
+LIBRARY = {"anonymous": 404, "other_member": 200, "team_member": 200, "lead": 200,
+           "other_coach": 200, "staff": 200, "former_applicant": 404}
+# An introduction: its asker, the leads of both institutions, and staff.
+INTRODUCTION = {"anonymous": LOGIN, "other_member": 200, "team_member": 200, "lead": 200,
+                "other_coach": 404, "staff": 200, "former_applicant": 404}
 MATRIX = {
     "members:application_submitted": (
         lambda w: f"/apply/{w.application.pk}/submitted/", "get", OWNER_ONLY),
@@ -260,6 +266,30 @@ MATRIX = {
          "other_coach": 404, "staff": 200, "former_applicant": 200}),
     "billing:application_quote": (
         lambda w: f"/portal/applications/{w.application.pk}/quote/", "get", OWNER_ONLY),
+    # The resource library: members of any current membership, coaches and staff; a removed
+    # person and anonymous visitors see only public resources (404 for this one).
+    "resources:detail": (lambda w: f"/resources/{shared_worlds.resource(w).pk}/", "get",
+                         LIBRARY),
+    "resources:download": (
+        lambda w: f"/resources/{shared_worlds.resource(w, kind='file').pk}/download/", "get",
+        LIBRARY),
+    # Find a partner: members of an active membership and staff; others are told it is for
+    # members (403). The entry here is the other member's own institution's.
+    "partners:listing": (
+        lambda w: f"/partners/{shared_worlds.partners(w).their_listing.pk}/", "get",
+        {**LIBRARY, "anonymous": LOGIN, "other_coach": 403, "former_applicant": 403}),
+    "partners:listing_edit": (
+        lambda w: f"/partners/institutions/{shared_worlds.partners(w).our_institution.pk}/entry/",
+        "get", LEAD_ONLY),
+    "partners:introduction": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/", "get",
+        INTRODUCTION),
+    "partners:introduction_answer": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/answer/", "post",
+        {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "other_member": 302}),
+    "partners:introduction_withdraw": (
+        lambda w: f"/partners/introductions/{shared_worlds.introduction(w).pk}/withdraw/",
+        "post", {**dict.fromkeys(PERSONAS, 404), "anonymous": LOGIN, "team_member": 302}),
 }
 
 

@@ -40,6 +40,8 @@ from core import once
 from learning.models import QuizAttempt
 from members.models import Invitation, Membership, MembershipApplication
 from network.models import Post
+from partners.models import Introduction
+from resources.models import Resource, Tag
 from rhythm.models import ReportAmendment
 from tests.collaboratives.conftest import world  # noqa: F401 (the fixture)
 from tests.factories import (
@@ -55,6 +57,7 @@ from tests.factories import (
 from tests.learning.util import learning_quiz_module, quiz_post
 from tests.members.test_application_views import form_data
 from tests.network.access import site_network
+from tests.partners import shared_worlds
 from tests.renewals.worlds import renewal_offer_url
 from tests.rhythm import access as rhythm_access
 from tests.test_access_matrix import walk
@@ -256,6 +259,22 @@ CREATES = {
                    "prepared_for": "Purchasing", "prepared_for_email": "",
                    "prepared_for_address": ""},
         lambda w: Quote.objects.count()),
+    "resources:upload": Case(
+        "staff", lambda w: reverse("resources:upload"),
+        lambda w: {"title": "Attendance tracker template", "summary": "A blank tracker.",
+                   "visibility": "members", "listed": "on"},
+        lambda w: Resource.objects.count(),
+        files=lambda w: {"file": SimpleUploadedFile("tracker.pdf", b"%PDF-1.7\n%%EOF\n")}),
+    "partners:listing": Case(
+        "member_a", lambda w: reverse("partners:listing", args=[w.partner_listing.pk]),
+        lambda w: {"from_institution": w.partner_from.pk,
+                   "message": "Could we work on attendance together?"},
+        lambda w: Introduction.objects.count()),
+    "admin:resources_tag_add": Case(
+        "staff", lambda w: reverse("admin:resources_tag_add"),
+        lambda w: {"kind": "method", "name": "Driver diagram", "slug": "driver-diagram",
+                   "position": 0},
+        lambda w: Tag.objects.count()),
 }
 
 # Every other named URL of the portal, and why posting it twice cannot make a twin.
@@ -333,6 +352,13 @@ NOT_CREATING = {
     "billing:application_quote": "one quote per application and fee schedule (a unique row, "
                                  "the application row locked); asking again serves it",
     "billing:email_bounce_webhook": "one row per address (unique); a replay finds it",
+    **{name: READS for name in [
+        "resources:library", "resources:detail", "resources:download", "partners:directory",
+        "partners:introductions", "partners:introduction", "partners:staff_introductions"]},
+    **{name: STATE for name in [
+        "partners:introduction_answer", "partners:introduction_withdraw"]},
+    "partners:listing_edit": "one directory entry per institution (a one-to-one row); a second "
+                             "post saves the same entry again",
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
@@ -360,7 +386,7 @@ ADMIN_ADD_EXEMPT = {
 
 # Others: their projects' admins.
 OUR_APPS = {"core", "members", "billing", "collaboratives", "renewals", "rhythm", "network",
-            "learning"}
+            "learning", "resources", "partners"}
 
 
 def test_every_admin_add_view_carries_the_token(rf, db):
@@ -391,6 +417,8 @@ def _post(client, case, w, token=None):
 
 
 def _prepare(case_name, w):
+    if case_name.startswith("partners:"):
+        shared_worlds.double_submit_prepare(w)
     if case_name.startswith("collaboratives:change_package_draft"):
         changepackages_services.change_package_draft(collaborative=w.collaborative, actor=w.coach_a)
 

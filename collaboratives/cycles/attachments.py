@@ -2,8 +2,6 @@
 and content, within the team's quota, stored under an unguessable name; deleted by their uploader,
 the team lead or staff."""
 
-import csv
-import io
 import secrets
 from pathlib import PurePath
 
@@ -18,6 +16,7 @@ from collaboratives.cycles.models import CycleAttachment, PDSACycle
 from collaboratives.cycles.services import check_works_on
 from collaboratives.programme import selectors as programme_selectors
 from core.statemachine import audit
+from core.uploads import content_matches, identifiers_check
 from members.models import Role, Team, TeamMember, User
 
 ATTACHMENT_TYPES = {
@@ -34,47 +33,11 @@ ATTACHMENT_TYPES = {
 ACCEPTED = "images (PNG, JPEG, GIF, WebP), PDF or CSV"
 
 
-def _content_matches(extension: str, head: bytes, upload: UploadedFile) -> bool:
-    """Does the file's content match its extension? Magic bytes for images and PDF; for CSV,
-    text without NUL bytes that decodes (UTF-8, or Windows-1252 as Excel saves it) and parses."""
-    if extension == ".png":
-        return head.startswith(b"\x89PNG\r\n\x1a\n")
-    if extension in (".jpg", ".jpeg"):
-        return head.startswith(b"\xff\xd8\xff")
-    if extension == ".gif":
-        return head.startswith((b"GIF87a", b"GIF89a"))
-    if extension == ".webp":
-        return head[:4] == b"RIFF" and head[8:12] == b"WEBP"
-    if extension == ".pdf":
-        return head.lstrip(b"\r\n\t ").startswith(b"%PDF-")
-    if extension == ".csv":
-        upload.seek(0)
-        raw = upload.read()
-        if b"\x00" in raw or not raw.strip():
-            return False
-        for encoding in ("utf-8-sig", "cp1252"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            return False
-        if any(ord(ch) < 32 and ch not in "\r\n\t" for ch in text):
-            return False
-        try:
-            rows = list(csv.reader(io.StringIO(text)))
-        except csv.Error:
-            return False
-        return bool(rows)
-    return False
-
-
-def upload_check(upload: UploadedFile) -> tuple[str, str]:
+def upload_check(upload: UploadedFile, original_name: str | None = None) -> tuple[str, str]:
     """Check an uploaded file's size and type, by its extension and by its content (the rules
     of cycle attachments, used for the network's event materials too). Returns its name and
     lower-case extension; raises a ``ValidationError`` on ``file`` saying what is wrong."""
-    original = PurePath(upload.name or "").name[:200] or "attachment"
+    original = PurePath(original_name or upload.name or "").name[:200] or "attachment"
     extension = PurePath(original).suffix.lower()
     limit = settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES
     if upload.size > limit:
@@ -85,9 +48,7 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
         raise ValidationError({"file": [
             f"“{original}” is not a file type we accept. Attach {ACCEPTED}."]},
             code="wrong_type")
-    upload.seek(0)
-    head = upload.read(16)
-    if not _content_matches(extension, head, upload):
+    if not content_matches(extension, upload):
         raise ValidationError({"file": [
             f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
             f"Attach {ACCEPTED}."]}, code="wrong_content")
@@ -95,15 +56,19 @@ def upload_check(upload: UploadedFile) -> tuple[str, str]:
 
 
 @transaction.atomic
-def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> CycleAttachment:
-    """Check the file's size and type (by its extension and by its content), store it under an
-    unguessable name and record it. A refused file leaves nothing behind."""
+def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile,
+                   original_name: str | None = None,
+                   no_student_data_confirmed: bool = False) -> CycleAttachment:
+    """Check the file's size and type (by its extension and by its content), scan it for student
+    identifiers (``IdentifiersFound`` unless the uploader confirmed it holds none), store it
+    under an unguessable name and record it. A refused file leaves nothing behind."""
     # The team first (it guards the quota, and parents lock before children), then the cycle.
     Team.objects.select_for_update().filter(pk=cycle.team_id).first()
     locked = PDSACycle.objects.select_for_update().select_related(
         "action_period__collaborative").get(pk=cycle.pk)
     check_works_on(actor, locked.action_period.collaborative, locked.team_id)
-    original, extension = upload_check(upload)
+    original, extension = upload_check(upload, original_name)
+    findings = identifiers_check(upload, original, confirmed=no_student_data_confirmed)
     _check_team_quota(locked.team_id, original, upload.size)
     kind, content_type = ATTACHMENT_TYPES[extension]
     upload.seek(0)
@@ -114,6 +79,9 @@ def attachment_add(*, cycle: PDSACycle, actor: User, upload: UploadedFile) -> Cy
             attachment = CycleAttachment.objects.create(
                 cycle=locked, kind=kind, storage_name=stored, original_name=original,
                 content_type=content_type, size=upload.size, uploaded_by=actor)
+            if findings:
+                audit(locked, action="attachment:identifiers_confirmed", actor=actor,
+                      reason=f"“{original}”: " + " ".join(f.message for f in findings))
     except Exception:
         default_storage.delete(stored)
         raise

@@ -12,6 +12,7 @@ from collaboratives.cycles.models import (
 )
 from collaboratives.programme.forms import text
 from core.once import OnceForm  # creating forms: posted twice, they save once
+from core.uploads import NO_STUDENT_DATA
 
 
 class ChangeIdeaChoiceField(forms.ChoiceField):
@@ -101,11 +102,21 @@ class DoStudyActForm(forms.Form):
 
 
 class AttachmentForm(OnceForm):
-    file = forms.FileField(label="Attach a file",
+    file = forms.FileField(label="Attach a file", required=False,
                            help_text="An image (PNG, JPEG, GIF, WebP), a PDF or a CSV of your "
-                                     "data; at most 5 MB.",
+                                     f"data; at most 5 MB. {NO_STUDENT_DATA}",
                            widget=forms.ClearableFileInput(attrs={
                                "accept": ".png,.jpg,.jpeg,.gif,.webp,.pdf,.csv"}))
+    # A file the identifier scan warns about is held while its uploader confirms (core.uploads).
+    held = forms.CharField(widget=forms.HiddenInput, required=False, max_length=2000)
+    no_student_data_confirmed = forms.BooleanField(
+        required=False,
+        label="I have checked this file: it holds no student-level data (no names, student "
+              "IDs, dates of birth or Social Security numbers).")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].conditional = True  # required unless a held file is confirmed
 
 
 class CommentForm(OnceForm):

@@ -4,6 +4,7 @@ its aim, coaching calls, and PDSA cycles (log, edit, advance, attach files, comm
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -33,6 +34,7 @@ from core.files import private_file_response
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.ratelimit import ratelimit
+from core.uploads import IdentifiersFound, upload_hold_on_form, upload_source
 from members.models import TeamMember, User
 
 
@@ -254,7 +256,7 @@ def _attachments(user, viewer, cycle) -> list[CycleAttachment]:
 
 
 def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None,
-                  comment_form=None, status=200):
+                  comment_form=None, status=200, findings=(), held=None):
     return render(request, "collaboratives/pdsacycle_detail.html", page_context(
         collaborative, viewer, cycle=cycle, measures=list(cycle.measures.all()),
         attachments=_attachments(request.user, viewer, cycle),
@@ -263,6 +265,7 @@ def _cycle_detail(request, collaborative, viewer, cycle, *, attachment_form=None
         coaches=viewer.coaches_team(cycle.team_id),
         attachment_form=attachment_form or AttachmentForm(),
         comment_form=comment_form or CommentForm(),
+        findings=findings, held=held,
     ), status=status)
 
 
@@ -280,17 +283,37 @@ def cycle_detail(request, slug, pk):
 def attachment_add(request, slug, pk):
     collaborative, viewer, cycle = _editable_cycle(request, slug, pk)
     form = AttachmentForm(request.POST, request.FILES)
+    findings, held = [], None
     if form.is_valid():
-        def attach():
-            attachment = cycle_files.attachment_add(cycle=cycle, actor=request.user,
-                                                    upload=form.cleaned_data["file"])
-            messages.success(request, f"“{attachment.original_name}” is attached.")
-            return cycle.get_absolute_url() + "#attachments"
-        try:
-            return submit_once(request, form, attach)
-        except ValidationError as error:
-            service_errors_show(error=error, form=form)
-    return _cycle_detail(request, collaborative, viewer, cycle, attachment_form=form, status=400)
+        data = form.cleaned_data
+        source = upload_source(data["file"], data["held"], owner_id=request.user.pk)
+        if source is None:
+            form.add_error("file", "Choose the file to attach.")
+        else:
+            upload, name, held = source
+
+            def attach():
+                attachment = cycle_files.attachment_add(
+                    cycle=cycle, actor=request.user, upload=upload, original_name=name,
+                    no_student_data_confirmed=data["no_student_data_confirmed"])
+                messages.success(request, f"“{attachment.original_name}” is attached.")
+                return cycle.get_absolute_url() + "#attachments"
+            try:
+                response = submit_once(request, form, attach)
+            except IdentifiersFound as found:
+                findings = found.findings
+                held = upload_hold_on_form(form, data["file"], owner_id=request.user.pk)
+            except ValidationError as error:
+                service_errors_show(error=error, form=form)
+            else:
+                if held is not None:
+                    default_storage.delete(held.path)
+                return response
+            finally:
+                if source[2] is not None:
+                    upload.close()
+    return _cycle_detail(request, collaborative, viewer, cycle, attachment_form=form, status=400,
+                         findings=findings, held=held)
 
 
 @login_required

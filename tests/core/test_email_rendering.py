@@ -17,6 +17,7 @@ from billing.models import EmailBounce, Payment, Refund
 from billing.services import payment_details
 from core import emails
 from members import services as member_services
+from partners.models import Introduction
 from tests.factories import (
     ActionPeriodFactory,
     ApplicationFactory,
@@ -38,7 +39,8 @@ ENTITIES = ("&#", "&amp;", "&lt;", "&gt;", "&quot;")
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "emails"
 # Emails whose subject names a person, team, convening or collaborative.
 SUBJECTS_WITH_NAMES = {"action_period_nudge", "convening_cancelled", "convening_moved",
-                       "convening_reminder", "team_invitation"}
+                       "convening_reminder", "team_invitation", "introduction_requested",
+                       "introduction_accepted", "introduction_declined"}
 
 
 def evil_user(**kwargs):
@@ -149,6 +151,23 @@ def invoice_revised():
 def billing_email_bounced():
     bounce = EmailBounce(address="ap@gone.example.org", reason=EVIL)
     return {"bounce": bounce, "invoices": [evil_invoice()]}
+def _evil_introduction():
+    return Introduction.objects.create(
+        from_institution=InstitutionFactory(name=EVIL), to_institution=InstitutionFactory(
+            name=EVIL), requested_by=evil_user(), message=EVIL)
+
+
+def introduction_requested():
+    return {"introduction": _evil_introduction(), "lead": evil_user()}
+
+
+def introduction_accepted():
+    return {"introduction": _evil_introduction(), "lead": evil_user(),
+            "apply_url": "/apply/?prefill=x"}
+
+
+def introduction_declined():
+    return {"introduction": _evil_introduction(), "lead": evil_user(), "apply_url": ""}
 
 
 CONTEXTS = {f.__name__: f for f in [
@@ -156,6 +175,7 @@ CONTEXTS = {f.__name__: f for f in [
     team_invitation, convening_reminder, convening_moved, convening_cancelled,
     action_period_nudge, invoice_issued, invoice_reminder, payment_received, refund_sent,
     invoice_revised, billing_email_bounced,
+    introduction_requested, introduction_accepted, introduction_declined,
 ]}
 
 

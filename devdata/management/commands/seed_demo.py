@@ -14,7 +14,9 @@ from devdata import (
     collaboratives_demo,
     learning_demo,
     network_demo,
+    partners_demo,
     renewals_demo,
+    resources_demo,
     rhythm_demo,
     spc_demo,
 )
@@ -90,6 +92,8 @@ class Command(BaseCommand):
         network_demo.ensure(staff=staff)
         learning_demo.ensure()
         spc_demo.ensure()
+        resources_demo.ensure(staff=staff)
+        partners_demo.ensure(staff=staff)
 
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(
