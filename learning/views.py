@@ -1,21 +1,21 @@
 """Pages of the course and of onboarding. Views parse and check who may see what; the rules are
 in ``learning.services`` and the reads in ``learning.selectors``."""
 
+import mimetypes
 from pathlib import PurePath
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from collaboratives.models import Enrollment
 from collaboratives.programme.selectors import collaboratives_visible_to
 from collaboratives.programme.web import collaborative_or_404
-from core.files import stored_pdf_response
+from core.files import private_file_response, stored_pdf_response
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.pagination import page_of
@@ -181,12 +181,11 @@ def lesson_file(request, slug, pk):
     """A lesson's download, to anyone who may open the course."""
     course = _course_or_404(request, slug)
     item = get_object_or_404(LessonFile, pk=pk, lesson__module__course=course)
-    if not item.file or not default_storage.exists(item.file.name):
-        raise Http404("The file is missing.")
-    response = FileResponse(default_storage.open(item.file.name, "rb"), as_attachment=True,
-                            filename=PurePath(item.file.name).name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    name = PurePath(item.file.name).name if item.file else ""
+    return private_file_response(
+        item.file.name if item.file else "", filename=name,
+        content_type=mimetypes.guess_type(name)[0] or "application/octet-stream",
+        missing="The file is missing.")
 
 
 @login_required

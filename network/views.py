@@ -6,14 +6,14 @@ network, or a group's event or topic for someone outside the group, is a 404."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from collaboratives.convenings import ical
 from collaboratives.programme.selectors import in_network
+from core.files import private_file_response
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.pagination import page_of
@@ -189,14 +189,10 @@ def material_download(request, pk, material_pk):
     material = get_object_or_404(EventMaterial.objects.filter(event=event), pk=material_pk)
     if not material.is_file:
         return HttpResponseRedirect(material.url)
-    try:
-        handle = default_storage.open(material.storage_name, "rb")
-    except FileNotFoundError as error:
-        raise Http404("The file is missing from storage.") from error
-    response = FileResponse(handle, content_type=material.content_type, as_attachment=True,
-                            filename=material.original_name)
-    response["Cache-Control"] = "private, max-age=0"
-    return response
+    return private_file_response(
+        material.storage_name, filename=material.original_name,
+        content_type=material.content_type, missing="The file is missing from storage.",
+        cache_control="private, max-age=0")
 
 
 # --- Groups -----------------------------------------------------------------------------------

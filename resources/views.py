@@ -2,9 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
+from core.files import private_file_response
 from core.forms import service_errors_show
 from core.once import submit_once
 from core.pagination import page_of
@@ -46,16 +47,11 @@ def download(request, pk):
     resource = _visible(request, pk)
     if resource.kind != Resource.Kind.FILE or not resource.file_path:
         raise Http404("This resource is not a file.")
-    try:
-        handle = default_storage.open(resource.file_path, "rb")
-    except FileNotFoundError as error:
-        raise Http404("The file is missing from storage.") from error
     content_type = services.content_type_of(resource)
-    response = FileResponse(handle, content_type=content_type,
-                            as_attachment=not content_type.startswith("image/"),
-                            filename=resource.original_name)
-    response["Cache-Control"] = "private, max-age=0"
-    return response
+    return private_file_response(
+        resource.file_path, filename=resource.original_name, content_type=content_type,
+        as_attachment=not content_type.startswith("image/"),
+        missing="The file is missing from storage.", cache_control="private, max-age=0")
 
 
 @login_required
