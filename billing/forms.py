@@ -129,9 +129,9 @@ class StatementForm(forms.Form):
 class QuoteIssueForm(OnceForm):
     """Staff quote an institution that has not applied."""
 
-    institutions = forms.CharField(max_length=450, label="Institution(s)",
-                                   help_text="e.g. “Oxford School District + University of "
-                                             "Mississippi”.")
+    institutions = forms.CharField(max_length=450, label="Institutions",
+                                   help_text="One, or a partnership: e.g. “Oxford School "
+                                             "District + University of Mississippi”.")
     partnership = forms.BooleanField(required=False, label="An LEA-IHE partnership",
                                      help_text="Priced at the partnership fee.")
     tier = forms.ModelChoiceField(queryset=Tier.objects.order_by("position", "name"))

@@ -115,7 +115,7 @@ def quote_issue(*, institutions: str, partnership: bool, tier_name: str, actor: 
     today = today or timezone.localdate()
     errors = {}
     if not strip_tags(institutions).strip() or "<" in institutions:
-        errors["institutions"] = ["Name the institution(s) the quote is for, in plain text."]
+        errors["institutions"] = ["Name the institutions the quote is for, in plain text."]
     if not tier_name.strip():
         errors["tier_name"] = ["Choose the tier."]
     if errors:

@@ -3,11 +3,14 @@ import os
 import shutil
 import socket
 import threading
+from decimal import Decimal
+from importlib import import_module
 from urllib.parse import urlparse
 
 import pytest
 from django.core.cache import cache
 
+from rhythm.models import ProgressLevel
 from tests import factories
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -60,6 +63,27 @@ def chromium_path():
                                         if os.path.exists("/usr/bin/chromium") else None)
     require_service(path is not None, "needs Debian's chromium: apt-get install chromium")
     return path
+
+
+# The IHI scale's nine levels, which a data migration loads (rhythm 0002). A transactional test
+# (browser, integration) empties every table when it ends, migrations' rows included, so tests
+# after it would find no scale: each database test puts back what is missing.
+IHI_SCALE = import_module("rhythm.migrations.0002_ihi_assessment_scale").LEVELS
+DB_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences"}
+
+
+@pytest.fixture(autouse=True)
+def _ihi_scale(request):
+    if not (request.node.get_closest_marker("django_db")
+            or DB_FIXTURES & set(request.fixturenames)):
+        yield
+        return
+    request.getfixturevalue("transactional_db" if "transactional_db" in request.fixturenames
+                            or "live_server" in request.fixturenames else "db")
+    ProgressLevel.objects.bulk_create(
+        [ProgressLevel(score=Decimal(score), title=title, description=description)
+         for score, title, description in IHI_SCALE], ignore_conflicts=True)
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -210,8 +210,11 @@ def test_the_coach_compares_teams_and_publishes_the_change_package(
     page.goto(f"{base}/measures/")
     page.get_by_role("link", name="Compare the teams you coach").first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Chronic absenteeism rate")
-    expect(page.locator("svg.runchart")).to_have_count(4)  # small multiples: one each
-    expect(page.get_by_role("row", name=world["team"].name)).to_contain_text("Shift")
+    # The network's chart first, then a small card a team, the teams with a signal first.
+    expect(page.locator("#network-title")).to_be_visible()
+    cards = page.locator(".spark-card")
+    expect(cards).to_have_count(4)
+    expect(cards.filter(has_text=world["team"].name)).to_contain_text("Shift")
     shoot(page, screenshot, "across-teams")
     page.goto(f"{base}/teams/{world['team'].pk}/measures/{world['rate'].pk}/")
     expect(page.get_by_role("heading", name="Mark a point (coach)")).to_be_visible()

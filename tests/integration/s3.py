@@ -36,7 +36,7 @@ class LocalS3:
 
 
 @pytest.fixture
-def local_s3(settings):
+def local_s3(settings, tmp_path):
     """The portal's default storage pointed at a fresh bucket on a local S3 server, as
     ncsup/settings.py configures it from S3_BUCKET."""
     s3 = LocalS3()
@@ -55,5 +55,6 @@ def local_s3(settings):
                     "object_parameters": {"CacheControl": "private, no-store"}},
     }}
     settings.S3_BUCKET, settings.S3_SIGNED_URL_SECONDS = BUCKET, 300
+    settings.MEDIA_ROOT = tmp_path / "media"  # empty: whatever lands on disk shows
     yield s3
     s3.server.stop()
