@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import staff_views, views
 
 app_name = "billing"
 
@@ -13,3 +13,4 @@ urlpatterns = [
          views.billing_contact_remove, name="contact_remove"),
     path("billing/stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
 ]
+urlpatterns += staff_views.urlpatterns

@@ -319,6 +319,8 @@ NOT_CREATING = {
     "learning:lesson": "marks the lesson read: one row per person and lesson (a unique row)",
     "learning:team_checklist": "ticks or unticks one item for the team (a unique row); a second "
                                "post finds it in that state",
+    **{name: READS for name in ["members:staff_home", "members:staff_applications",
+                                "billing:staff_invoices"]},
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}
