@@ -4,16 +4,20 @@ Edits, payments and voids stay in the admin; this list is what staff read daily,
 handful of queries and no ``COUNT(*)`` whatever the table size (``core.worklists``).
 """
 
+from collections import defaultdict
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from billing.models import Invoice, InvoiceNumberCounter
-from core.worklists import peek_page, row_url
-from members.models import Institution
+from core.money import format_usd
+from core.worklists import badge, html_rows, link, list_day, options, peek_page, row_url
+from members.models import Membership
 
 PAGE_SIZE = 25
 SEARCH_LENGTH = 100
@@ -40,11 +44,8 @@ def invoices_for_staff(*, status, fiscal_year, search, today=None):
     """Issued invoices, newest first, with their balances and just the columns shown."""
     invoices = (
         Invoice.objects.issued().with_balance()
-        .select_related("membership")
         .only("number", "status", "issue_date", "due_date", "total", "pdf_path",
-              "membership__id")
-        .prefetch_related(Prefetch("membership__institutions",
-                                   queryset=Institution.objects.only("name").order_by("name")))
+              "membership_id")
         .order_by("-issue_date", "-sequence", "-id")
     )
     if status == "overdue":
@@ -69,19 +70,43 @@ def invoice_list(request):
     page = peek_page(request, invoices_for_staff(**filters), size=PAGE_SIZE)
     change_url = row_url("admin:billing_invoice_change")
     pdf_url = row_url("billing:invoice_pdf")
+    names = institution_names_of_memberships({i.membership_id for i in page.object_list})
+    rows = []
     for invoice in page.object_list:
-        invoice.change_url = change_url.format(invoice.pk)
-        invoice.pdf_url = pdf_url.format(invoice.pk) if invoice.pdf_path else ""
-        invoice.shown_status = invoice.display_status
+        status, label = invoice.display_status  # overdue and partially paid are derived
+        rows.append([
+            ("Number", link(invoice.number, change_url.format(invoice.pk)), "nowrap"),
+            (None, names.get(invoice.membership_id, ""), ""),
+            ("Issued", list_day(invoice.issue_date), "nowrap"),
+            ("Due", list_day(invoice.due_date), "nowrap"),
+            ("Total", format_usd(invoice.total), "num"),
+            ("Balance due", format_usd(invoice.balance), "num"),
+            ("Status", badge(status, label), ""),
+            ("PDF", link("PDF", pdf_url.format(invoice.pk)) if invoice.pdf_path
+             else mark_safe('<span class="muted">being prepared</span>'), ""),
+        ])
+    page.rows = html_rows(rows)
     return render(request, "staff/invoice_list.html", {
         "page": page,
         "filters": filters,
         "filtered": any(filters.values()),
-        "statuses": STATUS_CHOICES,
-        "years": list(InvoiceNumberCounter.objects.order_by("-fiscal_year")
-                      .values_list("fiscal_year", flat=True)),
+        "status_options": options(STATUS_CHOICES, filters["status"]),
+        "year_options": options(
+            [("", "Any year"), *((year, f"FY{year}") for year in InvoiceNumberCounter.objects
+                                 .order_by("-fiscal_year").values_list("fiscal_year", flat=True))],
+            filters["fiscal_year"]),
         "admin_url": reverse("admin:billing_invoice_changelist"),
     })
+
+
+def institution_names_of_memberships(membership_ids) -> dict[int, str]:
+    """"District + University" per membership, in one query."""
+    names = defaultdict(list)
+    for membership_id, name in (
+            Membership.institutions.through.objects.filter(membership_id__in=membership_ids)
+            .order_by("institution__name").values_list("membership_id", "institution__name")):
+        names[membership_id].append(name)
+    return {pk: " + ".join(found) for pk, found in names.items()}
 
 
 urlpatterns = [

@@ -5,15 +5,20 @@ every day, built to cost a handful of queries and no ``COUNT(*)`` whatever the t
 (``core.worklists``). Anyone who is not staff gets a 404, as for every page they may not see.
 """
 
+from collections import defaultdict
+from functools import lru_cache
+
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
 
 from core.usstates import US_STATES
-from core.worklists import peek_page, row_url
-from members.models import Institution, MembershipApplication, Tier
+from core.worklists import badge, html_rows, link, list_day, options, peek_page, row_url
+from members.models import MembershipApplication, Tier
 from members.names import institution_name_key
 
 PAGE_SIZE = 25
@@ -25,6 +30,12 @@ STATUS_CHOICES = [("pending", "Awaiting a decision"),
                   *((value, label.capitalize()) for value, label in Status.choices),
                   ("all", "Any status")]
 STATES = dict(US_STATES)
+
+
+@lru_cache(maxsize=len(US_STATES) + 1)
+def state_options(selected: str):
+    """The state filter's options, made once per choice (fifty-one options, every request)."""
+    return options([("", "Any state"), *US_STATES], selected)
 
 
 def _staff_only(request):
@@ -55,17 +66,11 @@ def application_filters(params) -> dict:
 
 
 def applications_for_staff(*, status, tier_id, kind, state, search):
-    """The queue, newest first, with just the columns the list shows."""
-    applications = (
-        MembershipApplication.objects
-        .select_related("requested_tier", "applicant")
-        .only("submitted_at", "status", "kind", "applicant_id", "requested_tier_id",
-              "requested_tier__name", "applicant__first_name", "applicant__last_name",
-              "applicant__email")
-        .prefetch_related(Prefetch("institutions",
-                                   queryset=Institution.objects.only("name").order_by("name")))
-        .order_by("-submitted_at", "-id")
-    )
+    """The queue, newest first: just the columns the list shows, as values (no model
+    instances: the list is read all day)."""
+    applications = MembershipApplication.objects.order_by("-submitted_at", "-id").values(
+        "pk", "submitted_at", "status", "kind", "applicant_id", "requested_tier__name",
+        "applicant__first_name", "applicant__last_name", "applicant__email")
     if status == "pending":
         applications = applications.filter(status__in=MembershipApplication.PENDING)
     elif status != "all":
@@ -74,10 +79,9 @@ def applications_for_staff(*, status, tier_id, kind, state, search):
         applications = applications.filter(requested_tier_id=tier_id)
     if kind:
         applications = applications.filter(kind=kind)
-    through = MembershipApplication.institutions.through.objects.filter(
-        membershipapplication_id=OuterRef("pk"))
     if state:
-        applications = applications.filter(Exists(through.filter(institution__state=state)))
+        applications = applications.filter(Exists(_institutions().filter(
+            institution__state=state)))
     if search:
         matches = Q(applicant__email__icontains=search) | Q(contact_email__icontains=search)
         number = search.removeprefix("#")
@@ -85,9 +89,32 @@ def applications_for_staff(*, status, tier_id, kind, state, search):
             matches |= Q(pk=int(number))
         key = institution_name_key(search)
         if key:
-            matches |= Exists(through.filter(institution__name_key__contains=key))
+            matches |= Exists(_institutions().filter(institution__name_key__contains=key))
         applications = applications.filter(matches)
     return applications
+
+
+def _institutions():
+    """An application's institutions (the many-to-many's rows), for ``Exists``."""
+    return MembershipApplication.institutions.through.objects.filter(
+        membershipapplication_id=OuterRef("pk"))
+
+
+def institution_names(application_ids) -> dict[int, str]:
+    """"District + University" per application, in one query."""
+    names = defaultdict(list)
+    for application_id, name in (
+            MembershipApplication.institutions.through.objects
+            .filter(membershipapplication_id__in=application_ids)
+            .order_by("institution__name")
+            .values_list("membershipapplication_id", "institution__name")):
+        names[application_id].append(name)
+    return {pk: " + ".join(found) for pk, found in names.items()}
+
+
+def _person(first_name: str, last_name: str, email: str) -> str:
+    """As ``User.display_name`` reads, from the values."""
+    return " ".join(part for part in (first_name.strip(), last_name.strip()) if part) or email
 
 
 @login_required
@@ -98,20 +125,37 @@ def application_queue(request):
     page = peek_page(request, applications_for_staff(**filters), size=PAGE_SIZE)
     change_url = row_url("admin:members_membershipapplication_change")
     detail_url = row_url("members:application_detail")
-    for application in page.object_list:
-        application.change_url = change_url.format(application.pk)
-        # The portal's application page shows only to its applicant.
-        application.portal_url = (detail_url.format(application.pk)
-                                  if application.applicant_id == request.user.pk else "")
+    names = institution_names([a["pk"] for a in page.object_list])
+    kinds = {MembershipApplication.Kind.PARTNERSHIP: "Partnership",
+             MembershipApplication.Kind.SINGLE: "Single"}
+    rows = []
+    for a in page.object_list:
+        change = change_url.format(a["pk"])
+        number = link(f"#{a['pk']}", change)
+        if a["applicant_id"] == request.user.pk:  # the portal's page shows only to its applicant
+            number += SafeString(" ") + link("portal page", detail_url.format(a["pk"]))
+        rows.append([
+            ("No.", number, "nowrap"),
+            (None, link(names.get(a["pk"], "No institution"), change), ""),
+            ("Tier", a["requested_tier__name"], ""),
+            ("Kind", kinds.get(a["kind"], a["kind"]), ""),
+            ("Submitted", list_day(timezone.localdate(a["submitted_at"])), "nowrap"),
+            ("Status", badge(a["status"], a["status"]), ""),
+            ("Applicant", _person(a["applicant__first_name"], a["applicant__last_name"],
+                                  a["applicant__email"]), ""),
+        ])
+    page.rows = html_rows(rows)
     return render(request, "staff/application_queue.html", {
         "page": page,
         "filters": filters,
         "filtered": filters["status"] != "pending" or any(
             filters[name] for name in ("tier_id", "kind", "state", "search")),
-        "statuses": STATUS_CHOICES,
-        "tiers": list(Tier.objects.only("name").order_by("position", "name")),
-        "kinds": MembershipApplication.Kind.choices,
-        "states": US_STATES,
+        "status_options": options(STATUS_CHOICES, filters["status"]),
+        "tier_options": options([("", "Any tier"), *Tier.objects.order_by("position", "name")
+                                 .values_list("pk", "name")], filters["tier_id"]),
+        "kind_options": options([("", "Any kind"), *MembershipApplication.Kind.choices],
+                                filters["kind"]),
+        "state_options": state_options(filters["state"]),
         "admin_url": reverse("admin:members_membershipapplication_changelist"),
     })
 
