@@ -346,3 +346,20 @@ def test_invoice_pages_are_25_rows_and_keep_the_filters(staff_client):
     second = staff_client.get(INVOICES, {"status": "open", "page": 2}).content.decode()
     assert len(_invoice_numbers(second)) == 1 and "← Newer" in second
     assert {made[0].number} == set(_invoice_numbers(second)) - set()
+
+
+def test_names_typed_by_applicants_are_escaped_in_the_rows(staff_client):
+    applicant = UserFactory(first_name="<b>Pat</b>", last_name="O'Neil & Co")
+    _application(applicant=applicant,
+                 institutions=[InstitutionFactory(name='<script>alert("x")</script> District')])
+    html = staff_client.get(QUEUE).content.decode()
+    assert "<script>alert" not in html and "<b>Pat</b>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; District" in html
+    assert "&lt;b&gt;Pat&lt;/b&gt; O&#x27;Neil &amp; Co" in html
+
+
+def test_an_open_invoice_past_its_due_date_shows_as_overdue(staff_client):
+    today = timezone.localdate()
+    InvoiceFactory(issue_date=today - timedelta(days=40), due_date=today - timedelta(days=10))
+    html = staff_client.get(INVOICES).content.decode()
+    assert '<span class="status status-overdue">overdue</span>' in html
