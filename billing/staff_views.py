@@ -4,8 +4,6 @@ Edits, payments and voids stay in the admin; this list is what staff read daily,
 handful of queries and no ``COUNT(*)`` whatever the table size (``core.worklists``).
 """
 
-from collections import defaultdict
-
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
@@ -16,7 +14,16 @@ from django.utils.safestring import mark_safe
 
 from billing.models import Invoice, InvoiceNumberCounter
 from core.money import format_usd
-from core.worklists import badge, html_rows, link, list_day, options, peek_page, row_url
+from core.worklists import (
+    badge,
+    html_rows,
+    joined_names,
+    link,
+    list_day,
+    options,
+    peek_page,
+    row_url,
+)
 from members.models import Membership
 
 PAGE_SIZE = 25
@@ -101,12 +108,9 @@ def invoice_list(request):
 
 def institution_names_of_memberships(membership_ids) -> dict[int, str]:
     """"District + University" per membership, in one query."""
-    names = defaultdict(list)
-    for membership_id, name in (
-            Membership.institutions.through.objects.filter(membership_id__in=membership_ids)
-            .order_by("institution__name").values_list("membership_id", "institution__name")):
-        names[membership_id].append(name)
-    return {pk: " + ".join(found) for pk, found in names.items()}
+    return joined_names(
+        Membership.institutions.through.objects.filter(membership_id__in=membership_ids)
+        .order_by("institution__name").values_list("membership_id", "institution__name"))
 
 
 urlpatterns = [

@@ -9,6 +9,7 @@ page". No ``COUNT(*)``, so a list costs the same at 60 rows or 60,000; the price
 page shows "Page 3", not "Page 3 of 240" (``templates/staff/pagination.html``).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -68,6 +69,15 @@ def row_url(name: str) -> str:
     """A URL pattern with one id argument as a format string (``"/x/{}/change/"``): reversed
     once, filled per row with ``.format(pk)``."""
     return reverse(name, args=[_PLACEHOLDER]).replace(str(_PLACEHOLDER), "{}")
+
+
+def joined_names(pairs) -> dict[int, str]:
+    """``(id, name)`` pairs, in order, as ``{id: "District + University"}``: the names of each
+    row's institutions from one query of a many-to-many's rows."""
+    names = defaultdict(list)
+    for pk, name in pairs:
+        names[pk].append(name)
+    return {pk: " + ".join(found) for pk, found in names.items()}
 
 
 def options(choices, selected) -> SafeString:

@@ -5,7 +5,6 @@ every day, built to cost a handful of queries and no ``COUNT(*)`` whatever the t
 (``core.worklists``). Anyone who is not staff gets a 404, as for every page they may not see.
 """
 
-from collections import defaultdict
 from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
@@ -17,7 +16,16 @@ from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from core.usstates import US_STATES
-from core.worklists import badge, html_rows, link, list_day, options, peek_page, row_url
+from core.worklists import (
+    badge,
+    html_rows,
+    joined_names,
+    link,
+    list_day,
+    options,
+    peek_page,
+    row_url,
+)
 from members.models import MembershipApplication, Tier
 from members.names import institution_name_key
 
@@ -102,14 +110,10 @@ def _institutions():
 
 def institution_names(application_ids) -> dict[int, str]:
     """"District + University" per application, in one query."""
-    names = defaultdict(list)
-    for application_id, name in (
-            MembershipApplication.institutions.through.objects
-            .filter(membershipapplication_id__in=application_ids)
-            .order_by("institution__name")
-            .values_list("membershipapplication_id", "institution__name")):
-        names[application_id].append(name)
-    return {pk: " + ".join(found) for pk, found in names.items()}
+    return joined_names(
+        MembershipApplication.institutions.through.objects
+        .filter(membershipapplication_id__in=application_ids).order_by("institution__name")
+        .values_list("membershipapplication_id", "institution__name"))
 
 
 def _person(first_name: str, last_name: str, email: str) -> str:
