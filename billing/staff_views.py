@@ -13,17 +13,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from billing.models import Invoice, InvoiceNumberCounter
+from core import worklists
 from core.money import format_usd
-from core.worklists import (
-    badge,
-    html_rows,
-    joined_names,
-    link,
-    list_day,
-    options,
-    peek_page,
-    row_url,
-)
 from members.models import Membership
 
 PAGE_SIZE = 25
@@ -74,31 +65,31 @@ def invoice_list(request):
     if not request.user.is_staff:
         raise Http404
     filters = invoice_filters(request.GET)
-    page = peek_page(request, invoices_for_staff(**filters), size=PAGE_SIZE)
-    change_url = row_url("admin:billing_invoice_change")
-    pdf_url = row_url("billing:invoice_pdf")
+    page = worklists.peek_page(request, invoices_for_staff(**filters), size=PAGE_SIZE)
+    change_url = worklists.row_url("admin:billing_invoice_change")
+    pdf_url = worklists.row_url("billing:invoice_pdf")
     names = institution_names_of_memberships({i.membership_id for i in page.object_list})
     rows = []
     for invoice in page.object_list:
         status, label = invoice.display_status  # overdue and partially paid are derived
         rows.append([
-            ("Number", link(invoice.number, change_url.format(invoice.pk)), "nowrap"),
+            ("Number", worklists.link(invoice.number, change_url.format(invoice.pk)), "nowrap"),
             (None, names.get(invoice.membership_id, ""), ""),
-            ("Issued", list_day(invoice.issue_date), "nowrap"),
-            ("Due", list_day(invoice.due_date), "nowrap"),
+            ("Issued", worklists.list_day(invoice.issue_date), "nowrap"),
+            ("Due", worklists.list_day(invoice.due_date), "nowrap"),
             ("Total", format_usd(invoice.total), "num"),
             ("Balance due", format_usd(invoice.balance), "num"),
-            ("Status", badge(status, label), ""),
-            ("PDF", link("PDF", pdf_url.format(invoice.pk)) if invoice.pdf_path
+            ("Status", worklists.badge(status, label), ""),
+            ("PDF", worklists.link("PDF", pdf_url.format(invoice.pk)) if invoice.pdf_path
              else mark_safe('<span class="muted">being prepared</span>'), ""),
         ])
-    page.rows = html_rows(rows)
+    page.rows = worklists.html_rows(rows)
     return render(request, "staff/invoice_list.html", {
         "page": page,
         "filters": filters,
         "filtered": any(filters.values()),
-        "status_options": options(STATUS_CHOICES, filters["status"]),
-        "year_options": options(
+        "status_options": worklists.options(STATUS_CHOICES, filters["status"]),
+        "year_options": worklists.options(
             [("", "Any year"), *((year, f"FY{year}") for year in InvoiceNumberCounter.objects
                                  .order_by("-fiscal_year").values_list("fiscal_year", flat=True))],
             filters["fiscal_year"]),
@@ -108,7 +99,7 @@ def invoice_list(request):
 
 def institution_names_of_memberships(membership_ids) -> dict[int, str]:
     """"District + University" per membership, in one query."""
-    return joined_names(
+    return worklists.joined_names(
         Membership.institutions.through.objects.filter(membership_id__in=membership_ids)
         .order_by("institution__name").values_list("membership_id", "institution__name"))
 
