@@ -1,6 +1,6 @@
 from django.urls import path
 
-from billing import views
+from billing import staff_views, views
 
 app_name = "billing"
 
@@ -27,3 +27,4 @@ urlpatterns += [
          name="application_quote"),
     path("billing/email/bounce/", views.email_bounce_webhook, name="email_bounce_webhook"),
 ]
+urlpatterns += staff_views.urlpatterns

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from members import account_views, views
+from members import account_views, staff_views, views
 
 app_name = "members"
 
@@ -27,3 +27,4 @@ urlpatterns = [
          views.invitation_revoke, name="invitation_revoke"),
     path("invitations/<str:token>/", views.invitation_respond, name="invitation"),
 ]
+urlpatterns += staff_views.urlpatterns

@@ -23,12 +23,16 @@ def test_a_line_is_a_page_with_its_persona_expected_text_and_path(capsys):
         KeyPage("roster ({team_active} active)", "lead", "Team members",
                 lambda f: reverse("members:roster", args=[f["team"].pk])),
         KeyPage("signed-in", "member", "ok", lambda f: "/bench/signed-in", reference=True),
+        KeyPage("admin: invoices", "staff", "Select invoice to change",
+                lambda f: reverse("admin:billing_invoice_changelist"), admin_reference=True),
     ])
     assert plan == [
         {"name": "roster (252 active)", "path": "/portal/teams/7/", "persona": "lead",
          "expect": "Team members"},
         {"name": "signed-in", "path": "/bench/signed-in", "persona": "member", "expect": "ok",
          "reference": True},
+        {"name": "admin: invoices", "path": "/staff/billing/invoice/", "persona": "staff",
+         "expect": "Select invoice to change", "admin_reference": True},
     ]
 
 
@@ -47,7 +51,10 @@ def test_the_list_has_one_baseline_one_reference_and_the_issue_s_key_pages():
     assert sum(p.reference for p in KEY_PAGES) == 1
     names = {p.name for p in KEY_PAGES}
     for name in ("member dashboard", "roster ({team_active} active)", "billing page",
-                 "collaborative home", "cross-team measure", "admin: applications",
-                 "admin: invoices"):
+                 "collaborative home", "cross-team measure", "staff: application queue",
+                 "staff: invoices", "admin: applications", "admin: invoices"):
         assert name in names
+    # The admin's changelists are measured beside staff's portal lists, for reference only.
+    assert {p.name for p in KEY_PAGES if p.admin_reference} == {"admin: applications",
+                                                                 "admin: invoices"}
     assert {p.persona for p in KEY_PAGES} <= {"lead", "member", "coach", "staff"}

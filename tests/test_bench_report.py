@@ -116,6 +116,25 @@ def test_every_page_within_target_exits_0(report, tmp_path, monkeypatch):
     assert "**2 of 2 key pages meet the target**" in (tmp_path / "report.md").read_text()
 
 
+def test_an_admin_reference_row_is_shown_but_does_not_decide_the_exit_code(report, tmp_path,
+                                                                           monkeypatch):
+    # the admin's changelist (heavy page, 5.17x) beside staff's portal list: shown, not judged
+    monkeypatch.setitem(PAGES[1], "admin_reference", True)
+    assert report.main(write_run(tmp_path)) == 0
+    text = (tmp_path / "report.md").read_text()
+    rows = rows_of(text)
+    assert "**1 of 1 key pages meet the target**" in text
+    assert rows["heavy page"][-4:] == ["10.33", "5.17", "new", "admin, reference"]
+    assert "Rows marked *admin, reference* are the Django admin's changelists" in text
+
+
+def test_a_failed_request_of_an_admin_reference_row_still_fails_the_run(report, tmp_path,
+                                                                        monkeypatch):
+    monkeypatch.setitem(PAGES[1], "admin_reference", True)
+    assert report.main(write_run(tmp_path, failures={"heavy page": 1})) == 1
+    assert rows_of((tmp_path / "report.md").read_text())["heavy page"][-1] == "admin, reference"
+
+
 def test_a_run_on_a_busy_machine_is_not_valid_even_when_every_page_passes(report, tmp_path,
                                                                          monkeypatch):
     # on a saturated machine every request queues alike and the ratios shrink towards 1

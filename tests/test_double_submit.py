@@ -359,6 +359,8 @@ NOT_CREATING = {
         "partners:introduction_answer", "partners:introduction_withdraw"]},
     "partners:listing_edit": "one directory entry per institution (a one-to-one row); a second "
                              "post saves the same entry again",
+    **{name: READS for name in ["members:staff_home", "members:staff_applications",
+                                "billing:staff_invoices"]},
 }
 # Rows of CREATES that share a URL name with another form on the same page.
 SAME_PAGE = {"collaboratives:chart_settings", "collaboratives:change_package_draft"}

@@ -1,0 +1,109 @@
+"""Staff's invoice list in the portal: every issued invoice, what is still due, the PDF.
+
+Edits, payments and voids stay in the admin; this list is what staff read daily, built to cost a
+handful of queries and no ``COUNT(*)`` whatever the table size (``core.worklists``).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from billing.models import Invoice, InvoiceNumberCounter
+from core import worklists
+from core.money import format_usd
+from members.models import Membership
+
+PAGE_SIZE = 25
+SEARCH_LENGTH = 100
+
+Status = Invoice.Status
+# Overdue is derived (open and past its due date), not stored: a filter of its own.
+STATUS_CHOICES = [("", "Any status"), (Status.OPEN, "Open (overdue included)"),
+                  ("overdue", "Overdue"), (Status.PAID, "Paid"), (Status.VOID, "Void"),
+                  (Status.UNCOLLECTIBLE, "Uncollectible")]
+
+
+def invoice_filters(params) -> dict:
+    """The list's filters from the query string; anything unknown reads as "any"."""
+    status = params.get("status", "")
+    year = params.get("fiscal_year", "")
+    return {
+        "status": status if status in dict(STATUS_CHOICES) else "",
+        "fiscal_year": int(year) if year.isdigit() and len(year) == 4 else None,
+        "search": params.get("q", "").strip()[:SEARCH_LENGTH],
+    }
+
+
+def invoices_for_staff(*, status, fiscal_year, search, today=None):
+    """Issued invoices, newest first, with their balances and just the columns shown."""
+    invoices = (
+        Invoice.objects.issued().with_balance()
+        .only("number", "status", "issue_date", "due_date", "total", "pdf_path",
+              "membership_id")
+        .order_by("-issue_date", "-sequence", "-id")
+    )
+    if status == "overdue":
+        invoices = invoices.overdue(today or timezone.localdate())
+    elif status:
+        invoices = invoices.filter(status=status)
+    if fiscal_year is not None:
+        invoices = invoices.filter(fiscal_year=fiscal_year)
+    if search:
+        # The institutions frozen on the invoice at issue: one column, no join to search.
+        invoices = invoices.filter(Q(number__icontains=search) | Q(po_number__icontains=search)
+                                   | Q(bill_to_institutions__icontains=search))
+    return invoices
+
+
+@login_required
+def invoice_list(request):
+    """Staff's invoices: number, who, when, how much is still due, and the status."""
+    if not request.user.is_staff:
+        raise Http404
+    filters = invoice_filters(request.GET)
+    page = worklists.peek_page(request, invoices_for_staff(**filters), size=PAGE_SIZE)
+    change_url = worklists.row_url("admin:billing_invoice_change")
+    pdf_url = worklists.row_url("billing:invoice_pdf")
+    names = institution_names_of_memberships({i.membership_id for i in page.object_list})
+    rows = []
+    for invoice in page.object_list:
+        status, label = invoice.display_status  # overdue and partially paid are derived
+        rows.append([
+            ("Number", worklists.link(invoice.number, change_url.format(invoice.pk)), "nowrap"),
+            (None, names.get(invoice.membership_id, ""), ""),
+            ("Issued", worklists.list_day(invoice.issue_date), "nowrap"),
+            ("Due", worklists.list_day(invoice.due_date), "nowrap"),
+            ("Total", format_usd(invoice.total), "num"),
+            ("Balance due", format_usd(invoice.balance), "num"),
+            ("Status", worklists.badge(status, label), ""),
+            ("PDF", worklists.link("PDF", pdf_url.format(invoice.pk)) if invoice.pdf_path
+             else mark_safe('<span class="muted">being prepared</span>'), ""),
+        ])
+    page.rows = worklists.html_rows(rows)
+    return render(request, "staff/invoice_list.html", {
+        "page": page,
+        "filters": filters,
+        "filtered": any(filters.values()),
+        "status_options": worklists.options(STATUS_CHOICES, filters["status"]),
+        "year_options": worklists.options(
+            [("", "Any year"), *((year, f"FY{year}") for year in InvoiceNumberCounter.objects
+                                 .order_by("-fiscal_year").values_list("fiscal_year", flat=True))],
+            filters["fiscal_year"]),
+        "admin_url": reverse("admin:billing_invoice_changelist"),
+    })
+
+
+def institution_names_of_memberships(membership_ids) -> dict[int, str]:
+    """"District + University" per membership, in one query."""
+    return worklists.joined_names(
+        Membership.institutions.through.objects.filter(membership_id__in=membership_ids)
+        .order_by("institution__name").values_list("membership_id", "institution__name"))
+
+
+urlpatterns = [
+    path("portal/staff/invoices/", invoice_list, name="staff_invoices"),
+]
