@@ -34,6 +34,7 @@ class GroupAdmin(OnceAdmin):
     list_filter = ["kind", "focus", "joining"]
     search_fields = ["name", "summary", "focus_detail"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["shelf"]
     inlines = [GroupMembershipInline]
 
 

@@ -42,6 +42,9 @@ class Group(TimeStampedModel):
     summary = models.CharField(max_length=250)
     description = models.TextField(max_length=LONG_TEXT, blank=True)
     joining = models.CharField(max_length=10, choices=Joining, default=Joining.OPEN)
+    # The group's shelf: resources from the Center's library its facilitators (or staff) put
+    # there. Each reader sees those the library's own rules let them see.
+    shelf = models.ManyToManyField("resources.Resource", blank=True, related_name="shelves")
 
     class Meta:
         ordering = ["name"]

@@ -11,6 +11,8 @@ from django.utils import timezone
 from collaboratives.programme.selectors import in_network
 from members.models import User
 from network.models import Event, EventMaterial, Group, GroupMembership, Post, Registration, Topic
+from resources.models import Resource
+from resources.selectors import resources_search, resources_visible_to
 
 
 def active_group_ids(user: User):
@@ -209,3 +211,18 @@ def calendar_registrations(user: User) -> QuerySet[Registration]:
         .select_related("event", "event__group").order_by("event__starts_at", "event_id"))
 
 
+
+
+def shelf_of(group: Group, user: User, limit: int = 50) -> list[Resource]:
+    """The resources on the group's shelf that this person may see in the library."""
+    return list(resources_visible_to(user).filter(shelves=group).order_by("title")[:limit])
+
+
+def shelf_candidates(group: Group, user: User, text: str, limit: int = 10) -> list[Resource]:
+    """Library resources matching ``text`` that a facilitator could put on the shelf (not
+    already there)."""
+    text = text.strip()
+    if not text:
+        return []
+    found = resources_search(resources_visible_to(user), text).exclude(shelves=group)
+    return list(found[:limit])

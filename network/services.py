@@ -25,6 +25,8 @@ from network.models import (
     Registration,
     Topic,
 )
+from resources.models import Resource
+from resources.selectors import resources_visible_to
 
 FULL = ("This event is full. Join the waitlist and you will have the first place that opens "
         "(we email you when it does).")
@@ -325,6 +327,36 @@ def post_add(*, topic: Topic, actor: User, body: str, markup: str = Post.Markup.
     if errors:
         raise ValidationError(errors)
     return _post_create(topic, actor, body, markup, timezone.now())
+
+
+@transaction.atomic
+def shelf_add(*, group: Group, resource_id: int, actor: User) -> Resource:
+    """A facilitator of the group (or staff) puts a library resource they can see on the
+    group's shelf. Putting it there twice keeps one."""
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    if not selectors.group_viewer(actor, locked).moderates:
+        raise ValidationError({NON_FIELD_ERRORS: ["Only the group's facilitators and staff "
+                                                  "fill its shelf."]})
+    resource = resources_visible_to(actor).filter(pk=resource_id).first()
+    if resource is None:
+        raise ValidationError({"resource": ["No such resource in the library."]})
+    if not locked.shelf.filter(pk=resource.pk).exists():
+        locked.shelf.add(resource)
+        audit(locked, action="shelf:added", actor=actor, reason=resource.title)
+    return resource
+
+
+@transaction.atomic
+def shelf_remove(*, group: Group, resource_id: int, actor: User) -> None:
+    """A facilitator (or staff) takes a resource off the group's shelf (the library keeps it)."""
+    locked = Group.objects.select_for_update().get(pk=group.pk)
+    if not selectors.group_viewer(actor, locked).moderates:
+        raise ValidationError({NON_FIELD_ERRORS: ["Only the group's facilitators and staff "
+                                                  "change its shelf."]})
+    resource = locked.shelf.filter(pk=resource_id).first()
+    if resource is not None:
+        locked.shelf.remove(resource)
+        audit(locked, action="shelf:removed", actor=actor, reason=resource.title)
 
 
 @transaction.atomic

@@ -23,4 +23,6 @@ urlpatterns = [
     path("groups/<slug:slug>/topics/new/", views.topic_create, name="topic_create"),
     path("groups/<slug:slug>/topics/<int:pk>/", views.topic_detail, name="topic"),
     path("groups/<slug:slug>/posts/<int:pk>/hide/", views.post_hide, name="post_hide"),
+    path("groups/<slug:slug>/shelf/", views.shelf_add, name="shelf_add"),
+    path("groups/<slug:slug>/shelf/<int:pk>/remove/", views.shelf_remove, name="shelf_remove"),
 ]

@@ -222,7 +222,11 @@ def group_detail(request, slug):
     context = {"group": group, "viewer": viewer, "shelf": None,
                "member_count": selectors.group_members(group).count()}
     if viewer.reads:
+        shelf_query = request.GET.get("shelf_q", "")[:200] if viewer.moderates else ""
         context |= {
+            "shelf": selectors.shelf_of(group, request.user),
+            "shelf_query": shelf_query,
+            "shelf_candidates": selectors.shelf_candidates(group, request.user, shelf_query),
             "members": page_of(request, selectors.group_members(group), size=30,
                                param="members"),
             "events": list(selectors.events_of_group(group, request.user)[:10]),
@@ -347,6 +351,48 @@ def topic_detail(request, slug, pk):
         "group": group, "viewer": viewer, "topic": topic, "form": form,
         "posts": page_of(request, selectors.posts_of(topic), size=PAGE_SIZE)},
         status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_POST
+def shelf_add(request, slug):
+    """A facilitator (or staff) puts a library resource on the group's shelf."""
+    group, viewer = _reading_group_or_404(request, slug)
+    if not viewer.moderates:
+        raise Http404
+    try:
+        resource = services.shelf_add(group=group, resource_id=_int(request.POST.get("resource")),
+                                      actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, f"“{resource.title}” is on the shelf.")
+    return redirect(reverse("network:group", args=[group.slug]) + "#shelf")
+
+
+@login_required
+@require_POST
+def shelf_remove(request, slug, pk):
+    """A facilitator (or staff) takes a resource off the shelf; the library keeps it."""
+    group, viewer = _reading_group_or_404(request, slug)
+    if not viewer.moderates:
+        raise Http404
+    try:
+        services.shelf_remove(group=group, resource_id=pk, actor=request.user)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, "Taken off the shelf (it stays in the library).")
+    return redirect(reverse("network:group", args=[group.slug]) + "#shelf")
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 @login_required

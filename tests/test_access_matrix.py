@@ -227,6 +227,14 @@ MATRIX = {
         lambda w: f"/network/groups/{matrix_network(w).group.slug}/posts/"
                   f"{matrix_network(w).post.pk}/hide/", "get",
         {**NOBODY, "lead": 200, "staff": 200}),
+    # The shelf: the group's facilitators and staff only (a post naming no resource goes back
+    # to the group page with a message).
+    "network:shelf_add": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/shelf/", "post",
+        {**NOBODY, "lead": 302, "staff": 302}),
+    "network:shelf_remove": (
+        lambda w: f"/network/groups/{matrix_network(w).group.slug}/shelf/1/remove/", "post",
+        {**NOBODY, "lead": 302, "staff": 302}),
     # The course: anyone in the network (the former applicant left the team, so is not).
     "learning:course": (lambda w: f"/learn/{learning_world(w).course.slug}/", "get",
                         IN_NETWORK),

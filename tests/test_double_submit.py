@@ -331,7 +331,10 @@ NOT_CREATING = {
                                 "network:groups", "network:group"]},
     **{name: STATE for name in ["network:registration_cancel", "network:attendance",
                                 "network:group_leave", "network:group_notifications",
-                                "network:request_decide", "network:post_hide"]},
+                                "network:request_decide", "network:post_hide",
+                                "network:shelf_remove"]},
+    "network:shelf_add": "a resource is on a shelf once (the many-to-many row is unique); "
+                         "adding it again keeps one",
     "network:event": "registers: one registration per person and event (a unique row); a "
                      "second post finds it and changes nothing",
     "network:group_join": "one place per person and group (a unique row); joining again finds "
