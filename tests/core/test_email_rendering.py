@@ -11,24 +11,38 @@ from allauth.account.adapter import get_adapter
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.contrib.sites.requests import RequestSite
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import EmailBounce, Payment, Refund
 from billing.services import payment_details
 from core import emails
 from members import services as member_services
+from network.models import Event, GroupMembership
 from partners.models import Introduction
+from renewals.models import Renewal
+from renewals.services import offer_context
+from rhythm.models import MonthlyReport, ProgressLevel, month_start, previous_month
+from rhythm.selectors import TeamAttendance, due_on, rhythm_of
 from tests.factories import (
     ActionPeriodFactory,
     ApplicationFactory,
     CollaborativeFactory,
     ConveningFactory,
+    EnrollmentFactory,
     InstitutionFactory,
     InvoiceFactory,
     MembershipFactory,
     PaymentFactory,
     TeamFactory,
     UserFactory,
+)
+from tests.network.factories import (
+    EventFactory,
+    GroupFactory,
+    GroupMembershipFactory,
+    PostFactory,
+    TopicFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +51,16 @@ EVIL = "Zoë O'Brien & <Texas A&M> \"St. Mary's\""
 ESCAPED = "Zoë O&#x27;Brien &amp; &lt;Texas A&amp;M&gt; &quot;St. Mary&#x27;s&quot;"
 ENTITIES = ("&#", "&amp;", "&lt;", "&gt;", "&quot;")
 TEMPLATES = Path(settings.BASE_DIR) / "templates" / "emails"
-# Emails whose subject names a person, team, convening or collaborative.
+# Emails whose subject names a person, team, institution, event, group or collaborative.
 SUBJECTS_WITH_NAMES = {"action_period_nudge", "convening_cancelled", "convening_moved",
                        "convening_reminder", "team_invitation", "introduction_requested",
-                       "introduction_accepted", "introduction_declined"}
+                       "introduction_accepted", "introduction_declined",
+                       "network_event_cancelled", "network_event_reminder",
+                       "network_join_decided", "network_join_request", "network_post",
+                       "network_waitlist_promoted", "renewal_declined", "renewal_grace",
+                       "renewal_lapsed", "renewal_offer", "renewal_reminder",
+                       "rhythm_evaluation", "rhythm_report_due", "rhythm_report_overdue",
+                       "rhythm_sponsor_digest"}
 
 
 def evil_user(**kwargs):
@@ -151,6 +171,8 @@ def invoice_revised():
 def billing_email_bounced():
     bounce = EmailBounce(address="ap@gone.example.org", reason=EVIL)
     return {"bounce": bounce, "invoices": [evil_invoice()]}
+
+
 def _evil_introduction():
     return Introduction.objects.create(
         from_institution=InstitutionFactory(name=EVIL), to_institution=InstitutionFactory(
@@ -170,12 +192,153 @@ def introduction_declined():
     return {"introduction": _evil_introduction(), "lead": evil_user(), "apply_url": ""}
 
 
+# --- The network: groups, their topics and events -----------------------------------------------
+
+def evil_event(**kwargs):
+    return EventFactory(title=EVIL, group=GroupFactory(name=EVIL), venue=EVIL, address=EVIL,
+                        **kwargs)
+
+
+def network_event_reminder():
+    # In person, so the venue and the address are printed too.
+    return {"event": evil_event(format=Event.Format.IN_PERSON), "user": evil_user(),
+            "days_left": 2}
+
+
+def network_event_cancelled():
+    return {"event": evil_event(status=Event.Status.CANCELLED, cancelled_at=timezone.now(),
+                                cancellation_reason=EVIL), "user": evil_user()}
+
+
+def network_waitlist_promoted():
+    return {"event": evil_event(), "user": evil_user()}
+
+
+def network_join_request():
+    place = GroupMembershipFactory(group=GroupFactory(name=EVIL, by_request=True),
+                                   user=evil_user(), status=GroupMembership.Status.REQUESTED)
+    return {"group": place.group, "requester": place.user, "user": evil_user()}
+
+
+def network_join_decided():
+    return {"group": GroupFactory(name=EVIL, by_request=True), "user": evil_user(),
+            "approved": True, "note": EVIL}
+
+
+def network_post():
+    post = PostFactory(topic=TopicFactory(group=GroupFactory(name=EVIL), title=EVIL),
+                       author=evil_user(), body=f"{EVIL}\n{EVIL}")
+    return {"post": post, "topic": post.topic, "group": post.topic.group, "user": evil_user()}
+
+
+# --- Renewals: to the billing contacts, the decline to the center's staff -----------------------
+
+def _renewal_context(renewal, **extra):
+    # What renewals.services._notice adds to each notice.
+    membership = renewal.membership
+    return {"renewal": renewal, "membership": membership,
+            "institutions": " + ".join(i.name for i in membership.institutions.all()),
+            "grace_days": settings.RENEWAL_GRACE_DAYS, **offer_context(renewal), **extra}
+
+
+def evil_membership():
+    return MembershipFactory(active=True, application=evil_application(status="approved"))
+
+
+def evil_renewal(membership=None, **kwargs):
+    membership = membership or evil_membership()
+    return Renewal.objects.create(membership=membership,
+                                  anniversary=membership.term_end + timedelta(days=1),
+                                  annual_fee=Decimal("3000.00"), commitment_years=2, **kwargs)
+
+
+def renewal_offer():
+    return _renewal_context(evil_renewal())
+
+
+def renewal_reminder():
+    return _renewal_context(evil_renewal(), days_left=30)
+
+
+def renewal_grace():
+    # Accepted and unpaid: the invoice branch.
+    membership = evil_membership()
+    renewal = evil_renewal(membership, status=Renewal.Status.ACCEPTED, years=2,
+                           invoice=evil_invoice(membership=membership))
+    return _renewal_context(renewal)
+
+
+def renewal_lapsed():
+    return _renewal_context(evil_renewal())
+
+
+def renewal_declined():
+    renewal = evil_renewal(status=Renewal.Status.DECLINED,
+                           decline_reason=Renewal.DeclineReason.OTHER, decline_details=EVIL)
+    return _renewal_context(renewal, reason=renewal.get_decline_reason_display(),
+                            details=EVIL, by=evil_user())
+
+
+# --- The rhythm: monthly reports, sponsors' digests, evaluations ---------------------------------
+
+def evil_enrollment():
+    return EnrollmentFactory(collaborative=CollaborativeFactory(name=EVIL),
+                             team=TeamFactory(name=EVIL))
+
+
+def _report_reminder():
+    enrollment = evil_enrollment()
+    month = previous_month(month_start(timezone.localdate()))
+    return {"user": evil_user(), "team": enrollment.team,
+            "collaborative": enrollment.collaborative, "month": month,
+            "due": due_on(month, rhythm_of(enrollment.collaborative).report_due_day),
+            "url": reverse("rhythm:report_edit", args=[enrollment.collaborative.slug,
+                                                       enrollment.team_id, month.year,
+                                                       month.month])}
+
+
+def rhythm_report_due():
+    return _report_reminder()
+
+
+def rhythm_report_overdue():
+    return _report_reminder()
+
+
+def rhythm_sponsor_digest():
+    enrollment = evil_enrollment()
+    month = previous_month(month_start(timezone.localdate()))
+    report = MonthlyReport(enrollment=enrollment, month=month, learned=EVIL, help_needed=EVIL,
+                           status=MonthlyReport.Status.SUBMITTED)
+    return {"user": evil_user(), "team": enrollment.team,
+            "collaborative": enrollment.collaborative, "month": month, "report": report,
+            "level": ProgressLevel.objects.order_by("score").last(),
+            "movement": "up 1.0 from the month before",
+            "signals": [{"label": "Shift", "kind": "improvement", "text": EVIL}],
+            "attendance": TeamAttendance(team_id=enrollment.team_id, team_name=EVIL,
+                                         attended=2, held=3),
+            "charts_url": reverse("collaboratives:team_measures",
+                                  args=[enrollment.collaborative.slug, enrollment.team_id])}
+
+
+def rhythm_evaluation():
+    convening = evil_convening()
+    return {"user": evil_user(), "convening": convening,
+            "collaborative": convening.collaborative,
+            "url": reverse("rhythm:evaluation", args=[convening.collaborative.slug,
+                                                      convening.pk])}
+
+
 CONTEXTS = {f.__name__: f for f in [
     application_received, application_approved, application_rejected, application_waitlisted,
     team_invitation, convening_reminder, convening_moved, convening_cancelled,
     action_period_nudge, invoice_issued, invoice_reminder, payment_received, refund_sent,
     invoice_revised, billing_email_bounced,
     introduction_requested, introduction_accepted, introduction_declined,
+    network_event_reminder, network_event_cancelled, network_waitlist_promoted,
+    network_join_request, network_join_decided, network_post,
+    renewal_offer, renewal_reminder, renewal_grace, renewal_lapsed, renewal_declined,
+    rhythm_report_due, rhythm_report_overdue, rhythm_sponsor_digest, rhythm_evaluation,
 ]}
 
 
