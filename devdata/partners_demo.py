@@ -41,7 +41,8 @@ def _activate(membership: Membership, staff: User, method: str) -> None:
         return
     for invoice in Invoice.objects.filter(membership=membership,
                                           status=Invoice.Status.OPEN).order_by("pk"):
-        billing.payment_record(invoice=invoice, amount=Decimal(invoice.total), method=method,
+        # The balance: another demo may have recorded part of it already.
+        billing.payment_record(invoice=invoice, amount=Decimal(invoice.balance), method=method,
                                reference="Demo payment", actor=staff)
 
 

@@ -90,11 +90,12 @@ def applications_for_staff(*, status, tier_id, kind, state, search):
     if state:
         applications = applications.filter(Exists(_institutions().filter(
             institution__state=state)))
-    if search:
+    number = search.removeprefix("#")
+    if number.isdigit() and len(number) < 10:
+        # A number is an application's number: "12" is #12, not every email with a 12 in it.
+        applications = applications.filter(pk=int(number))
+    elif search:
         matches = Q(applicant__email__icontains=search) | Q(contact_email__icontains=search)
-        number = search.removeprefix("#")
-        if number.isdigit() and len(number) < 10:
-            matches |= Q(pk=int(number))
         key = institution_name_key(search)
         if key:
             matches |= Exists(_institutions().filter(institution__name_key__contains=key))
