@@ -99,21 +99,25 @@ def _stepped(xs: Sequence[float], ys: Sequence[float | None], left: float,
              right: float) -> list[str]:
     """Path data of a line that holds each point's value across its slot (half-way to its
     neighbours): flat where the values are equal, stepped where they vary."""
-    paths, current = [], ""
+    runs: list[list[list[float]]] = []  # per unbroken stretch: [x0, x1, y] levels
     n = len(xs)
     for i in range(n):
         y = ys[i]
         if y is None:
-            if current:
-                paths.append(current)
-            current = ""
+            runs.append([])
             continue
         x0 = left if i == 0 else (xs[i - 1] + xs[i]) / 2
         x1 = right if i == n - 1 else (xs[i] + xs[i + 1]) / 2
-        current += f"{'M' if not current else 'L'}{_n(x0)} {_n(y)}H{_n(x1)}"
-    if current:
-        paths.append(current)
-    return paths
+        if not runs:
+            runs.append([])
+        levels = runs[-1]
+        if levels and _n(levels[-1][2]) == _n(y):
+            levels[-1][1] = x1  # the same level goes on: one horizontal stroke, not many
+        else:
+            levels.append([x0, x1, y])
+    return ["".join(f"{'M' if j == 0 else 'L'}{_n(x0)} {_n(y)}H{_n(x1)}"
+                    for j, (x0, x1, y) in enumerate(levels))
+            for levels in runs if levels]
 
 
 def _by_phase(xs: Sequence[float], ys: Sequence[float | None], left: float, right: float,

@@ -162,8 +162,15 @@ def _draw(teams: Sequence[Team], measure: Measure, cycles: QuerySet,
     return cards
 
 
+# A card draws at most this many of the latest points (a year of weeks): a card's size, and
+# the cross-team page's, stays bounded however long a team has been entering data. The team's
+# own chart, one click away, draws them all.
+SPARKLINE_POINTS = 52
+
+
 def sparkline_of(chart: charts.Chart, *, label: str) -> str:
-    """The chart as a sparkline: its values, its centre line, its signals' points."""
+    """The chart's latest ``SPARKLINE_POINTS`` as a sparkline: its values, its centre line, its
+    signals' points."""
     values = [float(v) for _, v in chart.points]
     if (chart.kind and chart.kind.control is not None) or (chart.kind and chart.kind.anhoej):
         values, centre, _, _ = chartkinds.series(chart.kind, [v for _, v in chart.points])
@@ -171,7 +178,9 @@ def sparkline_of(chart: charts.Chart, *, label: str) -> str:
     else:
         centre = [float(chart.analysis.median_at(i)) for i in range(len(values))]
         marked = sorted({i for s in chart.analysis.signals for i in s.points})
-    return render_sparkline(label=label, values=values, centre=centre, marked=marked)
+    skip = max(len(values) - SPARKLINE_POINTS, 0)
+    return render_sparkline(label=label, values=values[skip:], centre=centre[skip:],
+                            marked=[i - skip for i in marked if i >= skip])
 
 
 def card_of(chart: charts.Chart, *, chart_id: str) -> Card:
@@ -183,7 +192,10 @@ def card_of(chart: charts.Chart, *, chart_id: str) -> Card:
         centre = chart.median_display
     summary = tuple(chart.signal_summary)
     words = ", ".join(label for label, _ in summary) or "no signal"
-    label = (f"{chart.kind_label} of {chart.team_name}: {len(chart.points)} points, latest "
+    shown = min(len(chart.points), SPARKLINE_POINTS)
+    points = (f"{len(chart.points)} points" if shown == len(chart.points)
+              else f"the latest {shown} of {len(chart.points)} points")
+    label = (f"{chart.kind_label} of {chart.team_name}: {points}, latest "
              f"{chart.latest_display}; {words}.")
     return Card(
         has_data=chart.has_data, has_signal=bool(summary),

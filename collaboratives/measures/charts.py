@@ -358,7 +358,7 @@ RENDER_CACHE_SECONDS = 60 * 60 * 24
 
 # Bump when the drawing or a card's template changes, so that what the old code drew is not
 # served after a deploy.
-CHART_CACHE_VERSION = 2
+CHART_CACHE_VERSION = 3
 
 
 def chart_cache_key(kind: str, *, measure: Measure, **inputs) -> str:
