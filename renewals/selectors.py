@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -99,18 +100,26 @@ def renewals_for_staff(*, stage: str = "", tier_id: int | None = None, search: s
 
 
 def renewals_summary(today: date | None = None) -> list[dict]:
-    """Per stage: how many renewals and the money at stake (Decimal), in one query."""
+    """Per stage: how many renewals and the money at stake (Decimal), in one query.
+
+    One GROUP BY (stage, in the due window) of at most a dozen rows, summed here: fourteen
+    filtered aggregates over the stage CASE cost Django ~60k Python calls to compile."""
     today = today or timezone.localdate()
-    money = DecimalField(**MONEY)
-    filters = {key: Q(stage=key) for key in EXCLUSIVE} | {"due": _due_window(today)}
-    totals = renewals_annotated().aggregate(**{
-        **{f"{key}_n": Count("pk", filter=condition) for key, condition in filters.items()},
-        **{f"{key}_sum": Coalesce(Sum("stake", filter=condition), Value(ZERO),
-                                  output_field=money)
-           for key, condition in filters.items()},
-    })
+    rows = (renewals_annotated()
+            .annotate(is_due=Case(When(_due_window(today), then=Value(True)),
+                                  default=Value(False), output_field=BooleanField()))
+            .values("stage", "is_due")
+            .annotate(n=Count("pk"), amount=Sum("stake"))
+            .order_by())
+    counts = dict.fromkeys([*EXCLUSIVE, "due"], 0)
+    amounts = dict.fromkeys([*EXCLUSIVE, "due"], ZERO)
+    for row in rows:
+        keys = [row["stage"], "due"] if row["is_due"] else [row["stage"]]
+        for key in keys:
+            counts[key] += row["n"]
+            amounts[key] += row["amount"] if row["amount"] is not None else ZERO
     return [{"key": stage.key, "label": stage.label, "at_risk": stage.at_risk,
-             "count": totals[f"{stage.key}_n"], "amount": totals[f"{stage.key}_sum"]}
+             "count": counts[stage.key], "amount": amounts[stage.key]}
             for stage in STAGES]
 
 
