@@ -239,20 +239,29 @@ def network_chart(*, measure: Measure, team_ids: list[int], teams_label: str) ->
     single values plots the median of the teams' values each period."""
     rows = (MeasureValue.objects.filter(measure=measure, team_id__in=team_ids).order_by("period")
             .values_list("period", "value", "numerator", "denominator"))
-    by_period: dict[date, list] = defaultdict(list)
-    for period, value, numerator, denominator in rows:
-        by_period[period].append((value, numerator, denominator))
     points, counts = [], []
-    for period, entries in sorted(by_period.items()):
-        if measure.counted:
-            pairs = [(n, d) for _, n, d in entries if n is not None and d is not None]
-            if not pairs:
+    if measure.counted:
+        # One pass that sums each period's numerators and denominators as the rows arrive
+        # (rows are in period order): no per-period lists of every team's entries.
+        totals: dict[date, list] = {}
+        for period, _, numerator, denominator in rows:
+            if numerator is None or denominator is None:
                 continue
-            top, bottom = sum(n for n, _ in pairs), sum(d for _, d in pairs)
+            pair = totals.get(period)
+            if pair is None:
+                totals[period] = [numerator, denominator]
+            else:
+                pair[0] += numerator
+                pair[1] += denominator
+        for period, (top, bottom) in sorted(totals.items()):
             points.append((period, measure.value_of(top, bottom)))
             counts.append((top, bottom))
-        else:
-            points.append((period, Decimal(statistics.median(v for v, _, _ in entries))))
+    else:
+        by_period: dict[date, list] = defaultdict(list)
+        for period, value, _, _ in rows:
+            by_period[period].append(value)
+        for period, values in sorted(by_period.items()):
+            points.append((period, Decimal(statistics.median(values))))
     choice = chartkinds.chart_choice(measure)
     what = ("numerators and denominators summed" if measure.counted
             else "the median of the teams' values")
