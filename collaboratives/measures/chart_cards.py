@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.cycles.models import PDSACycle
@@ -237,31 +237,26 @@ def network_chart(*, measure: Measure, team_ids: list[int], teams_label: str) ->
     numerators and the denominators of each period across teams (a percentage of all students,
     not an average of the teams' percentages) and is drawn as the measure's chart; a measure of
     single values plots the median of the teams' values each period."""
-    rows = (MeasureValue.objects.filter(measure=measure, team_id__in=team_ids).order_by("period")
-            .values_list("period", "value", "numerator", "denominator"))
+    values = MeasureValue.objects.filter(measure=measure, team_id__in=team_ids)
     points, counts = [], []
     if measure.counted:
-        # One pass that sums each period's numerators and denominators as the rows arrive
-        # (rows are in period order): no per-period lists of every team's entries.
-        totals: dict[date, list] = {}
-        for period, _, numerator, denominator in rows:
-            if numerator is None or denominator is None:
+        # The database sums each period's numerators and denominators (only entries with
+        # both): one row a period, not one a team and period.
+        both = Q(numerator__isnull=False, denominator__isnull=False)
+        for period, top, bottom in (values.order_by("period").values("period")
+                                    .annotate(top=Sum("numerator", filter=both),
+                                              bottom=Sum("denominator", filter=both))
+                                    .values_list("period", "top", "bottom")):
+            if top is None or bottom is None:
                 continue
-            pair = totals.get(period)
-            if pair is None:
-                totals[period] = [numerator, denominator]
-            else:
-                pair[0] += numerator
-                pair[1] += denominator
-        for period, (top, bottom) in sorted(totals.items()):
             points.append((period, measure.value_of(top, bottom)))
             counts.append((top, bottom))
     else:
         by_period: dict[date, list] = defaultdict(list)
-        for period, value, _, _ in rows:
+        for period, value in values.order_by("period").values_list("period", "value"):
             by_period[period].append(value)
-        for period, values in sorted(by_period.items()):
-            points.append((period, Decimal(statistics.median(values))))
+        for period, entries in sorted(by_period.items()):
+            points.append((period, Decimal(statistics.median(entries))))
     choice = chartkinds.chart_choice(measure)
     what = ("numerators and denominators summed" if measure.counted
             else "the median of the teams' values")
