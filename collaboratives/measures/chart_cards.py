@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.cycles.models import PDSACycle
@@ -237,22 +237,26 @@ def network_chart(*, measure: Measure, team_ids: list[int], teams_label: str) ->
     numerators and the denominators of each period across teams (a percentage of all students,
     not an average of the teams' percentages) and is drawn as the measure's chart; a measure of
     single values plots the median of the teams' values each period."""
-    rows = (MeasureValue.objects.filter(measure=measure, team_id__in=team_ids).order_by("period")
-            .values_list("period", "value", "numerator", "denominator"))
-    by_period: dict[date, list] = defaultdict(list)
-    for period, value, numerator, denominator in rows:
-        by_period[period].append((value, numerator, denominator))
+    values = MeasureValue.objects.filter(measure=measure, team_id__in=team_ids)
     points, counts = [], []
-    for period, entries in sorted(by_period.items()):
-        if measure.counted:
-            pairs = [(n, d) for _, n, d in entries if n is not None and d is not None]
-            if not pairs:
+    if measure.counted:
+        # The database sums each period's numerators and denominators (only entries with
+        # both): one row a period, not one a team and period.
+        both = Q(numerator__isnull=False, denominator__isnull=False)
+        for period, top, bottom in (values.order_by("period").values("period")
+                                    .annotate(top=Sum("numerator", filter=both),
+                                              bottom=Sum("denominator", filter=both))
+                                    .values_list("period", "top", "bottom")):
+            if top is None or bottom is None:
                 continue
-            top, bottom = sum(n for n, _ in pairs), sum(d for _, d in pairs)
             points.append((period, measure.value_of(top, bottom)))
             counts.append((top, bottom))
-        else:
-            points.append((period, Decimal(statistics.median(v for v, _, _ in entries))))
+    else:
+        by_period: dict[date, list] = defaultdict(list)
+        for period, value in values.order_by("period").values_list("period", "value"):
+            by_period[period].append(value)
+        for period, entries in sorted(by_period.items()):
+            points.append((period, Decimal(statistics.median(entries))))
     choice = chartkinds.chart_choice(measure)
     what = ("numerators and denominators summed" if measure.counted
             else "the median of the teams' values")
