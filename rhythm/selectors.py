@@ -3,8 +3,8 @@ cycles, the measures' latest values and signals), the evidence behind a suggeste
 coach's triage, the collaborative's progress and the teams' attendance. Each function reads a
 bounded number of queries however many teams there are.
 
-Measures are read through ``collaboratives.measures.charts.charts_for`` (run charts with their
-signals, computed by ``spc``), the one way the measures app offers today."""
+Measures are read as run charts analysed by ``collaboratives.measures.charts.build`` (their
+signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
-from collaboratives.measures.charts import charts_for
-from collaboratives.measures.models import Measure, MeasureValue
+from collaboratives.measures.charts import build, chart_spec, counts_of
+from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
 from collaboratives.programme.models import Collaborative, Enrollment
 from collaboratives.programme.selectors import Viewer
 from rhythm.models import (
@@ -122,8 +122,39 @@ def _charts(collaborative: Collaborative, teams: list, kinds: tuple[str, ...] | 
                     .filter(**({"kind__in": kinds} if kinds else {})))
     if not measures or not teams:
         return measures, {}
-    return measures, charts_for(teams=teams, measures=measures, cycles=PDSACycle.objects.none(),
-                                size="small", show_title=False, prefix="rhythm")
+    return measures, _analysed(teams, measures)
+
+
+def _analysed(teams: list, measures: list) -> dict:
+    """Each team's chart of each measure, analysed but not drawn (``build(draw=False)``): the
+    rhythm pages read only points, signals and goal progress, never the SVG. The values are
+    read as tuples (period, value, counts, astronomical or not), not as model rows with their
+    timestamps and marks: three queries whatever the number of teams and measures."""
+    team_ids = [t.pk for t in teams]
+    measure_ids = [m.pk for m in measures]
+    values = defaultdict(list)
+    for row in (MeasureValue.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids)
+                .order_by("team_id", "measure_id", "period")
+                .values_list("team_id", "measure_id", "period", "value", "numerator",
+                             "denominator", "astronomical__id")):
+        values[row[0], row[1]].append(row[2:])
+    settings = {(s.team_id, s.measure_id): s for s in TeamMeasure.objects.filter(
+        team_id__in=team_ids, measure_id__in=measure_ids)}
+    phases = defaultdict(list)
+    for phase in MeasurePhase.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids):
+        phases[phase.team_id, phase.measure_id].append(phase)
+    charts = {}
+    for team in teams:
+        for measure in measures:
+            key = (team.pk, measure.pk)
+            rows = values.get(key, [])
+            charts[key] = build(**chart_spec(
+                measure=measure, team=team, points=[(r[0], r[1]) for r in rows],
+                counts=[counts_of(r[2], r[3]) for r in rows],
+                astronomical=[i for i, r in enumerate(rows) if r[4] is not None],
+                settings=settings.get(key), phases=phases.get(key, []), annotations=[],
+                size="small", show_title=False, prefix="rhythm"), draw=False)
+    return charts
 
 
 def _measure_rows(enrollment: Enrollment, measures, charts) -> list[dict]:
