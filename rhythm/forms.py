@@ -6,9 +6,10 @@ from rhythm.models import Evaluation, MonthlyReport, ProgressLevel, ReportAmendm
 OFF_SCALE = "“%(value)s” is not on the scale: choose 1.0 to 5.0 in half steps."
 
 
-def level_choices() -> list[tuple[str, str]]:
+def level_choices(levels: list[ProgressLevel] | None = None) -> list[tuple[str, str]]:
+    """The scale as choices; ``levels`` when the page has read them already."""
     return [(str(level.score), f"{level.score} {level.title}")
-            for level in ProgressLevel.objects.all()]
+            for level in (ProgressLevel.objects.all() if levels is None else levels)]
 
 
 class ScoreField(forms.ChoiceField):

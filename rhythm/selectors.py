@@ -3,8 +3,8 @@ cycles, the measures' latest values and signals), the evidence behind a suggeste
 coach's triage, the collaborative's progress and the teams' attendance. Each function reads a
 bounded number of queries however many teams there are.
 
-Measures are read through ``collaboratives.measures.charts.charts_for`` (run charts with their
-signals, computed by ``spc``), the one way the measures app offers today."""
+Measures are read as run charts analysed by ``collaboratives.measures.charts.build`` (their
+signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
-from collaboratives.measures.charts import charts_for
-from collaboratives.measures.models import Measure, MeasureValue
+from collaboratives.measures.charts import build, chart_spec, counts_of
+from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
 from collaboratives.programme.models import Collaborative, Enrollment
 from collaboratives.programme.selectors import Viewer
 from rhythm.models import (
@@ -120,10 +120,42 @@ def month_cycles(enrollment: Enrollment, month: date) -> list[dict]:
 def _charts(collaborative: Collaborative, teams: list, kinds: tuple[str, ...] | None = None):
     measures = list(Measure.objects.filter(collaborative=collaborative)
                     .filter(**({"kind__in": kinds} if kinds else {})))
+    for measure in measures:  # its chart kind may fall back to the collaborative's default
+        measure.collaborative = collaborative
     if not measures or not teams:
         return measures, {}
-    return measures, charts_for(teams=teams, measures=measures, cycles=PDSACycle.objects.none(),
-                                size="small", show_title=False, prefix="rhythm")
+    return measures, _analysed([(team, measure) for team in teams for measure in measures])
+
+
+def _analysed(pairs: list[tuple]) -> dict:
+    """Each team's chart of each measure, analysed but not drawn (``build(draw=False)``): the
+    rhythm pages read only points, signals and goal progress, never the SVG. The values are
+    read as tuples (period, value, counts, astronomical or not), not as model rows with their
+    timestamps and marks: three queries whatever the number of teams and measures."""
+    team_ids = {team.pk for team, _ in pairs}
+    measure_ids = {measure.pk for _, measure in pairs}
+    values = defaultdict(list)
+    for row in (MeasureValue.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids)
+                .order_by("team_id", "measure_id", "period")
+                .values_list("team_id", "measure_id", "period", "value", "numerator",
+                             "denominator", "astronomical__id")):
+        values[row[0], row[1]].append(row[2:])
+    settings = {(s.team_id, s.measure_id): s for s in TeamMeasure.objects.filter(
+        team_id__in=team_ids, measure_id__in=measure_ids)}
+    phases = defaultdict(list)
+    for phase in MeasurePhase.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids):
+        phases[phase.team_id, phase.measure_id].append(phase)
+    charts = {}
+    for team, measure in pairs:
+        key = (team.pk, measure.pk)
+        rows = values.get(key, [])
+        charts[key] = build(**chart_spec(
+            measure=measure, team=team, points=[(r[0], r[1]) for r in rows],
+            counts=[counts_of(r[2], r[3]) for r in rows],
+            astronomical=[i for i, r in enumerate(rows) if r[4] is not None],
+            settings=settings.get(key), phases=phases.get(key, []), annotations=[],
+            size="small", show_title=False, prefix="rhythm"), draw=False)
+    return charts
 
 
 def _measure_rows(enrollment: Enrollment, measures, charts) -> list[dict]:
@@ -257,6 +289,7 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
     if not enrollments:
         return []
     collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
+    by_pk = {e.pk: e for e in enrollments}
     due = {pk: last_due_month(c, today) for pk, c in collaboratives.items()}
     months = set()
     for month in due.values():
@@ -267,6 +300,7 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
     reports = defaultdict(dict)
     for report in (MonthlyReport.objects.filter(enrollment__in=enrollments, month__in=months)
                    .select_related("self_score", "coach_score")):
+        report.enrollment = by_pk[report.enrollment_id]  # its link reads the slug
         reports[report.enrollment_id][report.month] = report
     periods = {p.collaborative_id: p for p in ActionPeriod.objects.filter(
         collaborative_id__in=collaboratives, opening_convening__starts_at__date__lte=today,
@@ -327,25 +361,27 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
 
 
 def _balancing_deterioration(enrollments: list[Enrollment]) -> dict[int, list[dict]]:
-    by_collaborative = defaultdict(list)
-    for e in enrollments:
-        by_collaborative[e.collaborative_id].append(e)
+    """The balancing measures of every collaborative in one query, their charts in three."""
+    collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
+    measures = defaultdict(list)
+    for measure in Measure.objects.filter(collaborative_id__in=collaboratives,
+                                          kind=Measure.Kind.BALANCING):
+        measure.collaborative = collaboratives[measure.collaborative_id]
+        measures[measure.collaborative_id].append(measure)
+    pairs = [(e.team, m) for e in enrollments for m in measures[e.collaborative_id]]
+    charts = _analysed(pairs) if pairs else {}
     found = defaultdict(list)
-    for group in by_collaborative.values():
-        collaborative = group[0].collaborative
-        measures, charts = _charts(collaborative, [e.team for e in group],
-                                   kinds=(Measure.Kind.BALANCING,))
-        for e in group:
-            for measure in measures:
-                chart = charts.get((e.team_id, measure.pk))
-                if chart is None or not chart.points:
-                    continue
-                recent = len(chart.points) - RECENT_POINTS
-                if any(s.assessment is Assessment.DETERIORATION and s.end_index >= recent
-                       for s in chart.signals):
-                    found[e.pk].append({"measure": measure, "url": reverse(
-                        "collaboratives:team_measure",
-                        args=[collaborative.slug, e.team_id, measure.pk])})
+    for e in enrollments:
+        for measure in measures[e.collaborative_id]:
+            chart = charts.get((e.team_id, measure.pk))
+            if chart is None or not chart.points:
+                continue
+            recent = len(chart.points) - RECENT_POINTS
+            if any(s.assessment is Assessment.DETERIORATION and s.end_index >= recent
+                   for s in chart.signals):
+                found[e.pk].append({"measure": measure, "url": reverse(
+                    "collaboratives:team_measure",
+                    args=[e.collaborative.slug, e.team_id, measure.pk])})
     return found
 
 

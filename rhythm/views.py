@@ -22,7 +22,14 @@ from core.once import submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
 from rhythm import selectors, services
-from rhythm.forms import AmendmentForm, CheckInForm, EvaluationForm, ReportForm, ReviewForm
+from rhythm.forms import (
+    AmendmentForm,
+    CheckInForm,
+    EvaluationForm,
+    ReportForm,
+    ReviewForm,
+    level_choices,
+)
 from rhythm.models import Attendance, CheckInCode, Evaluation, MonthlyReport, ProgressPdf
 from rhythm.pdf import progress_context
 
@@ -73,10 +80,10 @@ def team_reports(request, slug, team_pk):
         may_file=viewer.works_on(team_pk)))
 
 
-def _levels_context(enrollment) -> dict:
+def _levels_context(enrollment, levels: list | None = None) -> dict:
     evidence = selectors.evidence_for([enrollment])[enrollment.pk]
     return {"evidence": evidence, "suggestion": evidence.suggestion,
-            "levels": list(selectors.ProgressLevel.objects.all())}
+            "levels": list(selectors.ProgressLevel.objects.all()) if levels is None else levels}
 
 
 @login_required
@@ -98,6 +105,8 @@ def report_edit(request, slug, team_pk, year, month):
         "learned": report.learned, "barriers": report.barriers,
         "help_needed": report.help_needed,
         "self_score": str(report.self_score.score) if report.self_score else ""})
+    scale = list(selectors.ProgressLevel.objects.all())  # the form's choices and the page's
+    form.fields["self_score"].choices = level_choices(scale)
     status = 200
     if request.method == "POST":
         submit = "submit" in request.POST
@@ -121,7 +130,7 @@ def report_edit(request, slug, team_pk, year, month):
                 return redirect(request.path)
         status = 400
     rhythm = selectors.rhythm_of(collaborative)
-    levels = _levels_context(enrollment)
+    levels = _levels_context(enrollment, scale)
     return render(request, "rhythm/report_form.html", page_context(
         collaborative, viewer, enrollment=enrollment, month=the_month, report=report,
         form=form, cycles=selectors.month_cycles(enrollment, the_month),
