@@ -279,13 +279,7 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
     ``chartkinds.chart_choice``); ``draw`` False: the analysis without the SVG; ``cached``:
     read and keep this one chart's drawings in the cache (``charts_for`` batches its own)."""
     choice = choice or chartkinds.chart_choice(measure)
-    key = chart_cache_key("svg", measure=measure, team_name=team_name, points=points,
-                          counts=list(counts), phase_baselines=list(phase_baselines),
-                          choice=choice,
-                          astronomical=astronomical, baseline_points=baseline_points,
-                          baseline_median=baseline_median, segments=segments,
-                          phase_labels=phase_labels, goal=goal, annotations=annotations,
-                          size=size, chart_id=chart_id, show_title=show_title)
+    given_baseline_points, given_baseline_median = baseline_points, baseline_median
     notes = notes if notes is not None else []
     first_len = (segments[0] if segments else len(points))
     if baseline_points is not None and points and baseline_points > first_len:
@@ -311,6 +305,14 @@ def build(*, measure: Measure, team_name: str, team_id: int | None,
                   counts=list(counts))
     if not draw:
         return chart
+    # The key of what is drawn, from the inputs as given (hashing them costs: not for analysis).
+    key = chart_cache_key("svg", measure=measure, team_name=team_name, points=points,
+                          counts=list(counts), phase_baselines=list(phase_baselines),
+                          choice=choice,
+                          astronomical=astronomical, baseline_points=given_baseline_points,
+                          baseline_median=given_baseline_median, segments=segments,
+                          phase_labels=phase_labels, goal=goal, annotations=annotations,
+                          size=size, chart_id=chart_id, show_title=show_title)
 
     def render(w, h, cid):
         if chart.uses_ihi:
