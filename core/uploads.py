@@ -104,6 +104,27 @@ class HeldUpload:
     size: int
 
 
+def file_kind_check(upload, original: str, *, extensions, limit: int, accepted: str,
+                    refused: str, verb: str) -> str:
+    """Size, type by extension and content that matches it, for every upload form: raises a
+    ``ValidationError`` on "file" in the form's own words ("is not a file type {refused}.
+    {verb} {accepted}."); returns the lower-case extension."""
+    extension = PurePath(original).suffix.lower()
+    if upload.size > limit:
+        raise ValidationError({"file": [
+            f"“{original}” is {upload.size / 1024 / 1024:.1f} MB; files can be at most "
+            f"{limit / 1024 / 1024:.0f} MB."]}, code="too_large")
+    if extension not in extensions:
+        raise ValidationError({"file": [
+            f"“{original}” is not a file type {refused}. {verb} {accepted}."]},
+            code="wrong_type")
+    if not content_matches(extension, upload):
+        raise ValidationError({"file": [
+            f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
+            f"{verb} {accepted}."]}, code="wrong_content")
+    return extension
+
+
 def upload_hold(upload: UploadedFile, *, owner_id: int) -> str:
     """Store ``upload`` under an unguessable name and return a signed token for it."""
     original = PurePath(upload.name or "").name[:200] or "file"

@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from core.statemachine import audit
-from core.uploads import content_matches, identifiers_check
+from core.uploads import file_kind_check, identifiers_check
 from members.models import User
 from resources.models import Resource, Tag
 
@@ -31,20 +31,9 @@ ACCEPTED = "PDF, Word, PowerPoint, Excel, CSV, plain text, PNG or JPEG"
 
 def file_check(upload, original: str) -> None:
     """Size, type by extension, and content that matches it; ``ValidationError`` on "file"."""
-    extension = PurePath(original).suffix.lower()
-    limit = settings.RESOURCES_FILE_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({"file": [
-            f"“{original}” is {upload.size / 1024 / 1024:.1f} MB; files can be at most "
-            f"{limit / 1024 / 1024:.0f} MB."]}, code="too_large")
-    if extension not in FILE_TYPES:
-        raise ValidationError({"file": [
-            f"“{original}” is not a file type the library takes. Add {ACCEPTED}."]},
-            code="wrong_type")
-    if not content_matches(extension, upload):
-        raise ValidationError({"file": [
-            f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
-            f"Add {ACCEPTED}."]}, code="wrong_content")
+    file_kind_check(upload, original, extensions=FILE_TYPES,
+                    limit=settings.RESOURCES_FILE_MAX_BYTES, accepted=ACCEPTED,
+                    refused="the library takes", verb="Add")
 
 
 def search_document(resource: Resource, tags) -> str:

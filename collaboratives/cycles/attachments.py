@@ -16,7 +16,7 @@ from collaboratives.cycles.models import CycleAttachment, PDSACycle
 from collaboratives.cycles.services import check_works_on
 from collaboratives.programme import selectors as programme_selectors
 from core.statemachine import audit
-from core.uploads import content_matches, identifiers_check
+from core.uploads import file_kind_check, identifiers_check
 from members.models import Role, Team, TeamMember, User
 
 ATTACHMENT_TYPES = {
@@ -38,20 +38,9 @@ def upload_check(upload: UploadedFile, original_name: str | None = None) -> tupl
     of cycle attachments, used for the network's event materials too). Returns its name and
     lower-case extension; raises a ``ValidationError`` on ``file`` saying what is wrong."""
     original = PurePath(original_name or upload.name or "").name[:200] or "attachment"
-    extension = PurePath(original).suffix.lower()
-    limit = settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES
-    if upload.size > limit:
-        raise ValidationError({"file": [
-            f"“{original}” is {upload.size / 1024 / 1024:.1f} MB; files can be at most "
-            f"{limit / 1024 / 1024:.0f} MB."]}, code="too_large")
-    if extension not in ATTACHMENT_TYPES:
-        raise ValidationError({"file": [
-            f"“{original}” is not a file type we accept. Attach {ACCEPTED}."]},
-            code="wrong_type")
-    if not content_matches(extension, upload):
-        raise ValidationError({"file": [
-            f"“{original}” does not contain what its name says ({extension[1:].upper()}). "
-            f"Attach {ACCEPTED}."]}, code="wrong_content")
+    extension = file_kind_check(upload, original, extensions=ATTACHMENT_TYPES,
+                                limit=settings.COLLABORATIVE_ATTACHMENT_MAX_BYTES,
+                                accepted=ACCEPTED, refused="we accept", verb="Attach")
     return original, extension
 
 
