@@ -185,6 +185,8 @@ SIZES = [
     ("invoices", "billing.Invoice", None),
     ("invoice lines", "billing.InvoiceLine", None),
     ("payments", "billing.Payment", None),
+    ("renewals", "renewals.Renewal", None),
+    ("memberships in grace or lapsed", "members.Membership", Q(status__in=["in_grace", "lapsed"])),
     ("collaboratives", "collaboratives.Collaborative", None),
     ("enrolled teams", "collaboratives.Enrollment", None),
     ("PDSA cycles", "collaboratives.PDSACycle", None),

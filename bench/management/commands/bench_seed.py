@@ -87,6 +87,7 @@ from members.models import (
     covered_seats,
 )
 from members.names import institution_name_key
+from renewals.models import Renewal
 
 BENCH_DOMAIN = "bench.ncsup.example.org"
 STAFF_EMAIL = f"staff@{BENCH_DOMAIN}"
@@ -332,6 +333,7 @@ class Command(BaseCommand):
         steps = [("reference data", self._reference_data),
                  ("institutions, applications, memberships", self._people_and_memberships),
                  ("rosters", self._rosters), ("billing", self._billing),
+                 ("renewals", self._renewals),
                  ("collaboratives", self._collaboratives), ("PDSA cycles", self._cycles),
                  ("measures", self._measures)]
         with transaction.atomic():
@@ -879,6 +881,51 @@ class Command(BaseCommand):
                            "active_at = s.active_at FROM bench_membership_status s "
                            "WHERE m.id = s.id")
             counter["n"] = cursor.rowcount
+
+    def _renewals(self):
+        """Renewals as the daily job and the members would have left them by today: an offer
+        for every membership whose commitment ends within the offer window or ended in the last
+        60 days. Of those still ahead, most are unanswered and some declined; of those behind,
+        unanswered ones are in grace (up to 30 days) or lapsed, declined ones ended. (Accepted
+        renewals are not seeded: each issues an invoice through the billing services.)"""
+        rng, today = self.rng, self.today
+        window = settings.RENEWAL_OFFER_DAYS
+        rows, statuses = [], []
+        self.renewal_ids = iter(self.ids.take(Renewal, len(self.memberships)))
+        reasons = [choice for choice, _label in Renewal.DeclineReason.choices]
+        for m in self.memberships:
+            row = m["row"]
+            anniversary = row["term_end"] + timedelta(days=1)
+            days_left = (anniversary - today).days
+            if m["big"] or row["status"] == "left_early" or not -60 <= days_left <= window:
+                continue
+            partnership = m["application"]["kind"] == MembershipApplication.Kind.PARTNERSHIP
+            offered = _at(anniversary - timedelta(days=window), 6)
+            renewal = {
+                "id": next(self.renewal_ids), "membership_id": row["id"],
+                "anniversary": anniversary, "status": "offered",
+                "annual_fee": (self.fees.partnership_fee if partnership
+                               else self.fees.institution_fee),
+                "commitment_years": self.fees.commitment_years, "offered_at": offered,
+                "created_at": offered, "updated_at": offered, "decline_reason": "",
+                "decline_details": "",
+            }
+            if rng.random() < 0.15 and offered < self.now:
+                answered = offered + timedelta(days=rng.randrange(1, 60))
+                renewal.update(status="declined", declined_at=min(answered, self.now),
+                               decline_reason=rng.choice(reasons), answered_by_id=m["lead_id"],
+                               decline_details=rng.choice(["", "Our board cut the budget."]))
+            elif days_left < 0:
+                statuses.append((row["id"], "in_grace" if days_left >= -30 else "lapsed"))
+            rows.append(renewal)
+        with self.timer("renewal offers and answers") as counter:
+            counter["n"] = copy_rows(Renewal, rows)
+        with self.timer("memberships in grace or lapsed") as counter, \
+                connection.cursor() as cursor:
+            for membership_id, status in statuses:
+                cursor.execute("UPDATE members_membership SET status = %s, ended_at = NULL "
+                               "WHERE id = %s", [status, membership_id])
+            counter["n"] = len(statuses)
 
     def _membership(self, m) -> Membership:
         """The membership as billing's rules read it (unsaved: the row goes in by COPY)."""
