@@ -8,9 +8,12 @@ anniversary in a common year is 1 March, so a year from 29 February 2028 is 29 F
 """
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 
 def add_years(day: date, years: int) -> date:
@@ -29,6 +32,12 @@ def last_day_of_years(start: date, years: int) -> date:
 
 def day(value: date) -> str:
     """A date as people read it everywhere in the portal: "1 Dec 2026" (DATE_FORMAT)."""
+    return _day(value, get_language(), settings.DATE_FORMAT)
+
+
+@lru_cache(maxsize=4096)
+def _day(value: date, language: str, date_format_setting: str) -> str:
+    # Django's formatter costs ~70 Python calls a date; a list of dates repeats them.
     return date_format(value, "DATE_FORMAT")
 
 

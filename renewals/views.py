@@ -1,3 +1,4 @@
+import html
 import io
 from datetime import timedelta
 
@@ -8,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from core import csvsafe
 from core.forms import service_errors_show
@@ -99,21 +101,43 @@ def _staff_filters(request) -> dict:
     }
 
 
+def _staff_row_html(row: dict) -> str:
+    """One row of the staff table. Built here rather than in the template's loop: 25 rows of
+    template tags cost ~15k Python calls, a third of the page. Every value is escaped."""
+    e = html.escape
+    if row["invoice_number"]:
+        key, label = row["invoice_status"]
+        invoice = (f'{e(row["invoice_number"])} '
+                   f'<span class="status status-{e(key)}">{e(label)}</span>')
+    else:
+        invoice = '<span class="muted">none</span>'
+    answer = e(row["answer"]) if row["answer"] else '<span class="muted">none yet</span>'
+    return mark_safe(  # noqa: S308 - every value above and below goes through html.escape
+        f'<tr><th scope="row"><a href="{e(row["url"])}">{e(row["institutions"])}</a><br>'
+        f'<span class="help">{e(row["detail"])}</span></th>'
+        f'<td class="nowrap" data-label="Ends">{e(row["ends"])}</td>'
+        f'<td data-label="Stage"><span class="status status-{e(row["stage"])}">'
+        f'{e(row["stage_label"])}</span></td>'
+        f'<td data-label="Answer">{answer}</td><td data-label="Invoice">{invoice}</td>'
+        f'<td class="num" data-label="At stake">{e(row["stake"])}</td></tr>')
+
+
 @login_required
 def staff_list(request):
     """Staff's renewals: every stage, the money at stake, filters and a CSV of the same list."""
     filters = _staff_filters(request)
     summary = selectors.renewals_summary()
-    page = page_of(request, selectors.renewals_for_staff(**filters), size=PAGE_SIZE)
-    for renewal in page.object_list:
-        renewal.stage_label = selectors.STAGE_LABELS[renewal.stage]
+    page = page_of(request, selectors.renewals_for_staff_page(**filters), size=PAGE_SIZE)
+    tiers = list(Tier.objects.order_by("position", "name").values_list("pk", "name"))
     return render(request, "renewals/renewal_staff_list.html", {
         "page": page,
+        "rows": [_staff_row_html(row) for row in
+                 selectors.staff_rows(list(page.object_list), tiers=dict(tiers))],
         "summary": summary,
         "at_stake": selectors.at_stake_total(summary),
         "filters": filters,
         "stages": selectors.STAGES,
-        "tiers": list(Tier.objects.order_by("position", "name")),
+        "tiers": tiers,
         "query": request.GET.urlencode(),
         "offer_days": settings.RENEWAL_OFFER_DAYS,
     })

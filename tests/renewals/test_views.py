@@ -203,11 +203,11 @@ def test_due_in_90_days_and_accepted_stages_before_the_end(client, offered, staf
                                    today=offered.today)
     client.force_login(staff)
     due = client.get(reverse("renewals:staff_list"), {"stage": "due"}).context["page"]
-    assert [r.pk for r in due.object_list] == [offered.renewal.pk]
+    assert [r["pk"] for r in due.object_list] == [offered.renewal.pk]
     accepted = client.get(reverse("renewals:staff_list"), {"stage": "accepted"})
-    assert [r.pk for r in accepted.context["page"].object_list] == [offered.renewal.pk]
+    assert [r["pk"] for r in accepted.context["page"].object_list] == [offered.renewal.pk]
     offered_rows = client.get(reverse("renewals:staff_list"), {"stage": "offered"})
-    assert [r.pk for r in offered_rows.context["page"].object_list] == [later.pk]
+    assert [r["pk"] for r in offered_rows.context["page"].object_list] == [later.pk]
 
 
 def test_staff_filter_by_tier_and_institution(client, offered, staff):
@@ -216,10 +216,10 @@ def test_staff_filter_by_tier_and_institution(client, offered, staff):
     services.renewal_offer(membership=other, today=offered.today)
     client.force_login(staff)
     by_tier = client.get(reverse("renewals:staff_list"), {"tier": tier2.pk})
-    assert [r.membership_id for r in by_tier.context["page"].object_list] == [other.pk]
+    assert [r["membership_id"] for r in by_tier.context["page"].object_list] == [other.pk]
     name = offered.membership.institutions.get().name
     by_name = client.get(reverse("renewals:staff_list"), {"q": name[:8].lower()})
-    assert offered.renewal.pk in [r.pk for r in by_name.context["page"].object_list]
+    assert offered.renewal.pk in [r["pk"] for r in by_name.context["page"].object_list]
     nothing = client.get(reverse("renewals:staff_list"), {"q": "no such place"})
     assert "No renewal matches these filters" in nothing.content.decode()
 
@@ -285,3 +285,20 @@ def test_a_lapsed_membership_can_still_renew_from_the_offer_page(client, offered
     renewal = Renewal.objects.get()
     assert renewal.status == "accepted" and renewal.invoice.commitment_year == 3
     assert Membership.objects.get(pk=offered.membership.pk).status == "lapsed"  # until paid
+
+
+def test_staff_rows_escape_what_members_typed_and_link_each_offer(client, offered, staff):
+    """The staff table's rows are built in Python (renewals.views._staff_row_html): a decline's
+    details and an institution's name appear as typed, never as markup."""
+    institution = offered.renewal.membership.institutions.get()
+    institution.name = 'Lincoln <script>alert("x")</script> & Sons'
+    institution.save(update_fields=["name"])
+    services.renewal_decline(renewal=offered.renewal, actor=offered.lead, reason="other",
+                             details='We merge with <b>"X"</b>')
+    client.force_login(staff)
+    html = client.get(reverse("renewals:staff_list")).content.decode()
+    assert "<script>" not in html.split("<tbody>")[1].split("</tbody>")[0]
+    assert "Lincoln &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Sons" in html
+    assert "We merge with &lt;b&gt;&quot;X&quot;&lt;/b&gt;" in html
+    assert f'href="{offer_url(offered.renewal)}"' in html
+    assert '<span class="status status-declined">declined</span>' in html
