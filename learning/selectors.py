@@ -151,13 +151,6 @@ def enrollment_of(course: Course, user: User) -> CourseEnrollment | None:
             .select_related("completion").first())
 
 
-def dashboard_enrollment(user: User) -> CourseEnrollment | None:
-    """The course to show on "My portal": the first one in progress, else the latest finished."""
-    return (CourseEnrollment.objects.filter(user=user, course__published=True)
-            .select_related("course", "completion")
-            .order_by("-status", "-created_at").first())  # "in_progress" sorts after "completed"
-
-
 # --- Teams, institutions --------------------------------------------------------------------------
 def _enrollment_value(course: Course, field_name: str, default):
     rows = CourseEnrollment.objects.filter(course=course, user=OuterRef("user"))

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from members import selectors
+
 _fees_in_force: list[Callable[[date | None], Any]] = []
 _in_arrears: list[Callable[[Any], bool]] = []
 _commitment_years: list[Callable[[date | None], int]] = []
@@ -74,6 +76,16 @@ def dashboard_panel(*, order: int, template: str) -> Callable:
         _dashboard_panels.sort(key=lambda entry: entry[0])
         return provider
     return register
+
+
+def portal_person(request):
+    """``members.selectors.PortalPerson`` of the request's user, read once a request: the
+    dashboard and its panels ask this (the person's team ids, memberships, billed memberships)
+    rather than each asking the database again."""
+    person = getattr(request, "_portal_person", None)
+    if person is None or person.user is not request.user:
+        person = request._portal_person = selectors.portal_person(request.user)
+    return person
 
 
 def dashboard_panels(request) -> list[dict]:

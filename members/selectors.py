@@ -1,4 +1,8 @@
-from django.db.models import Case, QuerySet, Value, When
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.db.models import BooleanField, Case, IntegerField, QuerySet, Value, When
+from django.urls import reverse
 
 from members.models import (
     BillingContact,
@@ -103,10 +107,6 @@ def pending_invitations_of(team: Team) -> QuerySet[Invitation]:
     return team.invitations.filter(status=Invitation.Status.PENDING).order_by("expires_at")
 
 
-def teams_of(user: User) -> QuerySet[Team]:
-    return Team.objects.filter(pk__in=current_places(user).values("team_id"))
-
-
 def team_lead_of(team: Team, user: User) -> bool:
     """Leads the team today: its lead, and its membership current (not left early or ended)."""
     return current_places(user).filter(team=team, role=Role.LEAD).exists()
@@ -118,3 +118,97 @@ def billing_contact_candidates(membership: Membership) -> QuerySet[User]:
                                 team_memberships__status=TeamMember.Status.ACTIVE)
             .exclude(billing_contacts__membership=membership)
             .order_by("last_name", "first_name", "email").distinct())
+
+
+# --- "My portal" ----------------------------------------------------------------------------------
+@dataclass
+class PortalPerson:
+    """Who the signed-in person is to "My portal", read once a request: the dashboard and every
+    panel (through ``members.hooks.portal_person``) ask here instead of each asking the database
+    again. The same rules as ``current_places``, ``memberships_visible_to`` and
+    ``memberships_billed_to``, read as plain ids in one query."""
+
+    user: User
+    team_ids: frozenset[int] = frozenset()  # teams of the person's current places
+    membership_ids: frozenset[int] = frozenset()  # memberships_visible_to
+    billed_ids: frozenset[int] = frozenset()  # memberships_billed_to
+    tier2: bool = False  # a current place on a membership whose tier includes a collaborative
+
+    @property
+    def has_place(self) -> bool:
+        """On the team of a current membership (``current_places(user).exists()``)."""
+        return bool(self.team_ids)
+
+    @cached_property
+    def memberships(self) -> list[dict]:
+        """``memberships_of(user)`` as the dashboard shows them, newest term first (one query
+        with the seats, one for the institutions' names; none without a membership): each a
+        dict of ``pk``, ``status``, ``status_label``, ``term_start``, ``term_end``,
+        ``tier_name``, ``seats_used``, ``seats_covered``, ``institutions`` (the names joined
+        with " + "), ``on_team``, ``team_pk`` and ``is_billed``."""
+        ids = self.membership_ids | self.billed_ids
+        if not ids:
+            return []
+        rows = list(Membership.objects.filter(pk__in=ids).with_seats().values(
+            "pk", "status", "term_start", "term_end", "tier__name", "team__id", "seats_used",
+            "seats_covered"))
+        names = _institution_names(Membership.institutions.through, "membership_id", ids)
+        labels = dict(Membership.Status.choices)
+        for row in rows:
+            row.update(status_label=labels.get(row["status"], row["status"]),
+                       tier_name=row.pop("tier__name"), team_pk=row.pop("team__id"),
+                       institutions=names.get(row["pk"], ""),
+                       on_team=row["pk"] in self.membership_ids,
+                       is_billed=row["pk"] in self.billed_ids)
+        return rows
+
+
+def portal_person(user: User) -> PortalPerson:
+    """The person's places and the memberships billed to them, in one query."""
+    if not user.is_authenticated:
+        return PortalPerson(user=user)
+    places = current_places(user).values_list(
+        "team_id", "team__membership_id", "team__membership__tier__includes_collaborative")
+    billed = BillingContact.objects.filter(user=user).values_list(
+        Value(None, output_field=IntegerField()), "membership_id",
+        Value(False, output_field=BooleanField()))
+    team_ids, membership_ids, billed_ids, tier2 = set(), set(), set(), False
+    for team_id, membership_id, includes_collaborative in (
+            places.order_by().union(billed.order_by(), all=True).order_by()):
+        if team_id is None:
+            billed_ids.add(membership_id)
+        else:
+            team_ids.add(team_id)
+            membership_ids.add(membership_id)
+            tier2 = tier2 or bool(includes_collaborative)
+    return PortalPerson(user=user, team_ids=frozenset(team_ids),
+                        membership_ids=frozenset(membership_ids),
+                        billed_ids=frozenset(billed_ids), tier2=tier2)
+
+
+def _institution_names(through, owner: str, ids) -> dict[int, str]:
+    """``{owner id: "Name + Name"}`` from an institutions through table, names in the
+    institutions' order (by name), in one query."""
+    names: dict[int, list[str]] = {}
+    for owner_id, name in (through.objects.filter(**{f"{owner}__in": ids})
+                           .values_list(owner, "institution__name")
+                           .order_by("institution__name", "institution_id")):
+        names.setdefault(owner_id, []).append(name)
+    return {owner_id: " + ".join(parts) for owner_id, parts in names.items()}
+
+
+def recent_applications(user: User, *, limit: int = 5) -> list[dict]:
+    """The person's newest applications for the dashboard (two queries at most): ``pk``,
+    ``status``, ``status_label``, ``url`` and ``display_name`` (``display_name()``'s names)."""
+    rows = list(MembershipApplication.objects.filter(applicant=user)
+                .values("pk", "status")[:limit])
+    if not rows:
+        return []
+    names = _institution_names(MembershipApplication.institutions.through,
+                               "membershipapplication_id", [row["pk"] for row in rows])
+    labels = dict(MembershipApplication.Status.choices)
+    for row in rows:
+        row.update(status_label=labels.get(row["status"], row["status"]),
+                   url=reverse("members:application_detail", args=[row["pk"]]),
+                   display_name=names.get(row["pk"], ""))
+    return rows

@@ -3,7 +3,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -150,16 +149,14 @@ def application_withdraw(request, pk):
 
 @login_required
 def dashboard(request):
+    # The person's places and memberships are read once (hooks.portal_person) and shared with
+    # the panels; rows come as plain values with their strings ready, so the page costs a
+    # fixed handful of simple queries.
+    panels = hooks.dashboard_panels(request)
     return render(request, "members/dashboard.html", {
-        "applications": selectors.applications_of(request.user)[:5],
-        # Whether the person may open the roster or the invoices, as EXISTS columns of the one
-        # memberships query rather than two more queries for sets of ids.
-        "memberships": selectors.memberships_of(request.user).with_seats().annotate(
-            team_pk=F("team__id"),
-            on_team=Exists(selectors.teams_of(request.user).filter(pk=OuterRef("team__id"))),
-            is_billed=Exists(selectors.memberships_billed_to(request.user)
-                             .filter(pk=OuterRef("pk")))),
-        "panels": hooks.dashboard_panels(request),
+        "applications": selectors.recent_applications(request.user),
+        "memberships": hooks.portal_person(request).memberships,
+        "panels": panels,
     })
 
 

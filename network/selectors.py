@@ -189,20 +189,6 @@ def registrations_of(event: Event) -> QuerySet[Registration]:
             .select_related("user").order_by("status", "queued_at", "pk"))
 
 
-def my_upcoming_events(user: User, *, limit: int) -> list[Event]:
-    """The person's next events (registered or waitlisted), soonest first."""
-    mine = Registration.objects.filter(user=user, status__in=[
-        Registration.Status.REGISTERED, Registration.Status.WAITLISTED])
-    return list(with_counts(Event.objects.filter(
-        pk__in=mine.values("event_id"), ends_at__gt=timezone.now(),
-        status=Event.Status.SCHEDULED).select_related("group").order_by("starts_at", "pk"),
-        user)[:limit])
-
-
-def my_groups(user: User, *, limit: int) -> list[Group]:
-    return list(Group.objects.filter(pk__in=active_group_ids(user)).order_by("name")[:limit])
-
-
 def calendar_registrations(user: User) -> QuerySet[Registration]:
     """What the person's calendar feed carries of the network: the events they registered for
     or wait for (cancelled events too, so calendars strike them through)."""

@@ -1,4 +1,4 @@
-"""Reads about renewals: the staff list with its stages and money, and a member's banners."""
+"""Reads about renewals: the staff list with its stages and money (the banners: panels.py)."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -21,8 +21,7 @@ from billing.models import Invoice
 from core.dates import day as format_day
 from core.links import url_maker
 from core.money import format_usd
-from members.models import BillingContact, Membership, User
-from members.selectors import memberships_billed_to, memberships_visible_to
+from members.models import BillingContact, Membership
 from renewals.models import MONEY, Renewal
 
 ZERO = Decimal("0.00")
@@ -212,32 +211,6 @@ def at_stake_total(summary: list[dict]) -> Decimal:
     """Revenue still to be won or collected: offered, accepted unpaid, in grace and lapsed."""
     return sum((row["amount"] for row in summary
                 if row["at_risk"] and row["key"] != "due"), ZERO)
-
-
-# --- A member's banners -------------------------------------------------------------------------
-
-def renewals_for_banner(user: User) -> list[Renewal]:
-    """Renewals that need a word on this person's dashboard: still open (offered, or accepted
-    and unpaid) on a membership they are on, or billed to. ``is_contact`` says who may answer."""
-    if not user.is_authenticated:
-        return []
-    renewals = list(
-        # On the team or billed to: two plain IN subqueries ORed, which compile cheaper than
-        # memberships_of's UNION (~1.7k fewer Python calls a dashboard).
-        Renewal.objects.filter(Q(membership__in=memberships_visible_to(user).values("pk"))
-                               | Q(membership__in=memberships_billed_to(user).values("pk")),
-                               membership__status__in=[Membership.Status.ACTIVE,
-                                                       Membership.Status.IN_GRACE,
-                                                       Membership.Status.LAPSED],
-                               status__in=Renewal.OPEN)
-        .exclude(invoice__status=Invoice.Status.PAID)
-        .select_related("membership", "invoice")
-        .prefetch_related("membership__institutions")
-        .order_by("anniversary", "pk"))
-    billed = set(memberships_billed_to(user).values_list("pk", flat=True)) if renewals else set()
-    for renewal in renewals:
-        renewal.is_contact = renewal.membership_id in billed
-    return renewals
 
 
 def staff_attention_count() -> int:

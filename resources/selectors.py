@@ -1,13 +1,11 @@
-"""Reads of the library: who sees which resource, search on either database, the tag filters
-and "new this month"."""
+"""Reads of the library: who sees which resource, search on either database and the tag
+filters ("new this month" on My portal: panels.py)."""
 
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connections
 from django.db.models import Exists, F, Q, QuerySet
-from django.utils import timezone
 
 from collaboratives.programme.selectors import is_coach, visible_collaborative_ids
 from members.models import User
@@ -90,15 +88,6 @@ def tags_by_kind() -> dict[str, list[Tag]]:
     for tag in Tag.objects.all():
         grouped[tag.kind].append(tag)
     return grouped
-
-
-def new_this_month(user: User, *, now=None, limit: int = 5) -> list[Resource]:
-    """The newest resources this person may see, published in the last ``NEW_DAYS`` days (one
-    query)."""
-    now = now or timezone.now()
-    return list(resources_visible_to(user)
-                .filter(published_at__gte=now - timedelta(days=NEW_DAYS), published_at__lte=now)
-                .only("pk", "title", "kind", "published_at")[:limit])
 
 
 def in_network(user: User) -> bool:

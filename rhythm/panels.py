@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.programme.models import Enrollment
-from members.hooks import dashboard_panel
-from members.selectors import current_places
+from members.hooks import dashboard_panel, portal_person
 from rhythm import selectors
 from rhythm.models import Attendance, MonthlyReport, month_start, next_month, previous_month
 
@@ -47,8 +46,12 @@ def _due_rows(enrollments) -> list[dict]:
 def reports_due(request):
     if not request.user.is_authenticated:
         return None
+    # The teams of the person's current places, already read for the dashboard.
+    team_ids = portal_person(request).team_ids
+    if not team_ids:
+        return None
     enrollments = list(Enrollment.objects.filter(
-        team__in=current_places(request.user).values("team_id"),
+        team_id__in=team_ids,
         collaborative__end__gte=timezone.localdate() - timedelta(days=45))
         .select_related("team", "collaborative", "collaborative__rhythm_settings"))
     if not enrollments:

@@ -209,7 +209,7 @@ def test_my_applications_and_dashboard_query_counts_do_not_grow(
         assert len(response.context["page"].object_list) == min(total, 20)
         # The page's own reads and its panels' (renewals, the course, events and groups, the
         # library's new resources): each panel a bounded number, whatever the data size.
-        with django_assert_max_num_queries(15) as dashboard:
+        with django_assert_max_num_queries(9) as dashboard:
             client.get(reverse("members:dashboard"))
         counts.append((len(listing.captured_queries), len(dashboard.captured_queries)))
     assert counts[0] == counts[1]

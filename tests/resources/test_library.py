@@ -10,9 +10,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.models import ChangePackage
+from members import hooks
 from resources import panels, services
 from resources.models import Resource
 from resources.selectors import resources_search, resources_search_words, resources_visible_to
+from tests.factories import UserFactory
 from tests.resources.conftest import add
 
 
@@ -108,8 +110,23 @@ def test_no_library_panel_when_nothing_new_is_visible(client, lib):
 def test_the_panel_costs_one_query(rf, lib, django_assert_num_queries):
     request = rf.get("/portal/")
     request.user = lib.lead_a
+    hooks.portal_person(request)  # the dashboard reads the person's places once for all panels
     with django_assert_num_queries(1):
         assert len(panels.new_this_month(request)["resources"]) == 4
+
+
+def test_the_panel_shows_what_the_library_shows_to_everyone(rf, lib):
+    """The panel asks resources_visible_to's rule from the places the dashboard already read:
+    for each kind of person, both give the same new resources."""
+    lib.enrollment_b.coach = UserFactory(email="not-in-the-coach-group@ncsup.example.org")
+    lib.enrollment_b.save()
+    people = [lib.nobody, lib.tier1_member, lib.ended, lib.lead_a, lib.member_a, lib.removed_a,
+              lib.member_b, lib.outsider, lib.coach_a, lib.enrollment_b.coach, lib.staff]
+    for person in people:
+        request = rf.get("/portal/")
+        request.user = person
+        shown = {row["title"] for row in panels.newest_visible(request, limit=100)}
+        assert shown == {resource.title for resource in resources_visible_to(person)}, person
 
 
 def test_a_change_package_resource_must_be_published(lib):
