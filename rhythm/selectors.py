@@ -4,23 +4,25 @@ coach's triage, the collaborative's progress and the teams' attendance. Each fun
 bounded number of queries however many teams there are.
 
 Measures are read as run charts analysed by ``collaboratives.measures.charts.build`` (their
-signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG."""
+signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG. Each team's
+analysis of each measure is kept in the cache by ``rhythm.analysis`` until what it depends on
+changes."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
-from collaboratives.measures.charts import build, chart_spec, counts_of
-from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
+from collaboratives.measures.models import Measure
 from collaboratives.programme.models import Collaborative, Enrollment
 from collaboratives.programme.selectors import Viewer
+from rhythm import analysis
 from rhythm.models import (
     Attendance,
     MonthlyReport,
@@ -117,45 +119,17 @@ def month_cycles(enrollment: Enrollment, month: date) -> list[dict]:
             for c in cycles]
 
 
-def _charts(collaborative: Collaborative, teams: list, kinds: tuple[str, ...] | None = None):
+def _charts(collaborative: Collaborative, team_ids: list[int],
+            kinds: tuple[str, ...] | None = None):
+    """The collaborative's measures and each team's analysis of each (``rhythm.analysis``:
+    from the cache where nothing changed)."""
     measures = list(Measure.objects.filter(collaborative=collaborative)
                     .filter(**({"kind__in": kinds} if kinds else {})))
     for measure in measures:  # its chart kind may fall back to the collaborative's default
         measure.collaborative = collaborative
-    if not measures or not teams:
+    if not measures or not team_ids:
         return measures, {}
-    return measures, _analysed([(team, measure) for team in teams for measure in measures])
-
-
-def _analysed(pairs: list[tuple]) -> dict:
-    """Each team's chart of each measure, analysed but not drawn (``build(draw=False)``): the
-    rhythm pages read only points, signals and goal progress, never the SVG. The values are
-    read as tuples (period, value, counts, astronomical or not), not as model rows with their
-    timestamps and marks: three queries whatever the number of teams and measures."""
-    team_ids = {team.pk for team, _ in pairs}
-    measure_ids = {measure.pk for _, measure in pairs}
-    values = defaultdict(list)
-    for row in (MeasureValue.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids)
-                .order_by("team_id", "measure_id", "period")
-                .values_list("team_id", "measure_id", "period", "value", "numerator",
-                             "denominator", "astronomical__id")):
-        values[row[0], row[1]].append(row[2:])
-    settings = {(s.team_id, s.measure_id): s for s in TeamMeasure.objects.filter(
-        team_id__in=team_ids, measure_id__in=measure_ids)}
-    phases = defaultdict(list)
-    for phase in MeasurePhase.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids):
-        phases[phase.team_id, phase.measure_id].append(phase)
-    charts = {}
-    for team, measure in pairs:
-        key = (team.pk, measure.pk)
-        rows = values.get(key, [])
-        charts[key] = build(**chart_spec(
-            measure=measure, team=team, points=[(r[0], r[1]) for r in rows],
-            counts=[counts_of(r[2], r[3]) for r in rows],
-            astronomical=[i for i, r in enumerate(rows) if r[4] is not None],
-            settings=settings.get(key), phases=phases.get(key, []), annotations=[],
-            size="small", show_title=False, prefix="rhythm"), draw=False)
-    return charts
+    return measures, analysis.summaries([(t, m) for t in team_ids for m in measures])
 
 
 def _measure_rows(enrollment: Enrollment, measures, charts) -> list[dict]:
@@ -193,8 +167,9 @@ def _periods_touched(periods: list[ActionPeriod], first: date, last: date) -> in
 
 def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
     """Each enrollment's evidence (by enrollment id): its aim, data, cycles and run-chart
-    signals. Per collaborative: one query for measures, four for the charts, one for action
-    periods; one for the cycle counts of all. ``enrollments`` need ``aim``, ``team`` and
+    signals. Per collaborative: one query for measures, three for the charts' inputs (and one
+    for the values of those not in the cache), one for action periods when an outcome measure
+    improves; one for the cycle counts of all. ``enrollments`` need ``aim``, ``team`` and
     ``collaborative`` selected."""
     counts = defaultdict(lambda: {"logged": 0, "completed": 0})
     for row in (PDSACycle.objects.filter(team_id__in=[e.team_id for e in enrollments])
@@ -209,9 +184,8 @@ def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
     result = {}
     for group in by_collaborative.values():
         collaborative = group[0].collaborative
-        measures, charts = _charts(collaborative, [e.team for e in group])
-        periods = list(ActionPeriod.objects.filter(collaborative=collaborative)
-                       .select_related("opening_convening", "closing_convening"))
+        measures, charts = _charts(collaborative, [e.team_id for e in group])
+        periods = None  # read when an outcome measure improves, to see whether it lasted
         for enrollment in group:
             facts = {"has_data": False, "process": False, "outcome": False, "sustained": False}
             progress = []
@@ -220,16 +194,18 @@ def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
                 if chart is None or not chart.has_data:
                     continue
                 facts["has_data"] = True
-                improving = [s for s in chart.signals if s.assessment is Assessment.IMPROVEMENT]
+                improving = chart.spans_of(Assessment.IMPROVEMENT.value)
                 if measure.kind == Measure.Kind.PROCESS and improving:
                     facts["process"] = True
                 if measure.kind == Measure.Kind.OUTCOME:
                     if improving:
                         facts["outcome"] = True
-                        for signal in improving:
-                            first = chart.points[signal.start_index][0]
-                            last = chart.points[signal.end_index][0]
-                            if _periods_touched(periods, first, last) >= 2:
+                        if periods is None:
+                            periods = list(ActionPeriod.objects.filter(
+                                collaborative=collaborative).select_related(
+                                "opening_convening", "closing_convening"))
+                        for span in improving:
+                            if _periods_touched(periods, span.first, span.last) >= 2:
                                 facts["sustained"] = True
                     if chart.goal_progress is not None:
                         progress.append(chart.goal_progress)
@@ -310,15 +286,21 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
         for row in PDSACycle.objects.filter(action_period__in=list(periods.values()),
                                             status=PDSACycle.Status.COMPLETED)
         .values("team_id", "action_period_id").annotate(n=Count("pk")).order_by()}
-    latest_data = {
-        (row["team_id"], row["measure__collaborative_id"]): row["last"]
-        for row in MeasureValue.objects.filter(team_id__in=[e.team_id for e in enrollments],
-                                               measure__collaborative_id__in=collaboratives)
-        .values("team_id", "measure__collaborative_id").annotate(last=Max("created_at"))
-        .order_by()}
-    with_measures = set(Measure.objects.filter(collaborative_id__in=collaboratives)
-                        .values_list("collaborative_id", flat=True).distinct())
-    falling = _balancing_deterioration(enrollments)
+    measures = defaultdict(list)  # every measure of each collaborative, in their order
+    for measure in Measure.objects.filter(collaborative_id__in=collaboratives):
+        measure.collaborative = collaboratives[measure.collaborative_id]
+        measures[measure.collaborative_id].append(measure)
+    inputs = analysis.inputs_of({e.team_id for e in enrollments},
+                                {m.pk for group in measures.values() for m in group})
+    collaborative_of = {m.pk: m.collaborative_id for group in measures.values() for m in group}
+    latest_data = {}  # (team, collaborative): when its latest value was entered
+    for (team_id, measure_id), given in inputs.items():
+        key = (team_id, collaborative_of[measure_id])
+        if given.last_entered and (key not in latest_data or given.last_entered
+                                   > latest_data[key]):
+            latest_data[key] = given.last_entered
+    with_measures = set(measures)
+    falling = _balancing_deterioration(enrollments, measures, inputs)
     cutoff = timezone.now() - timedelta(days=NO_DATA_DAYS)
     rows = []
     for e in enrollments:
@@ -360,25 +342,24 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
     return rows
 
 
-def _balancing_deterioration(enrollments: list[Enrollment]) -> dict[int, list[dict]]:
-    """The balancing measures of every collaborative in one query, their charts in three."""
-    collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
-    measures = defaultdict(list)
-    for measure in Measure.objects.filter(collaborative_id__in=collaboratives,
-                                          kind=Measure.Kind.BALANCING):
-        measure.collaborative = collaboratives[measure.collaborative_id]
-        measures[measure.collaborative_id].append(measure)
-    pairs = [(e.team, m) for e in enrollments for m in measures[e.collaborative_id]]
-    charts = _analysed(pairs) if pairs else {}
+def _balancing_deterioration(enrollments: list[Enrollment], measures: dict,
+                             inputs: dict) -> dict[int, list[dict]]:
+    """Per enrollment, its balancing measures whose analysis shows a deterioration reaching
+    one of the latest points. ``measures``: each collaborative's; ``inputs``: their analyses'
+    inputs (``analysis.inputs_of``)."""
+    balancing = {pk: [m for m in group if m.kind == Measure.Kind.BALANCING]
+                 for pk, group in measures.items()}
+    charts = analysis.summaries([(e.team_id, m) for e in enrollments
+                                 for m in balancing.get(e.collaborative_id, [])], inputs)
     found = defaultdict(list)
     for e in enrollments:
-        for measure in measures[e.collaborative_id]:
+        for measure in balancing.get(e.collaborative_id, []):
             chart = charts.get((e.team_id, measure.pk))
             if chart is None or not chart.points:
                 continue
-            recent = len(chart.points) - RECENT_POINTS
-            if any(s.assessment is Assessment.DETERIORATION and s.end_index >= recent
-                   for s in chart.signals):
+            recent = chart.points - RECENT_POINTS
+            if any(span.end_index >= recent
+                   for span in chart.spans_of(Assessment.DETERIORATION.value)):
                 found[e.pk].append({"measure": measure, "url": reverse(
                     "collaboratives:team_measure",
                     args=[e.collaborative.slug, e.team_id, measure.pk])})
@@ -434,7 +415,7 @@ def progress_of(collaborative: Collaborative, today: date | None = None,
                     .order_by("-teams", "change_idea__title"))]
     signals = []
     if with_signals:
-        measures, charts = _charts(collaborative, [e.team for e in enrollments])
+        measures, charts = _charts(collaborative, [e.team_id for e in enrollments])
         for e in enrollments:
             items = []
             for measure in measures:
