@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
-from collaboratives.measures.models import Measure
+from collaboratives.measures.models import Measure, MeasureValue
 from collaboratives.programme.models import Collaborative, Enrollment
 from collaboratives.programme.selectors import Viewer
 from rhythm import analysis
@@ -237,10 +237,31 @@ class TriageRow:
     needs: list[Need]
     score: ProgressLevel | None
     due_month: date | None
+    url: str = ""  # the team's workspace
 
     @property
     def weight(self) -> int:
         return sum(n.weight for n in self.needs)
+
+
+class _Links:
+    """Links of many rows: each URL name is reversed once per collaborative, with placeholder
+    ids filled in per row (reversing costs about a hundred calls; a page of triage has a few
+    hundred links)."""
+
+    PLACEHOLDERS = ("918273645501", "918273645502")
+
+    def __init__(self):
+        self.patterns: dict[tuple, str] = {}
+
+    def __call__(self, name: str, slug: str, *ids: int) -> str:
+        key = (name, slug)
+        if key not in self.patterns:
+            self.patterns[key] = reverse(name, args=[slug, *self.PLACEHOLDERS[:len(ids)]])
+        url = self.patterns[key]
+        for placeholder, value in zip(self.PLACEHOLDERS, ids, strict=False):
+            url = url.replace(placeholder, str(value))
+        return url
 
 
 def triage(user, today: date | None = None) -> list[TriageRow]:
@@ -254,16 +275,19 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
     - the score has not changed in three months (1).
     """
     today = today or timezone.localdate()
-    enrollments = (Enrollment.objects.select_related("team", "collaborative", "coach", "aim",
+    enrollments = (Enrollment.objects.select_related("team", "collaborative",
                                                      "collaborative__rhythm_settings")
                    .order_by("collaborative__name", "team__name", "pk"))
-    if user.is_staff:
-        enrollments = enrollments.filter(collaborative__end__gte=today - timedelta(days=60))
+    if user.is_staff:  # the page names each team's coach
+        enrollments = list(enrollments.select_related("coach").filter(
+            collaborative__end__gte=today - timedelta(days=60)))
     else:
-        enrollments = enrollments.filter(coach=user)
-    enrollments = list(enrollments)
+        enrollments = list(enrollments.filter(coach=user))
+        for e in enrollments:
+            e.coach = user
     if not enrollments:
         return []
+    link = _Links()
     collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
     by_pk = {e.pk: e for e in enrollments}
     due = {pk: last_due_month(c, today) for pk, c in collaboratives.items()}
@@ -274,33 +298,32 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
                 months.add(month)
                 month = previous_month(month)
     reports = defaultdict(dict)
-    for report in (MonthlyReport.objects.filter(enrollment__in=enrollments, month__in=months)
+    for report in (MonthlyReport.objects.filter(enrollment_id__in=by_pk, month__in=months)
                    .select_related("self_score", "coach_score")):
         report.enrollment = by_pk[report.enrollment_id]  # its link reads the slug
         reports[report.enrollment_id][report.month] = report
-    periods = {p.collaborative_id: p for p in ActionPeriod.objects.filter(
-        collaborative_id__in=collaboratives, opening_convening__starts_at__date__lte=today,
-        closing_convening__starts_at__date__gt=today)}
-    completed = {
-        (row["team_id"], row["action_period_id"]): row["n"]
-        for row in PDSACycle.objects.filter(action_period__in=list(periods.values()),
-                                            status=PDSACycle.Status.COMPLETED)
-        .values("team_id", "action_period_id").annotate(n=Count("pk")).order_by()}
+    periods, completed = {}, {}  # the current action period; its completed cycles per team
+    for row in (ActionPeriod.objects.filter(
+            collaborative_id__in=collaboratives, opening_convening__starts_at__date__lte=today,
+            closing_convening__starts_at__date__gt=today)
+            .values("pk", "collaborative_id", "cycles__team_id")
+            .annotate(n=Count("cycles", filter=Q(cycles__status=PDSACycle.Status.COMPLETED)))
+            .order_by()):
+        periods[row["collaborative_id"]] = row["pk"]
+        if row["cycles__team_id"] is not None:
+            completed[row["cycles__team_id"], row["pk"]] = row["n"]
     measures = defaultdict(list)  # every measure of each collaborative, in their order
     for measure in Measure.objects.filter(collaborative_id__in=collaboratives):
         measure.collaborative = collaboratives[measure.collaborative_id]
         measures[measure.collaborative_id].append(measure)
-    inputs = analysis.inputs_of({e.team_id for e in enrollments},
-                                {m.pk for group in measures.values() for m in group})
-    collaborative_of = {m.pk: m.collaborative_id for group in measures.values() for m in group}
-    latest_data = {}  # (team, collaborative): when its latest value was entered
-    for (team_id, measure_id), given in inputs.items():
-        key = (team_id, collaborative_of[measure_id])
-        if given.last_entered and (key not in latest_data or given.last_entered
-                                   > latest_data[key]):
-            latest_data[key] = given.last_entered
+    latest_data = {
+        (row["team_id"], row["measure__collaborative_id"]): row["last"]
+        for row in MeasureValue.objects.filter(team_id__in=[e.team_id for e in enrollments],
+                                               measure__collaborative_id__in=collaboratives)
+        .values("team_id", "measure__collaborative_id").annotate(last=Max("created_at"))
+        .order_by()}
     with_measures = set(measures)
-    falling = _balancing_deterioration(enrollments, measures, inputs)
+    falling = _balancing_deterioration(enrollments, measures, link)
     cutoff = timezone.now() - timedelta(days=NO_DATA_DAYS)
     rows = []
     for e in enrollments:
@@ -311,19 +334,20 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
             needs.append(Need(
                 f"The {month:%B %Y} report is overdue (due "
                 f"{due_on(month, rhythm_of(e.collaborative).report_due_day):%-d %b}).",
-                reverse("rhythm:team_reports", args=[slug, e.team_id]), "See its reports", 5))
+                link("rhythm:team_reports", slug, e.team_id), "See its reports", 5))
         for item in falling.get(e.pk, []):
             needs.append(Need(f"{item['measure'].name} (balancing) shows a signal of "
                               "deterioration.", item["url"], "Open the run chart", 4))
+        workspace = link("collaboratives:workspace", slug, e.team_id)
         period = periods.get(e.collaborative_id)
-        if period and not completed.get((e.team_id, period.pk)):
-            needs.append(Need("No PDSA cycle completed in this action period.",
-                              e.get_absolute_url(), "Open the workspace", 3))
+        if period and not completed.get((e.team_id, period)):
+            needs.append(Need("No PDSA cycle completed in this action period.", workspace,
+                              "Open the workspace", 3))
         last = latest_data.get((e.team_id, e.collaborative_id))
         if e.collaborative_id in with_measures and (last is None or last < cutoff):
             needs.append(Need("No new measure data in four weeks." if last else
                               "No measure data yet.",
-                              reverse("collaboratives:team_measures", args=[slug, e.team_id]),
+                              link("collaboratives:team_measures", slug, e.team_id),
                               "Open the run charts", 2))
         scores, latest_score = [], None
         if month:
@@ -336,21 +360,22 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
             latest_score = report.score if report else None
         if len(scores) == UNCHANGED_MONTHS and None not in scores and len(set(scores)) == 1:
             needs.append(Need(f"The score has stayed at {scores[0]} for three months.",
-                              mine[month].get_absolute_url(), "Rate the report", 1))
-        rows.append(TriageRow(enrollment=e, needs=needs, score=latest_score, due_month=month))
+                              link("rhythm:report", slug, mine[month].pk), "Rate the report",
+                              1))
+        rows.append(TriageRow(enrollment=e, needs=needs, score=latest_score, due_month=month,
+                              url=workspace))
     rows.sort(key=lambda r: (-r.weight, r.enrollment.team.name))
     return rows
 
 
 def _balancing_deterioration(enrollments: list[Enrollment], measures: dict,
-                             inputs: dict) -> dict[int, list[dict]]:
+                             link: "_Links") -> dict[int, list[dict]]:
     """Per enrollment, its balancing measures whose analysis shows a deterioration reaching
-    one of the latest points. ``measures``: each collaborative's; ``inputs``: their analyses'
-    inputs (``analysis.inputs_of``)."""
+    one of the latest points. ``measures``: each collaborative's."""
     balancing = {pk: [m for m in group if m.kind == Measure.Kind.BALANCING]
                  for pk, group in measures.items()}
     charts = analysis.summaries([(e.team_id, m) for e in enrollments
-                                 for m in balancing.get(e.collaborative_id, [])], inputs)
+                                 for m in balancing.get(e.collaborative_id, [])])
     found = defaultdict(list)
     for e in enrollments:
         for measure in balancing.get(e.collaborative_id, []):
@@ -360,9 +385,9 @@ def _balancing_deterioration(enrollments: list[Enrollment], measures: dict,
             recent = chart.points - RECENT_POINTS
             if any(span.end_index >= recent
                    for span in chart.spans_of(Assessment.DETERIORATION.value)):
-                found[e.pk].append({"measure": measure, "url": reverse(
-                    "collaboratives:team_measure",
-                    args=[e.collaborative.slug, e.team_id, measure.pk])})
+                found[e.pk].append({"measure": measure, "url": link(
+                    "collaboratives:team_measure", e.collaborative.slug, e.team_id,
+                    measure.pk)})
     return found
 
 
