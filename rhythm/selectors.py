@@ -20,7 +20,7 @@ from django.utils import timezone
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
 from collaboratives.measures.models import Measure, MeasureValue
-from collaboratives.programme.models import Collaborative, Enrollment
+from collaboratives.programme.models import Collaborative, Enrollment, local_date
 from collaboratives.programme.selectors import Viewer
 from rhythm import analysis
 from rhythm.models import (
@@ -111,12 +111,16 @@ def month_cycles(enrollment: Enrollment, month: date) -> list[dict]:
               .filter(Q(created_at__gte=start, created_at__lt=end)
                       | Q(in_progress_at__gte=start, in_progress_at__lt=end)
                       | Q(completed_at__gte=start, completed_at__lt=end))
-              .select_related("change_idea", "action_period__collaborative")
-              .order_by("created_at", "pk"))
-    return [{"title": c.title, "status": c.get_status_display(), "change_idea": c.change_idea.title,
-             "decision": c.get_decision_display() if c.decision else "",
-             "results": c.results, "learning": c.learning, "url": c.get_absolute_url()}
-            for c in cycles]
+              .order_by("created_at", "pk")
+              .values_list("pk", "title", "status", "change_idea__title", "decision", "results",
+                           "learning"))
+    statuses, decisions = dict(PDSACycle.Status.choices), dict(PDSACycle.Decision.choices)
+    link = _Links()  # the cycle's page (``PDSACycle.get_absolute_url``)
+    return [{"title": title, "status": statuses.get(status, status), "change_idea": idea,
+             "decision": decisions.get(decision, decision) if decision else "",
+             "results": results, "learning": learning,
+             "url": link("collaboratives:cycle", enrollment.collaborative.slug, pk)}
+            for pk, title, status, idea, decision, results, learning in cycles]
 
 
 def _charts(collaborative: Collaborative, team_ids: list[int],
@@ -161,8 +165,16 @@ class TeamEvidence:
         return suggest_level(self.evidence)
 
 
-def _periods_touched(periods: list[ActionPeriod], first: date, last: date) -> int:
-    return sum(1 for p in periods if p.starts_on <= last and p.ends_on > first)
+def _period_days(collaborative: Collaborative) -> list[tuple[date, date]]:
+    """Each action period's first day and the day it ends (as ``ActionPeriod.starts_on`` and
+    ``ends_on``: the days its convenings begin), without loading the convenings."""
+    return [(local_date(opens), local_date(closes)) for opens, closes in (
+        ActionPeriod.objects.filter(collaborative=collaborative)
+        .values_list("opening_convening__starts_at", "closing_convening__starts_at"))]
+
+
+def _periods_touched(periods: list[tuple[date, date]], first: date, last: date) -> int:
+    return sum(1 for starts_on, ends_on in periods if starts_on <= last and ends_on > first)
 
 
 def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
@@ -201,9 +213,7 @@ def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
                     if improving:
                         facts["outcome"] = True
                         if periods is None:
-                            periods = list(ActionPeriod.objects.filter(
-                                collaborative=collaborative).select_related(
-                                "opening_convening", "closing_convening"))
+                            periods = _period_days(collaborative)
                         for span in improving:
                             if _periods_touched(periods, span.first, span.last) >= 2:
                                 facts["sustained"] = True
