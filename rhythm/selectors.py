@@ -4,7 +4,9 @@ coach's triage, the collaborative's progress and the teams' attendance. Each fun
 bounded number of queries however many teams there are.
 
 Measures are read as run charts analysed by ``collaboratives.measures.charts.build`` (their
-signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG."""
+signals, computed by ``spc``), without drawing them: no rhythm page shows the SVG. Each team's
+analysis of each measure is kept in the cache by ``rhythm.analysis`` until what it depends on
+changes."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,10 +19,10 @@ from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.cycles.models import ActionPeriod, PDSACycle
-from collaboratives.measures.charts import build, chart_spec, counts_of
-from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
-from collaboratives.programme.models import Collaborative, Enrollment
+from collaboratives.measures.models import Measure, MeasureValue
+from collaboratives.programme.models import Collaborative, Enrollment, local_date
 from collaboratives.programme.selectors import Viewer
+from rhythm import analysis
 from rhythm.models import (
     Attendance,
     MonthlyReport,
@@ -109,53 +111,29 @@ def month_cycles(enrollment: Enrollment, month: date) -> list[dict]:
               .filter(Q(created_at__gte=start, created_at__lt=end)
                       | Q(in_progress_at__gte=start, in_progress_at__lt=end)
                       | Q(completed_at__gte=start, completed_at__lt=end))
-              .select_related("change_idea", "action_period__collaborative")
-              .order_by("created_at", "pk"))
-    return [{"title": c.title, "status": c.get_status_display(), "change_idea": c.change_idea.title,
-             "decision": c.get_decision_display() if c.decision else "",
-             "results": c.results, "learning": c.learning, "url": c.get_absolute_url()}
-            for c in cycles]
+              .order_by("created_at", "pk")
+              .values_list("pk", "title", "status", "change_idea__title", "decision", "results",
+                           "learning"))
+    statuses, decisions = dict(PDSACycle.Status.choices), dict(PDSACycle.Decision.choices)
+    link = _Links()  # the cycle's page (``PDSACycle.get_absolute_url``)
+    return [{"title": title, "status": statuses.get(status, status), "change_idea": idea,
+             "decision": decisions.get(decision, decision) if decision else "",
+             "results": results, "learning": learning,
+             "url": link("collaboratives:cycle", enrollment.collaborative.slug, pk)}
+            for pk, title, status, idea, decision, results, learning in cycles]
 
 
-def _charts(collaborative: Collaborative, teams: list, kinds: tuple[str, ...] | None = None):
+def _charts(collaborative: Collaborative, team_ids: list[int],
+            kinds: tuple[str, ...] | None = None):
+    """The collaborative's measures and each team's analysis of each (``rhythm.analysis``:
+    from the cache where nothing changed)."""
     measures = list(Measure.objects.filter(collaborative=collaborative)
                     .filter(**({"kind__in": kinds} if kinds else {})))
     for measure in measures:  # its chart kind may fall back to the collaborative's default
         measure.collaborative = collaborative
-    if not measures or not teams:
+    if not measures or not team_ids:
         return measures, {}
-    return measures, _analysed([(team, measure) for team in teams for measure in measures])
-
-
-def _analysed(pairs: list[tuple]) -> dict:
-    """Each team's chart of each measure, analysed but not drawn (``build(draw=False)``): the
-    rhythm pages read only points, signals and goal progress, never the SVG. The values are
-    read as tuples (period, value, counts, astronomical or not), not as model rows with their
-    timestamps and marks: three queries whatever the number of teams and measures."""
-    team_ids = {team.pk for team, _ in pairs}
-    measure_ids = {measure.pk for _, measure in pairs}
-    values = defaultdict(list)
-    for row in (MeasureValue.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids)
-                .order_by("team_id", "measure_id", "period")
-                .values_list("team_id", "measure_id", "period", "value", "numerator",
-                             "denominator", "astronomical__id")):
-        values[row[0], row[1]].append(row[2:])
-    settings = {(s.team_id, s.measure_id): s for s in TeamMeasure.objects.filter(
-        team_id__in=team_ids, measure_id__in=measure_ids)}
-    phases = defaultdict(list)
-    for phase in MeasurePhase.objects.filter(team_id__in=team_ids, measure_id__in=measure_ids):
-        phases[phase.team_id, phase.measure_id].append(phase)
-    charts = {}
-    for team, measure in pairs:
-        key = (team.pk, measure.pk)
-        rows = values.get(key, [])
-        charts[key] = build(**chart_spec(
-            measure=measure, team=team, points=[(r[0], r[1]) for r in rows],
-            counts=[counts_of(r[2], r[3]) for r in rows],
-            astronomical=[i for i, r in enumerate(rows) if r[4] is not None],
-            settings=settings.get(key), phases=phases.get(key, []), annotations=[],
-            size="small", show_title=False, prefix="rhythm"), draw=False)
-    return charts
+    return measures, analysis.summaries([(t, m) for t in team_ids for m in measures])
 
 
 def _measure_rows(enrollment: Enrollment, measures, charts) -> list[dict]:
@@ -187,14 +165,23 @@ class TeamEvidence:
         return suggest_level(self.evidence)
 
 
-def _periods_touched(periods: list[ActionPeriod], first: date, last: date) -> int:
-    return sum(1 for p in periods if p.starts_on <= last and p.ends_on > first)
+def _period_days(collaborative: Collaborative) -> list[tuple[date, date]]:
+    """Each action period's first day and the day it ends (as ``ActionPeriod.starts_on`` and
+    ``ends_on``: the days its convenings begin), without loading the convenings."""
+    return [(local_date(opens), local_date(closes)) for opens, closes in (
+        ActionPeriod.objects.filter(collaborative=collaborative)
+        .values_list("opening_convening__starts_at", "closing_convening__starts_at"))]
+
+
+def _periods_touched(periods: list[tuple[date, date]], first: date, last: date) -> int:
+    return sum(1 for starts_on, ends_on in periods if starts_on <= last and ends_on > first)
 
 
 def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
     """Each enrollment's evidence (by enrollment id): its aim, data, cycles and run-chart
-    signals. Per collaborative: one query for measures, four for the charts, one for action
-    periods; one for the cycle counts of all. ``enrollments`` need ``aim``, ``team`` and
+    signals. Per collaborative: one query for measures, three for the charts' inputs (and one
+    for the values of those not in the cache), one for action periods when an outcome measure
+    improves; one for the cycle counts of all. ``enrollments`` need ``aim``, ``team`` and
     ``collaborative`` selected."""
     counts = defaultdict(lambda: {"logged": 0, "completed": 0})
     for row in (PDSACycle.objects.filter(team_id__in=[e.team_id for e in enrollments])
@@ -209,9 +196,8 @@ def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
     result = {}
     for group in by_collaborative.values():
         collaborative = group[0].collaborative
-        measures, charts = _charts(collaborative, [e.team for e in group])
-        periods = list(ActionPeriod.objects.filter(collaborative=collaborative)
-                       .select_related("opening_convening", "closing_convening"))
+        measures, charts = _charts(collaborative, [e.team_id for e in group])
+        periods = None  # read when an outcome measure improves, to see whether it lasted
         for enrollment in group:
             facts = {"has_data": False, "process": False, "outcome": False, "sustained": False}
             progress = []
@@ -220,16 +206,16 @@ def evidence_for(enrollments: list[Enrollment]) -> dict[int, TeamEvidence]:
                 if chart is None or not chart.has_data:
                     continue
                 facts["has_data"] = True
-                improving = [s for s in chart.signals if s.assessment is Assessment.IMPROVEMENT]
+                improving = chart.spans_of(Assessment.IMPROVEMENT.value)
                 if measure.kind == Measure.Kind.PROCESS and improving:
                     facts["process"] = True
                 if measure.kind == Measure.Kind.OUTCOME:
                     if improving:
                         facts["outcome"] = True
-                        for signal in improving:
-                            first = chart.points[signal.start_index][0]
-                            last = chart.points[signal.end_index][0]
-                            if _periods_touched(periods, first, last) >= 2:
+                        if periods is None:
+                            periods = _period_days(collaborative)
+                        for span in improving:
+                            if _periods_touched(periods, span.first, span.last) >= 2:
                                 facts["sustained"] = True
                     if chart.goal_progress is not None:
                         progress.append(chart.goal_progress)
@@ -261,10 +247,31 @@ class TriageRow:
     needs: list[Need]
     score: ProgressLevel | None
     due_month: date | None
+    url: str = ""  # the team's workspace
 
     @property
     def weight(self) -> int:
         return sum(n.weight for n in self.needs)
+
+
+class _Links:
+    """Links of many rows: each URL name is reversed once per collaborative, with placeholder
+    ids filled in per row (reversing costs about a hundred calls; a page of triage has a few
+    hundred links)."""
+
+    PLACEHOLDERS = ("918273645501", "918273645502")
+
+    def __init__(self):
+        self.patterns: dict[tuple, str] = {}
+
+    def __call__(self, name: str, slug: str, *ids: int) -> str:
+        key = (name, slug)
+        if key not in self.patterns:
+            self.patterns[key] = reverse(name, args=[slug, *self.PLACEHOLDERS[:len(ids)]])
+        url = self.patterns[key]
+        for placeholder, value in zip(self.PLACEHOLDERS, ids, strict=False):
+            url = url.replace(placeholder, str(value))
+        return url
 
 
 def triage(user, today: date | None = None) -> list[TriageRow]:
@@ -278,16 +285,19 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
     - the score has not changed in three months (1).
     """
     today = today or timezone.localdate()
-    enrollments = (Enrollment.objects.select_related("team", "collaborative", "coach", "aim",
+    enrollments = (Enrollment.objects.select_related("team", "collaborative",
                                                      "collaborative__rhythm_settings")
                    .order_by("collaborative__name", "team__name", "pk"))
-    if user.is_staff:
-        enrollments = enrollments.filter(collaborative__end__gte=today - timedelta(days=60))
+    if user.is_staff:  # the page names each team's coach
+        enrollments = list(enrollments.select_related("coach").filter(
+            collaborative__end__gte=today - timedelta(days=60)))
     else:
-        enrollments = enrollments.filter(coach=user)
-    enrollments = list(enrollments)
+        enrollments = list(enrollments.filter(coach=user))
+        for e in enrollments:
+            e.coach = user
     if not enrollments:
         return []
+    link = _Links()
     collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
     by_pk = {e.pk: e for e in enrollments}
     due = {pk: last_due_month(c, today) for pk, c in collaboratives.items()}
@@ -298,27 +308,32 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
                 months.add(month)
                 month = previous_month(month)
     reports = defaultdict(dict)
-    for report in (MonthlyReport.objects.filter(enrollment__in=enrollments, month__in=months)
+    for report in (MonthlyReport.objects.filter(enrollment_id__in=by_pk, month__in=months)
                    .select_related("self_score", "coach_score")):
         report.enrollment = by_pk[report.enrollment_id]  # its link reads the slug
         reports[report.enrollment_id][report.month] = report
-    periods = {p.collaborative_id: p for p in ActionPeriod.objects.filter(
-        collaborative_id__in=collaboratives, opening_convening__starts_at__date__lte=today,
-        closing_convening__starts_at__date__gt=today)}
-    completed = {
-        (row["team_id"], row["action_period_id"]): row["n"]
-        for row in PDSACycle.objects.filter(action_period__in=list(periods.values()),
-                                            status=PDSACycle.Status.COMPLETED)
-        .values("team_id", "action_period_id").annotate(n=Count("pk")).order_by()}
+    periods, completed = {}, {}  # the current action period; its completed cycles per team
+    for row in (ActionPeriod.objects.filter(
+            collaborative_id__in=collaboratives, opening_convening__starts_at__date__lte=today,
+            closing_convening__starts_at__date__gt=today)
+            .values("pk", "collaborative_id", "cycles__team_id")
+            .annotate(n=Count("cycles", filter=Q(cycles__status=PDSACycle.Status.COMPLETED)))
+            .order_by()):
+        periods[row["collaborative_id"]] = row["pk"]
+        if row["cycles__team_id"] is not None:
+            completed[row["cycles__team_id"], row["pk"]] = row["n"]
+    measures = defaultdict(list)  # every measure of each collaborative, in their order
+    for measure in Measure.objects.filter(collaborative_id__in=collaboratives):
+        measure.collaborative = collaboratives[measure.collaborative_id]
+        measures[measure.collaborative_id].append(measure)
     latest_data = {
         (row["team_id"], row["measure__collaborative_id"]): row["last"]
         for row in MeasureValue.objects.filter(team_id__in=[e.team_id for e in enrollments],
                                                measure__collaborative_id__in=collaboratives)
         .values("team_id", "measure__collaborative_id").annotate(last=Max("created_at"))
         .order_by()}
-    with_measures = set(Measure.objects.filter(collaborative_id__in=collaboratives)
-                        .values_list("collaborative_id", flat=True).distinct())
-    falling = _balancing_deterioration(enrollments)
+    with_measures = set(measures)
+    falling = _balancing_deterioration(enrollments, measures, link)
     cutoff = timezone.now() - timedelta(days=NO_DATA_DAYS)
     rows = []
     for e in enrollments:
@@ -329,19 +344,20 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
             needs.append(Need(
                 f"The {month:%B %Y} report is overdue (due "
                 f"{due_on(month, rhythm_of(e.collaborative).report_due_day):%-d %b}).",
-                reverse("rhythm:team_reports", args=[slug, e.team_id]), "See its reports", 5))
+                link("rhythm:team_reports", slug, e.team_id), "See its reports", 5))
         for item in falling.get(e.pk, []):
             needs.append(Need(f"{item['measure'].name} (balancing) shows a signal of "
                               "deterioration.", item["url"], "Open the run chart", 4))
+        workspace = link("collaboratives:workspace", slug, e.team_id)
         period = periods.get(e.collaborative_id)
-        if period and not completed.get((e.team_id, period.pk)):
-            needs.append(Need("No PDSA cycle completed in this action period.",
-                              e.get_absolute_url(), "Open the workspace", 3))
+        if period and not completed.get((e.team_id, period)):
+            needs.append(Need("No PDSA cycle completed in this action period.", workspace,
+                              "Open the workspace", 3))
         last = latest_data.get((e.team_id, e.collaborative_id))
         if e.collaborative_id in with_measures and (last is None or last < cutoff):
             needs.append(Need("No new measure data in four weeks." if last else
                               "No measure data yet.",
-                              reverse("collaboratives:team_measures", args=[slug, e.team_id]),
+                              link("collaboratives:team_measures", slug, e.team_id),
                               "Open the run charts", 2))
         scores, latest_score = [], None
         if month:
@@ -354,34 +370,34 @@ def triage(user, today: date | None = None) -> list[TriageRow]:
             latest_score = report.score if report else None
         if len(scores) == UNCHANGED_MONTHS and None not in scores and len(set(scores)) == 1:
             needs.append(Need(f"The score has stayed at {scores[0]} for three months.",
-                              mine[month].get_absolute_url(), "Rate the report", 1))
-        rows.append(TriageRow(enrollment=e, needs=needs, score=latest_score, due_month=month))
+                              link("rhythm:report", slug, mine[month].pk), "Rate the report",
+                              1))
+        rows.append(TriageRow(enrollment=e, needs=needs, score=latest_score, due_month=month,
+                              url=workspace))
     rows.sort(key=lambda r: (-r.weight, r.enrollment.team.name))
     return rows
 
 
-def _balancing_deterioration(enrollments: list[Enrollment]) -> dict[int, list[dict]]:
-    """The balancing measures of every collaborative in one query, their charts in three."""
-    collaboratives = {e.collaborative_id: e.collaborative for e in enrollments}
-    measures = defaultdict(list)
-    for measure in Measure.objects.filter(collaborative_id__in=collaboratives,
-                                          kind=Measure.Kind.BALANCING):
-        measure.collaborative = collaboratives[measure.collaborative_id]
-        measures[measure.collaborative_id].append(measure)
-    pairs = [(e.team, m) for e in enrollments for m in measures[e.collaborative_id]]
-    charts = _analysed(pairs) if pairs else {}
+def _balancing_deterioration(enrollments: list[Enrollment], measures: dict,
+                             link: "_Links") -> dict[int, list[dict]]:
+    """Per enrollment, its balancing measures whose analysis shows a deterioration reaching
+    one of the latest points. ``measures``: each collaborative's."""
+    balancing = {pk: [m for m in group if m.kind == Measure.Kind.BALANCING]
+                 for pk, group in measures.items()}
+    charts = analysis.summaries([(e.team_id, m) for e in enrollments
+                                 for m in balancing.get(e.collaborative_id, [])])
     found = defaultdict(list)
     for e in enrollments:
-        for measure in measures[e.collaborative_id]:
+        for measure in balancing.get(e.collaborative_id, []):
             chart = charts.get((e.team_id, measure.pk))
             if chart is None or not chart.points:
                 continue
-            recent = len(chart.points) - RECENT_POINTS
-            if any(s.assessment is Assessment.DETERIORATION and s.end_index >= recent
-                   for s in chart.signals):
-                found[e.pk].append({"measure": measure, "url": reverse(
-                    "collaboratives:team_measure",
-                    args=[e.collaborative.slug, e.team_id, measure.pk])})
+            recent = chart.points - RECENT_POINTS
+            if any(span.end_index >= recent
+                   for span in chart.spans_of(Assessment.DETERIORATION.value)):
+                found[e.pk].append({"measure": measure, "url": link(
+                    "collaboratives:team_measure", e.collaborative.slug, e.team_id,
+                    measure.pk)})
     return found
 
 
@@ -434,7 +450,7 @@ def progress_of(collaborative: Collaborative, today: date | None = None,
                     .order_by("-teams", "change_idea__title"))]
     signals = []
     if with_signals:
-        measures, charts = _charts(collaborative, [e.team for e in enrollments])
+        measures, charts = _charts(collaborative, [e.team_id for e in enrollments])
         for e in enrollments:
             items = []
             for measure in measures:

@@ -10,6 +10,8 @@ from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from collaboratives.convenings.models import Convening
 from collaboratives.programme.selectors import is_coach
@@ -199,11 +201,28 @@ def report_detail(request, slug, pk):
 
 # --- The coach's triage -----------------------------------------------------------------------
 
+_NEED = ('<li><span class="need-weight need-{}" aria-hidden="true"></span>{} <a href="{}">{}'
+         '<span class="visually-hidden"> for {}</span></a></li>')
+_ON_TRACK = mark_safe('<span class="status status-on-track">On track</span>')
+
+
+def _why(row: selectors.TriageRow) -> str:
+    """A row's needs as a list (built here: a template loop inside the loop of teams cost
+    more than the rest of the page)."""
+    if not row.needs:
+        return _ON_TRACK
+    team = row.enrollment.team.name
+    return format_html('<ul class="triage-needs">{}</ul>', format_html_join(
+        "", _NEED, ((n.weight, n.label, n.url, n.action, team) for n in row.needs)))
+
+
 @login_required
 def triage(request):
     if not is_coach(request.user):
         raise Http404
     rows = selectors.triage(request.user)
+    for row in rows:
+        row.why = _why(row)
     return render(request, "rhythm/triage.html", {
         "rows": rows, "needing": sum(1 for r in rows if r.needs),
         "all_coaches": request.user.is_staff})

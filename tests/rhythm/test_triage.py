@@ -106,4 +106,4 @@ def test_triage_reads_the_same_number_of_queries_for_5_and_50_teams(client, db):
             response = client.get(URL)
         assert response.content.decode().count('class="triage-needs"') == teams
         counts.append(len(queries))
-    assert counts[0] == counts[1] <= 20, counts
+    assert counts[0] == counts[1] <= 12, counts  # analyses not yet in the cache: their values too
