@@ -283,16 +283,13 @@ class Invoice(TimeStampedModel):
 
     @property
     def summary(self) -> str:
-        if self.kind == self.Kind.COMMITMENT:
-            return f"Membership, year {self.commitment_year}"
-        return self.get_kind_display().capitalize()
+        return invoice_summary(kind=self.kind, commitment_year=self.commitment_year)
 
     @property
     def can_be_paid_online(self) -> bool:
-        """Stripe's hosted page asks for the full total, so it is offered only while nothing
-        has been paid offline; a part-paid invoice is settled by check or transfer."""
-        return (self.status in self.PAYABLE and bool(self.hosted_invoice_url)
-                and self.amount_paid == ZERO)
+        return invoice_payable_online(status=self.status,
+                                      hosted_invoice_url=self.hosted_invoice_url,
+                                      amount_paid=self.amount_paid)
 
     @property
     def pdf_filename(self) -> str:
@@ -609,7 +606,24 @@ class EmailBounce(models.Model):
         return self.address
 
 
+# What an invoice says about itself, from its values alone: its properties read these, and so do
+# lists that read invoices as values (staff's list, the billing page) rather than as instances.
 _STATUS_LABELS = dict(Invoice.Status.choices)
+_KIND_LABELS = dict(Invoice.Kind.choices)
+
+
+def invoice_summary(*, kind: str, commitment_year: int | None) -> str:
+    """What the invoice is for: "Membership, year 2", "Extra team seats"."""
+    if kind == Invoice.Kind.COMMITMENT:
+        return f"Membership, year {commitment_year}"
+    return str(_KIND_LABELS.get(kind, kind)).capitalize()
+
+
+def invoice_payable_online(*, status: str, hosted_invoice_url: str,
+                           amount_paid: Decimal) -> bool:
+    """Stripe's hosted page asks for the full total, so it is offered only while nothing has
+    been paid offline; a part-paid invoice is settled by check or transfer."""
+    return status in Invoice.PAYABLE and bool(hosted_invoice_url) and amount_paid == ZERO
 
 
 def invoice_display_status(*, status: str, due_date: date | None, total: Decimal,

@@ -44,18 +44,24 @@ def invoices_visible_to(user: User) -> QuerySet[Invoice]:
     return invoices
 
 
-def invoices_of_memberships(membership_ids: list[int]) -> QuerySet[Invoice]:
-    """Issued invoices of memberships, newest first, with their balances: the billing page's,
-    for the memberships billed to the person (``billing_page_memberships``). The ids are a
-    list, not a subquery to compile again."""
+INVOICE_COLUMNS = ("pk", "number", "kind", "commitment_year", "status", "issue_date",
+                   "due_date", "total", "paid_total", "bill_to_institutions", "po_number",
+                   "vendor_number", "ap_email", "pdf_path", "version", "hosted_invoice_url")
+
+
+def invoices_of_memberships(membership_ids: list[int]) -> QuerySet:
+    """Issued invoices of memberships, newest first, with what they have been paid (less
+    refunds): the billing page's, for the memberships billed to the person
+    (``billing_page_memberships``). Dicts of ``INVOICE_COLUMNS``: a page of them costs a third
+    less than instances. The ids are a list, not a subquery to compile again."""
     return (Invoice.objects.issued().with_balance().filter(membership_id__in=membership_ids)
-            .order_by("-issue_date", "-fiscal_year", "-sequence"))
+            .order_by("-issue_date", "-fiscal_year", "-sequence").values(*INVOICE_COLUMNS))
 
 
 def invoice_versions_of(invoices) -> dict[int, list[dict]]:
     """The earlier PDFs of each invoice (newest first), by invoice id: only an invoice whose PO
     details changed (``version`` above 1) has any, so a page of first versions reads nothing."""
-    changed = [invoice.pk for invoice in invoices if invoice.version > 1]
+    changed = [invoice["pk"] for invoice in invoices if invoice["version"] > 1]
     versions: dict[int, list[dict]] = {}
     if changed:
         for kept in (InvoiceVersion.objects.filter(invoice_id__in=changed)

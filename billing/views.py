@@ -18,11 +18,18 @@ from django.views.decorators.http import require_POST
 
 from billing import paperwork, selectors, services, stripe_gateway
 from billing.forms import PurchaseOrderForm, StatementForm
-from billing.models import Invoice, Payment, VendorDocument, invoice_display_status
+from billing.models import (
+    Invoice,
+    Payment,
+    VendorDocument,
+    invoice_display_status,
+    invoice_payable_online,
+    invoice_summary,
+)
 from billing.pdf import receipt_pdf_render, statement_pdf_render
 from core.files import stored_pdf_response
 from core.forms import service_errors_show
-from core.money import format_usd
+from core.money import format_usd, money
 from core.ratelimit import ratelimit
 from core.worklists import badge, escape, list_day, peek_page, row_url
 from members import selectors as member_selectors
@@ -60,6 +67,7 @@ def invoice_list(request):
     history = peek_page(request, selectors.money_history_of_memberships(shown), size=PAGE_SIZE,
                         param="history")
     history.rows = history_rows(history.object_list)
+    contacts_url = row_url("billing:contacts")
     statement_form = statement_fields_html(
         [(m.pk, m.institutions) for m in billed],
         start=date(today.year - 1, 7, 1) if today.month < 7 else date(today.year, 7, 1), end=today)
@@ -73,7 +81,9 @@ def invoice_list(request):
         "has_memberships": bool(page.object_list or contact_memberships)
         or memberships_of(request.user).exists(),
         "membership_id": membership_id,
-        "contact_memberships": contact_memberships,
+        # Who gets the invoices of each membership on the page: (its contacts page, its name).
+        "contact_links": [(contacts_url.format(m.pk), m.institutions)
+                          for m in contact_memberships],
         **services.payment_details(),
     })
 
@@ -98,51 +108,54 @@ def _statement_fields(memberships: tuple, start: date, end: date, language: str,
 
 
 def invoice_rows(invoices, versions: dict[int, list[dict]], *, today: date) -> SafeString:
-    """The billing page's invoice rows: number, what for, dates, amounts, status, the PDF (and
-    earlier ones) and how to pay. Every text is escaped here; dates and amounts are ours."""
+    """The billing page's invoice rows (``selectors.INVOICE_COLUMNS``): number, what for,
+    dates, amounts, status, the PDF (and earlier ones) and how to pay, as the invoice's own
+    properties say them. Every text is escaped here; dates and amounts are ours."""
     pdf_url, po_url = row_url("billing:invoice_pdf"), row_url("billing:invoice_po")
     rows = []
     for invoice in invoices:
-        number = escape(invoice.number)
+        pk = invoice["pk"]
+        number = escape(invoice["number"])
         of_invoice = f'<span class="visually-hidden"> of invoice {number}</span>'
-        help_text = escape(invoice.bill_to_institutions)
-        for label, value in (("PO number", invoice.po_number),
-                             ("Vendor number", invoice.vendor_number),
-                             ("Accounts payable", invoice.ap_email)):
+        help_text = escape(invoice["bill_to_institutions"])
+        for label, value in (("PO number", invoice["po_number"]),
+                             ("Vendor number", invoice["vendor_number"]),
+                             ("Accounts payable", invoice["ap_email"])):
             if value:
                 help_text += f"<br>{label}: {escape(value)}"
-        paid = invoice.amount_paid
-        balance = format_usd(invoice.total - paid)
-        status, label = invoice_display_status(status=invoice.status,
-                                               due_date=invoice.due_date, total=invoice.total,
-                                               amount_paid=paid, today=today)
-        owed = invoice.status in Invoice.PAYABLE
-        actions = (f'<li><a href="{pdf_url.format(invoice.pk)}" download>Download PDF'
-                   f"{of_invoice}</a></li>" if invoice.pdf_path
+        status, total, paid = invoice["status"], invoice["total"], money(invoice["paid_total"])
+        balance = format_usd(total - paid)
+        shown, label = invoice_display_status(status=status, due_date=invoice["due_date"],
+                                              total=total, amount_paid=paid, today=today)
+        owed = status in Invoice.PAYABLE
+        actions = (f'<li><a href="{pdf_url.format(pk)}" download>Download PDF'
+                   f"{of_invoice}</a></li>" if invoice["pdf_path"]
                    else '<li class="help">PDF being prepared</li>')
-        for kept in versions.get(invoice.pk, ()):
-            url = reverse("billing:invoice_version_pdf", args=[invoice.pk, kept["version"]])
+        for kept in versions.get(pk, ()):
+            url = reverse("billing:invoice_version_pdf", args=[pk, kept["version"]])
             actions += (f'<li class="help"><a href="{url}" download>Version {kept["version"]}'
                         f"{of_invoice}</a> (earlier PO details)</li>")
         if owed:
-            change = "Change PO details" if invoice.po_number else "Add a PO number"
-            actions += f'<li><a href="{po_url.format(invoice.pk)}">{change}{of_invoice}</a></li>'
-        if invoice.can_be_paid_online:
+            change = "Change PO details" if invoice["po_number"] else "Add a PO number"
+            actions += f'<li><a href="{po_url.format(pk)}">{change}{of_invoice}</a></li>'
+        if invoice_payable_online(status=status, amount_paid=paid,
+                                  hosted_invoice_url=invoice["hosted_invoice_url"]):
             actions += (f'<li><a class="button button-secondary" '
-                        f'href="{escape(invoice.hosted_invoice_url)}" rel="noopener">Pay'
+                        f'href="{escape(invoice["hosted_invoice_url"])}" rel="noopener">Pay'
                         f'<span class="visually-hidden"> {balance}</span> online'
                         f'<span class="visually-hidden"> for invoice {number}</span></a></li>')
         elif owed:
             actions += '<li><a href="#pay-offline">Pay by check or purchase order</a></li>'
+        summary = invoice_summary(kind=invoice["kind"], commitment_year=invoice["commitment_year"])
         rows.append(
             f'<tr><th scope="row">{number}</th>'
-            f'<td class="for" data-label="For">{escape(invoice.summary)}<br>'
+            f'<td class="for" data-label="For">{escape(summary)}<br>'
             f'<span class="help">{help_text}</span></td>'
-            f'<td class="nowrap" data-label="Issued">{list_day(invoice.issue_date)}</td>'
-            f'<td class="nowrap" data-label="Due">{list_day(invoice.due_date)}</td>'
-            f'<td class="num" data-label="Total">{format_usd(invoice.total)}</td>'
+            f'<td class="nowrap" data-label="Issued">{list_day(invoice["issue_date"])}</td>'
+            f'<td class="nowrap" data-label="Due">{list_day(invoice["due_date"])}</td>'
+            f'<td class="num" data-label="Total">{format_usd(total)}</td>'
             f'<td class="num" data-label="Balance">{balance}</td>'
-            f'<td data-label="Status">{badge(status, label)}</td>'
+            f'<td data-label="Status">{badge(shown, label)}</td>'
             f'<td><ul class="plain actions">{actions}</ul></td></tr>')
     return SafeString("\n".join(rows))
 

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import SafeString
 
 from core.dates import day
@@ -75,7 +75,14 @@ def peek_page(request, queryset, *, size: int, param: str = "page") -> PeekPage:
 
 def row_url(name: str) -> str:
     """A URL pattern with one id argument as a format string (``"/x/{}/change/"``): reversed
-    once, filled per row with ``.format(pk)``."""
+    once per process (for the URL prefix and URLconf in use), filled per row with
+    ``.format(pk)``."""
+    return _row_url(name, get_script_prefix(), get_urlconf())
+
+
+@lru_cache(maxsize=256)
+def _row_url(name: str, script_prefix: str, urlconf) -> str:
+    # ``script_prefix`` and ``urlconf`` only key the cache: ``reverse`` reads them itself.
     return reverse(name, args=[_PLACEHOLDER]).replace(str(_PLACEHOLDER), "{}")
 
 
