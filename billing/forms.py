@@ -118,12 +118,13 @@ class StatementForm(forms.Form):
     end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, memberships=(), **kwargs):
+        """``memberships``: ``(id, "District + University")`` of each membership billed to the
+        person; with only one, the field is hidden and set to it."""
         super().__init__(*args, **kwargs)
-        self.fields["membership"].choices = [
-            (m.pk, " + ".join(i.name for i in m.institutions.all())) for m in memberships]
+        self.fields["membership"].choices = list(memberships)
         if len(memberships) == 1:
             self.fields["membership"].widget = forms.HiddenInput()
-            self.fields["membership"].initial = memberships[0].pk
+            self.fields["membership"].initial = memberships[0][0]
 
 
 class QuoteIssueForm(OnceForm):

@@ -1,3 +1,4 @@
+import functools
 import json
 import logging
 from datetime import date
@@ -6,25 +7,35 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from billing import paperwork, selectors, services, stripe_gateway
 from billing.forms import PurchaseOrderForm, StatementForm
-from billing.models import Payment, VendorDocument
+from billing.models import (
+    Invoice,
+    Payment,
+    VendorDocument,
+    invoice_display_status,
+    invoice_payable_online,
+    invoice_summary,
+)
 from billing.pdf import receipt_pdf_render, statement_pdf_render
 from core.files import stored_pdf_response
 from core.forms import service_errors_show
-from core.pagination import page_of
+from core.money import format_usd, money
 from core.ratelimit import ratelimit
+from core.worklists import badge, escape, list_day, peek_page, row_url
 from members import selectors as member_selectors
 from members import services as member_services
 from members.forms import BillingContactAddressForm, BillingContactMemberForm
-from members.models import BillingContact, Membership
+from members.models import Membership
 from members.selectors import applications_of, memberships_billed_to, memberships_of
 
 logger = logging.getLogger(__name__)
@@ -35,39 +46,143 @@ PAGE_SIZE = 20
 @login_required
 def invoice_list(request):
     """The member's invoices: status, balance, the PDF and how to pay. Only the memberships
-    they are a billing contact of; asking for another membership's invoices is a 404."""
+    they are a billing contact of; asking for another membership's invoices is a 404.
+
+    Both lists page without counting (``core.worklists.peek_page``: "Page 2", not "Page 2 of
+    3"), and their rows are built here as text, once: a fixed handful of queries and no
+    template work a row, however long the member's history."""
     membership_id = request.GET.get("membership")
     membership_id = int(membership_id) if membership_id and membership_id.isdigit() else None
-    if (membership_id is not None
-            and not memberships_billed_to(request.user).filter(pk=membership_id).exists()):
-        raise Http404
-    invoices = selectors.invoices_of_member(request.user, membership_id=membership_id)
-    page = page_of(request, invoices.prefetch_related("versions"), size=PAGE_SIZE)
-    history = page_of(request, selectors.money_history_of(request.user,
-                                                           membership_id=membership_id),
-                      size=PAGE_SIZE, param="history")
     # The memberships whose contacts the page lists include every one billed to the person
-    # (in the same order): one read of them, marked, instead of a second read with its
-    # institutions prefetched again.
-    contact_memberships = list(
-        selectors.memberships_with_contacts_for(request.user).annotate(
-            billed_to_viewer=Exists(BillingContact.objects.filter(membership=OuterRef("pk"),
-                                                                  user=request.user))))
+    # (in the same order): one read names them all and says which are billed to them.
+    contact_memberships = selectors.billing_page_memberships(request.user)
     billed = [m for m in contact_memberships if m.billed_to_viewer]
+    if membership_id is not None and all(m.pk != membership_id for m in billed):
+        raise Http404
+    shown = [membership_id] if membership_id is not None else [m.pk for m in billed]
     today = timezone.localdate()
-    statement_form = StatementForm(memberships=billed, initial={
-        "start": date(today.year - 1, 7, 1) if today.month < 7 else date(today.year, 7, 1),
-        "end": today})
+    page = peek_page(request, selectors.invoices_of_memberships(shown), size=PAGE_SIZE)
+    page.rows = invoice_rows(page.object_list, selectors.invoice_versions_of(page.object_list),
+                             today=today)
+    history = peek_page(request, selectors.money_history_of_memberships(shown), size=PAGE_SIZE,
+                        param="history")
+    history.rows = history_rows(history.object_list)
+    contacts_url = row_url("billing:contacts")
+    statement_form = statement_fields_html(
+        [(m.pk, m.institutions) for m in billed],
+        start=date(today.year - 1, 7, 1) if today.month < 7 else date(today.year, 7, 1), end=today)
     return render(request, "billing/invoice_list.html", {
         "page": page,
         "history": history,
         "statement_form": statement_form if billed else None,
         "vendor_documents": selectors.vendor_documents_current(),
-        "has_memberships": memberships_of(request.user).exists(),
+        # Asked only when there is no invoice to show (it picks the empty page's words): a
+        # membership on the page is one of the person's.
+        "has_memberships": bool(page.object_list or contact_memberships)
+        or memberships_of(request.user).exists(),
         "membership_id": membership_id,
-        "contact_memberships": contact_memberships,
+        # Who gets the invoices of each membership on the page: (its contacts page, its name).
+        "contact_links": [(contacts_url.format(m.pk), m.institutions)
+                          for m in contact_memberships],
         **services.payment_details(),
     })
+
+
+def statement_fields_html(memberships: list[tuple[int, str]], *, start: date,
+                          end: date) -> SafeString:
+    """The billing page's statement form, nothing typed yet: the memberships to choose from
+    (``(id, "District + University")``), this fiscal year so far filled in. Drawn once per
+    process for each set of what it shows (and the language and URL prefix it is drawn in), as
+    drawing a form's fields costs ~3,000 function calls; the same inputs always draw the same
+    form, so nothing kept can be out of date or someone else's."""
+    return SafeString(_statement_fields(tuple(memberships), start, end,
+                                        translation.get_language(), get_script_prefix()))
+
+
+@functools.lru_cache(maxsize=1024)
+def _statement_fields(memberships: tuple, start: date, end: date, language: str,
+                      script_prefix: str) -> str:
+    # ``language`` and ``script_prefix`` only key the cache: rendering reads them itself.
+    form = StatementForm(memberships=list(memberships), initial={"start": start, "end": end})
+    return render_to_string("billing/statement_fields.html", {"form": form})
+
+
+def invoice_rows(invoices, versions: dict[int, list[dict]], *, today: date) -> SafeString:
+    """The billing page's invoice rows (``selectors.INVOICE_COLUMNS``): number, what for,
+    dates, amounts, status, the PDF (and earlier ones) and how to pay, as the invoice's own
+    properties say them. Every text is escaped here; dates and amounts are ours."""
+    pdf_url, po_url = row_url("billing:invoice_pdf"), row_url("billing:invoice_po")
+    rows = []
+    for invoice in invoices:
+        pk = invoice["pk"]
+        number = escape(invoice["number"])
+        of_invoice = f'<span class="visually-hidden"> of invoice {number}</span>'
+        help_text = escape(invoice["bill_to_institutions"])
+        for label, value in (("PO number", invoice["po_number"]),
+                             ("Vendor number", invoice["vendor_number"]),
+                             ("Accounts payable", invoice["ap_email"])):
+            if value:
+                help_text += f"<br>{label}: {escape(value)}"
+        status, total, paid = invoice["status"], invoice["total"], money(invoice["paid_total"])
+        balance = format_usd(total - paid)
+        shown, label = invoice_display_status(status=status, due_date=invoice["due_date"],
+                                              total=total, amount_paid=paid, today=today)
+        owed = status in Invoice.PAYABLE
+        actions = (f'<li><a href="{pdf_url.format(pk)}" download>Download PDF'
+                   f"{of_invoice}</a></li>" if invoice["pdf_path"]
+                   else '<li class="help">PDF being prepared</li>')
+        for kept in versions.get(pk, ()):
+            url = reverse("billing:invoice_version_pdf", args=[pk, kept["version"]])
+            actions += (f'<li class="help"><a href="{url}" download>Version {kept["version"]}'
+                        f"{of_invoice}</a> (earlier PO details)</li>")
+        if owed:
+            change = "Change PO details" if invoice["po_number"] else "Add a PO number"
+            actions += f'<li><a href="{po_url.format(pk)}">{change}{of_invoice}</a></li>'
+        if invoice_payable_online(status=status, amount_paid=paid,
+                                  hosted_invoice_url=invoice["hosted_invoice_url"]):
+            actions += (f'<li><a class="button button-secondary" '
+                        f'href="{escape(invoice["hosted_invoice_url"])}" rel="noopener">Pay'
+                        f'<span class="visually-hidden"> {balance}</span> online'
+                        f'<span class="visually-hidden"> for invoice {number}</span></a></li>')
+        elif owed:
+            actions += '<li><a href="#pay-offline">Pay by check or purchase order</a></li>'
+        summary = invoice_summary(kind=invoice["kind"], commitment_year=invoice["commitment_year"])
+        rows.append(
+            f'<tr><th scope="row">{number}</th>'
+            f'<td class="for" data-label="For">{escape(summary)}<br>'
+            f'<span class="help">{help_text}</span></td>'
+            f'<td class="nowrap" data-label="Issued">{list_day(invoice["issue_date"])}</td>'
+            f'<td class="nowrap" data-label="Due">{list_day(invoice["due_date"])}</td>'
+            f'<td class="num" data-label="Total">{format_usd(total)}</td>'
+            f'<td class="num" data-label="Balance">{balance}</td>'
+            f'<td data-label="Status">{badge(shown, label)}</td>'
+            f'<td><ul class="plain actions">{actions}</ul></td></tr>')
+    return SafeString("\n".join(rows))
+
+
+def history_rows(entries) -> SafeString:
+    """The billing page's payments and refunds (``selectors.HISTORY_COLUMNS``), a row each,
+    with a receipt for each payment."""
+    receipt_url = row_url("billing:payment_receipt")
+    rows = []
+    for pk, entry, day, amount, method, reference, number in entries:
+        day, amount = list_day(day), format_usd(amount)
+        if entry == "payment":
+            what = "Payment received"
+            receipt = (f'<a href="{receipt_url.format(pk)}" download>Receipt<span '
+                       f'class="visually-hidden"> for {amount} on {day}</span> (PDF)</a>')
+        else:
+            what, amount = "Refund sent", f"\N{MINUS SIGN}{amount}"
+            receipt = '<span class="help">in the refund email</span>'
+        rows.append(
+            f'<tr><td class="nowrap" data-label="Date">{day}</td>'
+            f'<th scope="row" data-label="What">{what}</th>'
+            f'<td data-label="Method">{escape(selectors.method_label(method))}</td>'
+            f'<td data-label="Reference">{escape(reference or "—")}</td>'
+            f'<td data-label="Invoice">{escape(number)}</td>'
+            f'<td class="num" data-label="Amount">{amount}</td>'
+            f'<td data-label="Receipt">{receipt}</td></tr>')
+    return SafeString("\n".join(rows))
 
 
 def _billing_membership(request, pk) -> tuple[Membership, selectors.BillingAccess]:
@@ -265,7 +380,8 @@ def statement_pdf(request):
     """A statement of account for a membership the person is billed for, between two days."""
     billed = list(memberships_billed_to(request.user).prefetch_related("institutions")
                   .select_related("tier"))
-    form = StatementForm(request.GET, memberships=billed)
+    form = StatementForm(request.GET, memberships=[
+        (m.pk, " + ".join(i.name for i in m.institutions.all())) for m in billed])
     if form.is_valid():
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
         for field, errors in paperwork.statement_range_errors(start, end).items():
