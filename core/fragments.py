@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from django.utils import timezone
@@ -60,13 +60,18 @@ def _untracked() -> set[str]:
     return tables
 
 
+def _cache():
+    """The fragment cache, or None when it is off (``settings.FRAGMENT_CACHE``)."""
+    return caches[settings.FRAGMENT_CACHE] if settings.FRAGMENT_CACHE else None
+
+
 def _gen_key(table: str) -> str:
     return f"tablegen:{table}"
 
 
 def table_generations(tables: Iterable[str]) -> dict[str, int | None]:
     tables = list(tables)
-    found = cache.get_many([_gen_key(table) for table in tables])
+    found = _cache().get_many([_gen_key(table) for table in tables])
     return {table: found.get(_gen_key(table)) for table in tables}
 
 
@@ -74,6 +79,9 @@ def tables_bump(tables: Iterable[str]) -> None:
     """Move each table's generation on: every fragment that read one of them renders again.
     A generation that is missing (first write, or evicted) starts from the clock, so it can
     never come back to a value an old entry holds."""
+    cache = _cache()
+    if cache is None:
+        return
     for table in set(tables):
         key = _gen_key(table)
         try:
@@ -119,7 +127,7 @@ def _wrapper(execute, sql, params, many, context):
         return execute(sql, params, many, context)
     result = execute(sql, params, many, context)
     table = written.group(1)
-    if table not in _untracked():
+    if settings.FRAGMENT_CACHE and table not in _untracked():
         tables_bump([table])
         connection = context["connection"]
         if connection.in_atomic_block:
@@ -180,13 +188,21 @@ def release() -> str:
 
 
 def fragment(name: str, key: Iterable, render: Callable[[], str], *, viewer=None,
-             per_viewer: bool = True, tables: Iterable[str] = ()) -> SafeString:
+             per_viewer: bool = True, tables: Iterable[str] = (),
+             period: int | None = None) -> SafeString:
     """``render()``'s HTML, from the cache while no table it read has been written since.
 
     ``key``: what else the HTML depends on (filters, page number, ids). ``viewer``: the person
     it is rendered for, part of the key unless ``per_viewer=False``. ``tables``: tables the HTML
-    depends on that the render does not read itself (e.g. the viewer's own row)."""
+    depends on that the render does not read itself (e.g. the viewer's own row). ``period``:
+    seconds after which it renders anew whatever the data, for a render that compares rows with
+    the clock ("events not over yet"); without it, the day is the period."""
+    cache = _cache()
+    if cache is None:
+        return mark_safe(str(render()))  # noqa: S308 - the render's own output
     parts = [release(), get_language(), timezone.localdate().isoformat(), *map(str, key)]
+    if period:
+        parts.append(f"period={int(time.time()) // period}")
     if per_viewer:
         if viewer is None:
             raise ValueError("A fragment rendered per viewer needs the viewer (request.user).")

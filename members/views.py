@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -12,6 +13,7 @@ from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from core.forms import service_errors_show
+from core.fragments import fragment
 from core.once import submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
@@ -152,12 +154,21 @@ def dashboard(request):
     # The person's places and memberships are read once (hooks.portal_person) and shared with
     # the panels; rows come as plain values with their strings ready, so the page costs a
     # fixed handful of simple queries.
-    panels = hooks.dashboard_panels(request)
-    return render(request, "members/dashboard.html", {
-        "applications": selectors.recent_applications(request.user),
-        "memberships": hooks.portal_person(request).memberships,
-        "panels": panels,
-    })
+    user = request.user
+
+    def content():
+        return render_to_string("members/partials/dashboard_content.html", {
+            "applications": selectors.recent_applications(user),
+            "memberships": hooks.portal_person(request).memberships,
+            "panels": hooks.dashboard_panels(request),
+        }, request=request)
+
+    # Served from the cache until a table it read is written (core/fragments.py). Panels compare
+    # events with the clock, so it renders anew every 10 minutes at most; what they read of the
+    # person's own account (staff or not, their address) is in the key.
+    return render(request, "members/dashboard.html", {"content": fragment(
+        "dashboard", [user.is_staff, user.is_superuser, user.email], content, viewer=user,
+        period=600)})
 
 
 # --- Improvement-team roster ----------------------------------------------------------------------

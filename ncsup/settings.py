@@ -269,6 +269,10 @@ CENTER_STAFF_EMAIL = env("CENTER_STAFF_EMAIL", default="membership@ncsup.example
 
 # --- Background work --------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
+# Rendered parts of key pages, cached until a table they read is written (core/fragments.py):
+# in Redis, shared by every web and worker process. Off without Redis (`make run`, the SQLite
+# test run): a cache only one process could see would miss the other processes' writes.
+FRAGMENT_CACHE = "default" if REDIS_URL else ""
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True

@@ -86,6 +86,22 @@ def _ihi_scale(request):
     yield
 
 
+@pytest.fixture
+def fragment_cache(settings):
+    """The fragment cache on (core/fragments.py): Redis where the run has it (CI), else a cache
+    of this process's own (without Redis it is off: settings.FRAGMENT_CACHE)."""
+    if not settings.FRAGMENT_CACHE:
+        settings.CACHES = {**settings.CACHES, "fragments": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+        settings.FRAGMENT_CACHE = "fragments"
+    from django.core.cache import caches
+
+    fragments = caches[settings.FRAGMENT_CACHE]
+    fragments.clear()
+    yield fragments
+    fragments.clear()
+
+
 @pytest.fixture(autouse=True)
 def _clean_cache():
     cache.clear()
