@@ -39,6 +39,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
+from django.middleware.csrf import get_token
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -187,16 +188,38 @@ def release() -> str:
     return _release
 
 
+# Forms inside a fragment: rendered with this in place of the visitor's CSRF token, put back
+# on the way out (``fragment(..., request=request)``), so a cached form still posts.
+CSRF_PLACEHOLDER = "csrf-token-of-this-request-0f6b7c"
+
+
+def render_to_string(template: str, context: dict, request) -> str:
+    """``django.template.loader.render_to_string`` for a fragment: ``{% csrf_token %}`` writes
+    the placeholder that ``fragment(..., request=request)`` replaces with this visitor's."""
+    from django.template.loader import render_to_string as render
+
+    return render(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+
+
 def fragment(name: str, key: Iterable, render: Callable[[], str], *, viewer=None,
              per_viewer: bool = True, tables: Iterable[str] = (),
-             period: int | None = None) -> SafeString:
+             period: int | None = None, request=None) -> SafeString:
     """``render()``'s HTML, from the cache while no table it read has been written since.
 
     ``key``: what else the HTML depends on (filters, page number, ids). ``viewer``: the person
     it is rendered for, part of the key unless ``per_viewer=False``. ``tables``: tables the HTML
     depends on that the render does not read itself (e.g. the viewer's own row). ``period``:
     seconds after which it renders anew whatever the data, for a render that compares rows with
-    the clock ("events not over yet"); without it, the day is the period."""
+    the clock ("events not over yet"); without it, the day is the period. ``request``: the
+    fragment holds forms rendered with ``render_to_string`` above; their CSRF token is put in."""
+    html = _fragment(name, key, render, viewer=viewer, per_viewer=per_viewer, tables=tables,
+                     period=period)
+    if request is not None and CSRF_PLACEHOLDER in html:
+        html = mark_safe(html.replace(CSRF_PLACEHOLDER, get_token(request)))  # noqa: S308
+    return html
+
+
+def _fragment(name, key, render, *, viewer, per_viewer, tables, period) -> SafeString:
     cache = _cache()
     if cache is None:
         return mark_safe(str(render()))  # noqa: S308 - the render's own output
