@@ -1,4 +1,4 @@
-from django.db.models import Func, IntegerField, QuerySet, Sum
+from django.db.models import F, FilteredRelation, Func, IntegerField, Q, QuerySet, Sum
 
 from members.models import (
     BillingContact,
@@ -122,14 +122,16 @@ def roster_rows_of(team: Team) -> QuerySet[dict]:
 
 def roster_team(user: User, pk: int) -> tuple[Team, bool]:
     """The team whose roster a person may read (``teams_visible_to``) and whether they lead it
-    today (``team_lead_of``). Raises ``Team.DoesNotExist`` for a team they may not read, as for
-    one that does not exist. Their place is ``current_places``'s: the membership's half of it is
-    checked on the team read here, which spares the place's query two joins."""
-    team = Team.objects.select_related("membership__tier").get(pk=pk)
-    role = None
-    if team.membership.status in Membership.CURRENT:
-        role = (team.members.filter(user=user, status=TeamMember.Status.ACTIVE)
-                .values_list("role", flat=True).first())
+    today (``team_lead_of``), in one query. Raises ``Team.DoesNotExist`` for a team they may
+    not read, as for one that does not exist. Their place is ``current_places``'s: their active
+    row on the team (one at most: ``one_active_place_per_person_per_team``), joined to the team,
+    and the membership's half checked on the team's own row."""
+    team = (Team.objects.select_related("membership__tier")
+            .annotate(place=FilteredRelation("members", condition=Q(
+                members__user=user, members__status=TeamMember.Status.ACTIVE)),
+                viewer_role=F("place__role"))
+            .get(pk=pk))
+    role = team.viewer_role if team.membership.status in Membership.CURRENT else None
     if role is None and not user.is_staff:
         raise Team.DoesNotExist
     return team, role == Role.LEAD
