@@ -307,7 +307,7 @@ def _roster_context(request, team, leads: bool, invite_form=None):
                        .values("pk", "name", "email", "role", "expires_at"))
     # Membership.objects.with_seats's seats (services.membership_seats), from rows this page
     # reads anyway: active members (the roster's count) and pending invitations not expired,
-    # against models.covered_seats. tests/members/test_roster_views.py checks they agree.
+    # against models.covered_seats. tests/members/test_roster_page.py checks they agree.
     institutions, granted = selectors.covered_seat_counts(team.membership_id)
     covered = covered_seats(per_institution=team.membership.tier.covered_seats_per_institution,
                             institutions=institutions, granted=granted)
