@@ -1,3 +1,6 @@
+import functools
+import html
+
 from allauth.account.adapter import get_adapter
 from django.conf import settings
 from django.contrib import messages
@@ -5,21 +8,23 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
 from core.forms import service_errors_show
 from core.fragments import fragment
-from core.once import submit_once
+from core.once import FIELD, form_token_new, submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
 from members import hooks, selectors, services
 from members.forms import ApplicationForm, InstitutionForm, InviteForm, RoleForm
-from members.models import MembershipApplication
+from members.models import MembershipApplication, Role, Team, covered_seats
 from members.prefill import apply_prefill
 
 
@@ -173,41 +178,168 @@ def dashboard(request):
 
 # --- Improvement-team roster ----------------------------------------------------------------------
 def _team_for(request, pk):
-    return get_object_or_404(selectors.teams_visible_to(request.user).distinct(), pk=pk)
+    return get_object_or_404(selectors.teams_visible_to(request.user), pk=pk)
 
 
-def _with_role_menus(page):
-    """Give each member on the page ``role_menu``: the role menu's options with their role
-    selected, built once per role rather than once a row in the template (that loop was a fifth
-    of the roster's rendering)."""
-    choices = RoleForm.base_fields["role"].choices
-    menus = {role: format_html_join("", '<option value="{}"{}>{}</option>', (
-        (value, " selected" if value == role else "", capfirst(label))
-        for value, label in choices)) for role, _ in choices}
-    page.object_list = list(page.object_list)
-    for member in page.object_list:
-        member.role_menu = menus.get(member.role, "")
-    return page
+# The roster's rows are built here, once a row, rather than by the template: there, each row's
+# tags, filters, ``{% url %}``s and ``{% csrf_token %}`` were two thirds of the page's work
+# (issue 18). Every value is escaped (``_e``) before it goes in; the role menus, the URLs around
+# each pk and the CSRF field are built once a page.
+_e = html.escape  # what django.utils.html.escape does, without its lazy-string wrapper
+
+_MEMBER_ROW = (
+    '<tr>\n<th scope="row"><bdi class="person">{name}</bdi>{you}{email}{title}</th>\n'
+    '<td data-label="Role">{role}</td>{actions}\n</tr>\n')
+_YOU = ' <span class="optional">(you)</span>'
+_PERSON_LINE = '<span class="person-email">{}</span>'
+_MEMBER_ACTIONS = (
+    '\n<td class="roster-actions">\n'
+    '<form method="post" action="{role_url}" class="inline-form">{csrf}\n'
+    '<label class="visually-hidden" for="role-{pk}">Role of {name}</label>\n'
+    '<select name="role" id="role-{pk}">{menu}</select>\n'
+    '<button type="submit" class="button button-secondary button-tiny">Change role</button>\n'
+    '</form>\n'
+    '<a href="{lead_url}">Make lead</a> ·\n'
+    '<a href="{remove_url}" class="danger-link">Remove</a>\n'
+    '</td>')
+_LEAD_ACTIONS = '\n<td class="roster-actions"><span class="optional">Team lead</span></td>'
+_INVITATION_ROW = (
+    '<tr>\n<th scope="row"><bdi class="person">{name}</bdi>'
+    '<span class="person-email">{email}</span></th>\n'
+    '<td data-label="Role">{role}</td>\n'
+    '<td data-label="Expires">{expires}</td>\n'
+    '<td class="roster-actions">\n'
+    '<form method="post" action="{resend_url}" class="inline-form">{csrf}<button type="submit" '
+    'class="button button-secondary button-tiny">Resend</button></form>\n'
+    '<form method="post" action="{revoke_url}" class="inline-form">{csrf}<button type="submit" '
+    'class="button button-secondary button-tiny">Revoke</button></form>\n'
+    '</td>\n</tr>\n')
+_EXPIRED = '<span class="status status-void">expired</span> (seat freed)'
+_ROLE_LABELS = {value: _e(capfirst(label)) for value, label in Role.choices}
+# The role menu's options with each role selected in turn (a lead's role is handed over, not
+# chosen: members.forms.GIVEN_ROLES)
+_ROLE_MENUS = {role: "".join(
+    f'<option value="{_e(value)}"{" selected" if value == role else ""}>{_e(capfirst(label))}'
+    '</option>' for value, label in RoleForm.base_fields["role"].choices)
+    for role, _ in RoleForm.base_fields["role"].choices}
 
 
-def _roster_context(request, team, invite_form=None):
+def _url_around(name: str, team) -> tuple[str, str]:
+    """``{% url name team.pk pk %}`` as the text before and after ``pk``: reversed once a page
+    and put around each row's pk."""
+    sentinel = "987654321"
+    head, tail = reverse(name, args=[team.pk, sentinel]).rsplit(sentinel, 1)
+    return head, tail
+
+
+def _member_rows(rows, *, team, viewer, is_lead: bool, csrf: str) -> str:
+    """The page's rows of ``selectors.roster_rows_of``: each person's name (their email for an
+    account without one), "(you)", their email and job title, their role and, for the lead, the
+    forms to change their role, hand over the lead role or remove them (the lead's own row says
+    "Team lead")."""
+    (role_head, role_tail), (lead_head, lead_tail), (remove_head, remove_tail) = (
+        _url_around(f"members:{name}", team)
+        for name in ("member_role", "member_make_lead", "member_remove"))
+    html_rows = []
+    for row in rows:
+        # User.display_name and User.has_name, on the row's values
+        first, last = row["user__first_name"].strip(), row["user__last_name"].strip()
+        name = _e(f"{first} {last}" if first and last else first or last or row["user__email"])
+        actions = ""
+        if is_lead:
+            pk = row["pk"]
+            actions = _LEAD_ACTIONS if row["role"] == Role.LEAD else _MEMBER_ACTIONS.format(
+                pk=pk, name=name, csrf=csrf, menu=_ROLE_MENUS.get(row["role"], ""),
+                role_url=f"{role_head}{pk}{role_tail}", lead_url=f"{lead_head}{pk}{lead_tail}",
+                remove_url=f"{remove_head}{pk}{remove_tail}")
+        html_rows.append(_MEMBER_ROW.format(
+            name=name, you=_YOU if row["user_id"] == viewer.pk else "",
+            email=_PERSON_LINE.format(_e(row["user__email"])) if first and last else "",
+            title=_PERSON_LINE.format(_e(row["user__job_title"])) if row["user__job_title"]
+            else "",
+            role=_ROLE_LABELS.get(row["role"], ""), actions=actions))
+    return mark_safe("".join(html_rows))  # noqa: S308 (every value in them is escaped above)
+
+
+def _invitation_rows(invitations, *, team, now, csrf: str) -> str:
+    """The lead's list of pending invitations: name, email, role, when it expires (or that it
+    has, and its seat is free) and the forms to resend or revoke it."""
+    (resend_head, resend_tail), (revoke_head, revoke_tail) = (
+        _url_around(f"members:{name}", team)
+        for name in ("invitation_resend", "invitation_revoke"))
+    return mark_safe("".join(  # noqa: S308 (every value in them is escaped)
+        _INVITATION_ROW.format(
+            name=_e(invitation["name"]), email=_e(invitation["email"]),
+            role=_ROLE_LABELS.get(invitation["role"], ""),
+            expires=_EXPIRED if invitation["expires_at"] <= now
+            else _e(date_format(timezone.localtime(invitation["expires_at"]))),
+            resend_url=f"{resend_head}{invitation['pk']}{resend_tail}",
+            revoke_url=f"{revoke_head}{invitation['pk']}{revoke_tail}", csrf=csrf)
+        for invitation in invitations))
+
+
+INVITE_FIELDS = "members/partials/invite_fields.html"
+_ONCE_SLOT = "once-token-slot"
+
+
+@functools.cache
+def _blank_invite_fields() -> str:
+    """A blank invite form's fields, with a slot for its one-time token: rendering them (five
+    templates a widget) was a sixth of the roster's work, and only the token differs from one
+    request to the next. Its inputs are the form's code and the templates alone, so it is kept
+    for the life of the process (and rendered afresh under DEBUG, where templates change)."""
+    return render_to_string(INVITE_FIELDS,
+                            {"invite_form": InviteForm(initial={FIELD: _ONCE_SLOT})})
+
+
+def _invite_fields(form: InviteForm) -> str:
+    """The invite form's token, errors and fields: a form sent back with errors is rendered as
+    it is; a blank one comes from ``_blank_invite_fields`` with a new token."""
+    if form.is_bound or settings.DEBUG:
+        return render_to_string(INVITE_FIELDS, {"invite_form": form})
+    return mark_safe(_blank_invite_fields().replace(  # noqa: S308 (the template escaped it)
+        _ONCE_SLOT, _e(form_token_new())))
+
+
+def _roster_context(request, team, leads: bool, invite_form=None):
     # A lapsed membership's roster is read-only: nobody gets the lead's controls.
     read_only = team.membership.is_read_only
-    is_lead = services.team_lead_of(team, request.user) and not read_only
-    covered, used = services.membership_seats(team.membership)
+    is_lead = leads and not read_only
+    page = page_of(request, selectors.roster_rows_of(team), size=25)
+    csrf = csrf_input(request)
+    now = timezone.now()
+    # Pending invitations hold seats until they expire, so every viewer's page reads them; the
+    # lead also sees them listed.
+    invitations = list(selectors.pending_invitations_of(team)
+                       .values("pk", "name", "email", "role", "expires_at"))
+    # Membership.objects.with_seats's seats (services.membership_seats), from rows this page
+    # reads anyway: active members (the roster's count) and pending invitations not expired,
+    # against models.covered_seats. tests/members/test_roster_page.py checks they agree.
+    institutions, granted = selectors.covered_seat_counts(team.membership_id)
+    covered = covered_seats(per_institution=team.membership.tier.covered_seats_per_institution,
+                            institutions=institutions, granted=granted)
+    used = page.paginator.count + sum(invitation["expires_at"] > now for invitation in invitations)
+    in_arrears = services.membership_in_arrears(team.membership)
+    invite_form = invite_form or InviteForm()
     return {
         "team": team,
-        "page": _with_role_menus(page_of(request, selectors.roster_of(team), size=25)),
-        "invitations": list(selectors.pending_invitations_of(team)) if is_lead else [],
+        "page": page,
+        "member_rows": _member_rows(page.object_list, team=team, viewer=request.user,
+                                    is_lead=is_lead, csrf=csrf),
+        "invitations": invitations if is_lead else [],
+        "invitation_rows": _invitation_rows(invitations, team=team, now=now, csrf=csrf)
+        if is_lead else "",
+        "csrf_field": csrf,
         "is_lead": is_lead,
         "read_only": read_only,
         "seats_covered": covered,
         "seats_used": used,
         "seats_free": max(covered - used, 0),
-        "in_arrears": services.membership_in_arrears(team.membership),
-        "invites_blocked": services.invitations_blocked(team),
-        "invite_form": invite_form or InviteForm(),
-        "now": timezone.now(),
+        "in_arrears": in_arrears,
+        # services.invitations_blocked, without asking billing a second time
+        "invites_blocked": settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS and in_arrears,
+        "invite_form": invite_form,
+        "invite_fields": _invite_fields(invite_form) if is_lead else "",
         "center_email": settings.CENTER_STAFF_EMAIL,
         "invitation_days": settings.INVITATION_EXPIRY_DAYS,
     }
@@ -216,7 +348,10 @@ def _roster_context(request, team, invite_form=None):
 @login_required
 @ratelimit("invite")
 def roster(request, pk):
-    team = _team_for(request, pk)
+    try:
+        team, leads = selectors.roster_team(request.user, pk)
+    except Team.DoesNotExist:
+        raise Http404 from None
     invite_form = None
     if request.method == "POST":
         invite_form = InviteForm(request.POST)
@@ -240,7 +375,8 @@ def roster(request, pk):
                                               errors)
                 else:
                     invite_form.add_error(None, error.messages)
-    return render(request, "members/roster.html", _roster_context(request, team, invite_form))
+    return render(request, "members/roster.html",
+                  _roster_context(request, team, leads, invite_form))
 
 
 def _lead_action(request, pk, action):
