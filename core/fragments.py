@@ -220,9 +220,17 @@ def fragment(name: str, key: Iterable, render: Callable[[], str], *, viewer=None
 
 
 def _fragment(name, key, render, *, viewer, per_viewer, tables, period) -> SafeString:
+    return mark_safe(cached(name, key, lambda: str(render()), viewer=viewer,  # noqa: S308
+                            per_viewer=per_viewer, tables=tables, period=period))
+
+
+def cached(name: str, key: Iterable, compute: Callable, *, viewer=None, per_viewer: bool = True,
+           tables: Iterable[str] = (), period: int | None = None):
+    """``compute()``'s value (anything the cache can store), kept like a fragment: until a table
+    it read is written. ``fragment`` is this for HTML."""
     cache = _cache()
     if cache is None:
-        return mark_safe(str(render()))  # noqa: S308 - the render's own output
+        return compute()
     parts = [release(), get_language(), timezone.localdate().isoformat(), *map(str, key)]
     if period:
         parts.append(f"period={int(time.time()) // period}")
@@ -239,11 +247,11 @@ def _fragment(name, key, render, *, viewer, per_viewer, tables, period) -> SafeS
             if _captures():
                 for table, generation in generations.items():
                     _captures()[-1].setdefault(table, generation)
-            return mark_safe(entry["html"])  # noqa: S308 - our own render's output, as stored
+            return entry["value"]
     extra = list(tables)
     with _capture() as read:
         if extra:
             read.update(table_generations(extra))
-        html = str(render())
-    cache.set(entry_key, {"generations": read, "html": html}, FRAGMENT_SECONDS)
-    return mark_safe(html)  # noqa: S308 - the render's own output (a template's, escaped)
+        value = compute()
+    cache.set(entry_key, {"generations": read, "value": value}, FRAGMENT_SECONDS)
+    return value

@@ -16,6 +16,8 @@ from django.db import transaction
 from django.shortcuts import redirect
 from django.urls import reverse
 
+from core import fragments
+
 SECOND_FACTORS = [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
 SET_UP_MESSAGE = ("Staff accounts need two-factor authentication. Set up an authenticator app "
                   "to open the staff pages.")
@@ -26,7 +28,10 @@ def needs_second_factor(user) -> bool:
 
 
 def has_second_factor(user) -> bool:
-    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+    # Asked on every staff request: kept in the fragment cache until the authenticators table
+    # is written (core/fragments.py), so a removed or added factor counts at once.
+    return fragments.cached("has-second-factor", [user.pk], lambda: Authenticator.objects.filter(
+        user=user, type__in=SECOND_FACTORS).exists(), per_viewer=False)
 
 
 class StaffMFAMiddleware:

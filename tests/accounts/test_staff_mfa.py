@@ -156,3 +156,22 @@ def test_the_code_is_checked_against_the_real_clock_too(client):
     staff = UserFactory(staff=True)
     sign_in(client, staff, code=totp_code(at=time.time()))
     assert signed_in(client) == str(staff.pk)
+
+
+def test_staff_whose_last_factor_goes_are_sent_to_set_one_up_at_once(client, fragment_cache):
+    """The "has a second factor" answer is kept in the fragment cache: deleting the
+    authenticator (as admin could) counts on the very next request."""
+    from allauth.mfa.models import Authenticator
+    from django.urls import reverse
+
+    from members.mfa import totp_authenticator_ensure
+    from tests.factories import UserFactory
+
+    staff = UserFactory(staff=True)
+    totp_authenticator_ensure(user=staff, secret="JBSWY3DPEHPK3PXP")
+    client.force_login(staff)
+    assert client.get(reverse("members:staff_applications")).status_code == 200
+    assert client.get(reverse("members:staff_applications")).status_code == 200
+    Authenticator.objects.filter(user=staff).delete()
+    response = client.get(reverse("members:staff_applications"))
+    assert response.status_code == 302 and response.url == reverse("mfa_activate_totp")
