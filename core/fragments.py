@@ -66,6 +66,10 @@ def _cache():
     return caches[settings.FRAGMENT_CACHE] if settings.FRAGMENT_CACHE else None
 
 
+def enabled() -> bool:
+    return bool(settings.FRAGMENT_CACHE)
+
+
 def _gen_key(table: str) -> str:
     return f"tablegen:{table}"
 

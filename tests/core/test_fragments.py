@@ -197,3 +197,19 @@ def test_a_cached_form_carries_each_visitors_own_csrf_token(viewer, rf):
     first, second = rf.get("/"), rf.get("/")
     assert token_in(first) == first.META["CSRF_COOKIE"]
     assert token_in(second) == second.META["CSRF_COOKIE"] != first.META["CSRF_COOKIE"]
+
+
+def test_fragments_forget_renders_anew_after_a_write_django_did_not_see(viewer, lincoln):
+    from django.core.management import call_command
+
+    page = Page()
+    page(viewer)
+    with connection.cursor() as cursor:  # the driver's own cursor: no execute wrapper sees it
+        cursor.cursor.execute(f"UPDATE {Institution._meta.db_table} "  # noqa: S608
+                              "SET name = 'Lincoln Unified'")
+    assert page(viewer) == "Lincoln USD"  # the documented blind spot
+    call_command("fragments_forget", Institution._meta.db_table)
+    assert page(viewer) == "Lincoln Unified"
+    call_command("fragments_forget")
+    page(viewer)
+    assert page.renders == 3
