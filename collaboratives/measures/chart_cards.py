@@ -38,6 +38,8 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -45,7 +47,13 @@ from django.utils.safestring import SafeString, mark_safe
 
 from collaboratives.cycles.models import PDSACycle
 from collaboratives.measures import chartkinds, charts
-from collaboratives.measures.models import Measure, MeasurePhase, MeasureValue, TeamMeasure
+from collaboratives.measures.models import (
+    AstronomicalPoint,
+    Measure,
+    MeasurePhase,
+    MeasureValue,
+    TeamMeasure,
+)
 from collaboratives.programme.models import Enrollment
 from members.models import User
 from spc.controlsvg import render_sparkline
@@ -156,10 +164,13 @@ def card_reads(team_ids: list[int] | QuerySet, measure: Measure, cycles: QuerySe
     mine = {"measure_id": measure.pk, "team_id__in": team_ids}
     return _Reads(
         # The values and their astronomical marks in one pass over the measure's values: a
-        # group per team of the values not marked, and one per marked value with its reason.
+        # group per team of the values not marked, and one per marked value with its reason
+        # (the only one of its group: grouping by the text itself made PostgreSQL sort every
+        # value by it).
         values=list(MeasureValue.objects.filter(**mine)
-                    .values_list("team_id", "astronomical__value_id", "astronomical__reason")
-                    .annotate(n=Count("pk"), changed=Max("updated_at"))
+                    .values_list("team_id", "astronomical__value_id")
+                    .annotate(reason=Max("astronomical__reason"), n=Count("pk"),
+                              changed=Max("updated_at"))
                     .order_by("team_id", "astronomical__value_id")),
         settings=list(TeamMeasure.objects.filter(**mine).order_by("team_id").values_list(
             "team_id", "baseline_points", "baseline_median", "goal")),
@@ -187,6 +198,57 @@ def card_inputs(reads: _Reads) -> dict[int, _Inputs]:
     for team_id, n, changed, ids in reads.cycles:
         found[team_id].cycles = (n, changed, ids)
     return found
+
+
+def key_reads(measure: Measure, cycles: QuerySet) -> _Reads:
+    """The rows the cards' keys are made from: ``card_reads`` over every team of the measure,
+    in SQL of our own. These rows are only hashed, never drawn from (a card to draw reads what
+    it shows through ``card_reads``), so they are taken as the database gives them; the four
+    statements cost about 2k Python calls where the same four ORM queries cost 9k, most of the
+    page once the cards come from the cache. Every team of the measure: a coach's page is keyed
+    on more teams than it shows, which costs a redraw of nothing but the page when a team they
+    do not coach changes. The cycles: those marked on the measure's charts among those this
+    viewer may see, ``cycles`` compiled as it is (the rule stays in its selector). Only table
+    names from the models and SQL the ORM compiled go into the text; values are parameters."""
+    pk = measure.pk
+    try:  # (unordered: an ORDER BY in the subquery made PostgreSQL sort every cycle first)
+        visible, visible_params = cycles.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # the viewer may see no cycle
+        visible, visible_params = None, []
+    with connection.cursor() as cursor:
+        def rows(sql: str, params: list) -> list:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+        return _Reads(
+            values=rows(
+                "SELECT v.team_id, a.value_id, MAX(a.reason), COUNT(*), MAX(v.updated_at) "  # noqa: S608
+                f"FROM {MeasureValue._meta.db_table} v "
+                f"LEFT JOIN {AstronomicalPoint._meta.db_table} a ON a.value_id = v.id "
+                "WHERE v.measure_id = %s GROUP BY v.team_id, a.value_id "
+                "ORDER BY v.team_id, a.value_id", [pk]),
+            settings=rows(
+                "SELECT team_id, baseline_points, baseline_median, goal "  # noqa: S608
+                f"FROM {TeamMeasure._meta.db_table} WHERE measure_id = %s ORDER BY team_id",
+                [pk]),
+            phases=rows(
+                "SELECT team_id, starts_on, label, baseline_points "  # noqa: S608
+                f"FROM {MeasurePhase._meta.db_table} WHERE measure_id = %s "
+                "ORDER BY team_id, starts_on, id", [pk]),
+            cycles=[] if visible is None else rows(
+                "SELECT c.team_id, COUNT(*), MAX(c.updated_at), SUM(c.id) "  # noqa: S608
+                f"FROM {PDSACycle._meta.db_table} c "
+                f"JOIN {PDSACycle.measures.through._meta.db_table} l ON l.pdsacycle_id = c.id "
+                f"WHERE l.measure_id = %s AND c.id IN ({visible}) "
+                "GROUP BY c.team_id ORDER BY c.team_id", [pk, *visible_params]))
+
+
+def _by_team(reads: _Reads) -> dict[int, list]:
+    """The rows of ``key_reads`` team by team, each with the read it comes from."""
+    own = defaultdict(list)
+    for part, rows in enumerate(reads):
+        for row in rows:
+            own[row[0]].append((part, row))
+    return own
 
 
 def _draw(teams: Sequence[TeamRow], measure: Measure, cycles: QuerySet,
@@ -276,28 +338,24 @@ def _digest(*parts) -> str:
 
 
 def cards_for(*, teams: Sequence[TeamRow], measure: Measure, cycles: QuerySet, slug: str,
-              inputs: dict[int, _Inputs] | None = None,
-              prefix: str = "team") -> list[TeamCard]:
+              reads: _Reads | None = None, prefix: str = "team") -> list[TeamCard]:
     """Each team's card for one measure, in the teams' order, from the cache where nothing on it
     changed. ``cycles`` is what the viewer may see of the collaborative's cycles
     (``cycles.selectors.cycles_visible_to``): only those are marked on the charts. ``slug``:
-    the collaborative's, for the cards' links; ``inputs``: ``card_inputs`` if already read."""
-    if inputs is None:
-        inputs = card_inputs(card_reads([t.pk for t in teams], measure, cycles))
+    the collaborative's, for the cards' links; ``reads``: ``key_reads`` if already read."""
+    own = _by_team(key_reads(measure, cycles) if reads is None else reads)
     # What every card shares, hashed once: the measure, its chart, and the address of a team's
     # chart (a change of the URLs or of the slug changes every card).
     shared = charts.chart_cache_key(
         "card", measure=measure, prefix=prefix, choice=chartkinds.chart_choice(measure),
         link=reverse(TEAM_CHART_URL, args=[slug, 0, measure.pk]))
-    keys = {}
-    for team in teams:  # then each team's own: its name, its coach and what its chart shows
-        given = inputs[team.pk]
-        own = (team, given.values, sorted(given.marks.items()), given.settings, given.phases,
-               given.cycles)
-        keys[team.pk] = f"{shared}:{hashlib.sha256(repr(own).encode()).hexdigest()}"
+    # Then each team's own: its name, its coach and the rows of what its chart shows.
+    keys = {team.pk: f"{shared}:{hashlib.sha256(repr((team, own[team.pk])).encode()).hexdigest()}"
+            for team in teams}
     cached = cache.get_many(list(keys.values()))
     missing = [team for team in teams if keys[team.pk] not in cached]
     if missing:
+        inputs = card_inputs(card_reads([team.pk for team in missing], measure, cycles))
         drawn = _draw(missing, measure, cycles, inputs, prefix)
         new = {}
         for team in missing:
@@ -329,21 +387,22 @@ class NetworkSection(NamedTuple):
     html: SafeString
 
 
-def network_section(*, measure: Measure, teams: Sequence[TeamRow],
-                    inputs: dict[int, _Inputs], teams_label: str) -> NetworkSection:
+def network_section(*, measure: Measure, teams: Sequence[TeamRow], reads: _Reads,
+                    teams_label: str) -> NetworkSection:
     """The network chart's section, from the cache while no value of the teams shown changed
-    (their count and latest change, ``card_inputs``, are the key): reading every team's values
+    (their counts and latest changes, ``key_reads``, are the key): reading every team's values
     and analysing them cost more than the rest of the page together."""
-    kind_label, is_control, has_data, html = _network(measure, teams, inputs, teams_label)
+    kind_label, is_control, has_data, html = _network(measure, teams, reads, teams_label)
     return NetworkSection(kind_label, is_control, has_data, mark_safe(html))  # noqa: S308
 
 
-def _network(measure, teams, inputs, teams_label) -> tuple[str, bool, bool, str]:
+def _network(measure, teams, reads, teams_label) -> tuple[str, bool, bool, str]:
     """``network_section`` as the cache keeps it: plain values (a SafeString would cost a call
     to unpickle)."""
+    shown = {team.pk for team in teams}
     key = charts.chart_cache_key(
         "network", measure=measure, choice=chartkinds.chart_choice(measure), label=teams_label,
-        values=[(team.pk, inputs[team.pk].values) for team in teams])
+        teams=sorted(shown), values=[row for row in reads.values if row[0] in shown])
     found = cache.get(key)
     if found is None:
         chart = network_chart(measure=measure, team_ids=[team.pk for team in teams],
@@ -360,26 +419,24 @@ class CrossTeam(NamedTuple):
     network: NetworkSection
 
 
-def cross_team(*, measure: Measure, teams: Sequence[TeamRow], team_ids: QuerySet,
-               cycles: QuerySet, slug: str, teams_label: str) -> CrossTeam:
-    """The cross-team page's network chart and cards, for these teams (``team_rows``; their
-    ids as a query, ``team_ids``) and a viewer who may see ``cycles``.
+def cross_team(*, measure: Measure, teams: Sequence[TeamRow], cycles: QuerySet, slug: str,
+               teams_label: str) -> CrossTeam:
+    """The cross-team page's network chart and cards, for these teams (``team_rows``) and a
+    viewer who may see ``cycles``.
 
     The whole is kept in the cache under a key made from everything on it, read in four
-    queries (``card_reads``) and hashed as read: a page nothing changed on costs those reads
+    statements (``key_reads``) and hashed as read: a page nothing changed on costs those reads
     and one cache round trip, however many teams. When anything changed, each card and the
     network chart come from their own cache entries, and only what changed is drawn again."""
-    reads = card_reads(team_ids, measure, cycles)
-    choice = chartkinds.chart_choice(measure)
+    reads = key_reads(measure, cycles)
     key = charts.chart_cache_key(
-        "cross-team", measure=measure, choice=choice, teams=teams, label=teams_label,
-        link=reverse(TEAM_CHART_URL, args=[slug, 0, measure.pk]), reads=reads)
+        "cross-team", measure=measure, choice=chartkinds.chart_choice(measure), teams=teams,
+        label=teams_label, link=reverse(TEAM_CHART_URL, args=[slug, 0, measure.pk]),
+        reads=reads)
     found = cache.get(key)
     if found is None:
-        inputs = card_inputs(reads)
-        cards = cards_for(teams=teams, measure=measure, cycles=cycles, slug=slug,
-                          inputs=inputs)
-        found = ([tuple(card) for card in cards], _network(measure, teams, inputs, teams_label))
+        cards = cards_for(teams=teams, measure=measure, cycles=cycles, slug=slug, reads=reads)
+        found = ([tuple(card) for card in cards], _network(measure, teams, reads, teams_label))
         cache.set(key, found, CARD_CACHE_SECONDS)
     cards, (kind_label, is_control, has_data, html) = found
     return CrossTeam([TeamCard(*card) for card in cards], NetworkSection(

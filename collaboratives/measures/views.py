@@ -126,7 +126,7 @@ def measure_teams(request, slug, pk):
         enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
     teams = chart_cards.team_rows(enrollments)
     page = chart_cards.cross_team(
-        measure=measure, teams=teams, team_ids=enrollments.values("team_id"),
+        measure=measure, teams=teams,
         cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
         slug=collaborative.slug,
         teams_label=f"{'all' if viewer.is_staff else 'the'} {len(teams)} "
