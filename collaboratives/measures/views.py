@@ -120,7 +120,9 @@ def measure_teams(request, slug, pk):
     collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
-    measure = get_object_or_404(_measures(collaborative), pk=pk)
+    # (its collaborative is at hand: not joined and built again)
+    measure = get_object_or_404(Measure, collaborative=collaborative, pk=pk)
+    measure.collaborative = collaborative
     enrollments = Enrollment.objects.filter(collaborative=collaborative)
     if not viewer.is_staff:
         enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
