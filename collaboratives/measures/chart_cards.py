@@ -20,11 +20,14 @@ signals and facts in words, its link and coach), under a key made from everythin
 - the PDSA cycles marked on its chart that this viewer may see: how many, when one last
   changed, and the sum of their ids.
 
-Those are read in four small queries whatever the number of teams (``card_inputs``), and none
-of them loads the values themselves: an unchanged card costs one cache round trip for all
-teams, and any change to what a card shows gives it a new key, so it is drawn again (only that
-team's values are read). The network chart's section is kept the same way (kind "network"),
-under a key made from the same reads of the values of every team shown.
+Those are read in four short statements whatever the number of teams (``key_reads``), and
+none of them loads the values themselves. The network chart's section is kept the same way
+(kind "network"), under the same reads of the values of every team shown, and the page's cards
+and network chart together (kind "cross-team") under all of the reads, the teams shown with
+their coaches and the viewer's words for them: a page nothing changed on costs those reads and
+one cache round trip, however many teams. Any change to what a card shows gives it, and the
+page, a new key: the page is put together again from the cache, and only that card is drawn
+again (only its team's values are read, through ``card_reads``).
 """
 
 import hashlib
@@ -153,25 +156,23 @@ def _links(measure: Measure, cycles: QuerySet, team_ids: list[int]) -> QuerySet:
 
 
 class _Reads(NamedTuple):
-    """The rows every card's key is made from (``card_reads``), in a fixed order."""
+    """What the cards are drawn from, but the values themselves, as rows in a fixed order
+    (``card_reads`` typed, to draw from; ``key_reads`` as stored, to hash)."""
 
-    values: list  # (team, a marked value's id or None, its reason, how many values, last change)
+    values: list  # (team, a marked value's id or none, its reason, how many values, last change)
     settings: list  # (team, baseline points, baseline median, goal)
     phases: list  # (team, starts on, label, frozen points), by team and start
     cycles: list  # (team, cycles marked, last change, sum of their ids)
 
 
-def card_reads(team_ids: list[int] | QuerySet, measure: Measure, cycles: QuerySet) -> _Reads:
-    """What the teams' cards are drawn from, but their values, in four queries whatever the
-    number of teams. ``team_ids``: a list, or better a query of them (``values("team_id")`` of
-    the enrollments shown), which costs nothing per team to pass; ``cycles``: what the viewer
-    may see (``cycles.selectors.cycles_visible_to``)."""
+def card_reads(team_ids: list[int], measure: Measure, cycles: QuerySet) -> _Reads:
+    """What these teams' cards are drawn from, but their values, in four queries whatever the
+    number of teams: for the cards to draw. ``cycles``: what the viewer may see
+    (``cycles.selectors.cycles_visible_to``)."""
     mine = {"measure_id": measure.pk, "team_id__in": team_ids}
     return _Reads(
-        # The values and their astronomical marks in one pass over the measure's values: a
-        # group per team of the values not marked, and one per marked value with its reason
-        # (the only one of its group: grouping by the text itself made PostgreSQL sort every
-        # value by it).
+        # The values and their astronomical marks in one pass: a group per team of the values
+        # not marked, and one per marked value with its reason.
         values=list(MeasureValue.objects.filter(**mine)
                     .values_list("team_id", "astronomical__value_id")
                     .annotate(reason=Max("astronomical__reason"), n=Count("pk"),
@@ -206,7 +207,7 @@ def card_inputs(reads: _Reads) -> dict[int, _Inputs]:
 
 
 def key_reads(measure: Measure, cycles: QuerySet) -> _Reads:
-    """The rows the cards' keys are made from: ``card_reads`` over every team of the measure,
+    """The rows the keys are made from: ``card_reads`` over every team of the measure,
     read as the database gives them. These rows are only hashed, never drawn from (a card to
     draw reads what it shows through ``card_reads``): three short statements of our own and
     one the ORM compiles cost about 3k Python calls where four ORM queries cost 9k, most of the
@@ -339,10 +340,6 @@ def card_of(chart: charts.Chart, *, chart_id: str) -> Card:
         cycles=len(chart.annotations))
 
 
-def _digest(*parts) -> str:
-    return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-
 def cards_for(*, teams: Sequence[TeamRow], measure: Measure, cycles: QuerySet, slug: str,
               reads: _Reads | None = None, prefix: str = "team") -> list[TeamCard]:
     """Each team's card for one measure, in the teams' order, from the cache where nothing on it
@@ -356,8 +353,10 @@ def cards_for(*, teams: Sequence[TeamRow], measure: Measure, cycles: QuerySet, s
         "card", measure=measure, prefix=prefix, choice=chartkinds.chart_choice(measure),
         link=reverse(TEAM_CHART_URL, args=[slug, 0, measure.pk]))
     # Then each team's own: its name, its coach and the rows of what its chart shows.
-    keys = {team.pk: f"{shared}:{hashlib.sha256(repr((team, own[team.pk])).encode()).hexdigest()}"
-            for team in teams}
+    keys = {}
+    for team in teams:
+        digest = hashlib.sha256(repr((team, own[team.pk])).encode()).hexdigest()
+        keys[team.pk] = f"{shared}:{digest}"
     cached = cache.get_many(list(keys.values()))
     missing = [team for team in teams if keys[team.pk] not in cached]
     if missing:
@@ -393,18 +392,12 @@ class NetworkSection(NamedTuple):
     html: SafeString
 
 
-def network_section(*, measure: Measure, teams: Sequence[TeamRow], reads: _Reads,
-                    teams_label: str) -> NetworkSection:
-    """The network chart's section, from the cache while no value of the teams shown changed
-    (their counts and latest changes, ``key_reads``, are the key): reading every team's values
-    and analysing them cost more than the rest of the page together."""
-    kind_label, is_control, has_data, html = _network(measure, teams, reads, teams_label)
-    return NetworkSection(kind_label, is_control, has_data, mark_safe(html))  # noqa: S308
-
-
-def _network(measure, teams, reads, teams_label) -> tuple[str, bool, bool, str]:
-    """``network_section`` as the cache keeps it: plain values (a SafeString would cost a call
-    to unpickle)."""
+def _network(measure: Measure, teams: Sequence[TeamRow], reads: _Reads,
+             teams_label: str) -> tuple[str, bool, bool, str]:
+    """The network chart's section (``NetworkSection``'s fields), from the cache while no value
+    of the teams shown changed (their counts and latest changes, ``key_reads``, are the key):
+    reading every team's values and analysing them cost more than the rest of the page
+    together. Kept as plain values: a SafeString would cost a call to unpickle."""
     shown = {team.pk for team in teams}
     key = charts.chart_cache_key(
         "network", measure=measure, choice=chartkinds.chart_choice(measure), label=teams_label,
