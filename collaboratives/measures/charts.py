@@ -360,13 +360,15 @@ RENDER_CACHE_SECONDS = 60 * 60 * 24
 
 # Bump when the drawing or a card's template changes, so that what the old code drew is not
 # served after a deploy.
-CHART_CACHE_VERSION = 3
+CHART_CACHE_VERSION = 4
 
 
 def chart_cache_key(kind: str, *, measure: Measure, **inputs) -> str:
-    """The one cache key of anything drawn from a measure: a chart's SVG (``kind="svg"``) and
-    a team's card (``kind="card"``). It changes whenever anything drawn changes: the measure's
-    drawn fields, the time zone the dates are read in, and every input passed."""
+    """The one cache key of anything drawn from a measure: a chart's SVG (``kind="svg"``), a
+    team's card (``kind="card"``), the network chart's section (``"network"``) and the
+    cross-team page's cards and network chart together (``"cross-team"``). It changes whenever
+    anything drawn changes: the measure's drawn fields, the time zone the dates are read in,
+    and every input passed."""
     drawn_from = {**inputs, "measure": (measure.pk, measure.name, measure.unit,
                                         measure.rate_basis, measure.better, measure.chart_unit,
                                         measure.goal, measure.counted, measure.rate_scale),

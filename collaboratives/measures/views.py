@@ -7,6 +7,7 @@ staff and the collaborative's coaches define measures. Anyone else gets a 404.
 """
 
 import io
+from operator import attrgetter
 from pathlib import PurePath
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from collaboratives.cycles import selectors as cycles_selectors
@@ -113,32 +115,32 @@ def measure_edit(request, slug, pk):
 def measure_teams(request, slug, pk):
     """One measure across teams, small multiples, teams with a signal first: staff see every
     enrolled team, a coach the teams they coach. The number of queries does not grow with the
-    number of teams, and a team's card comes from the cache until something drawn on it
-    changes (``chart_cards``)."""
+    number of teams, and each team's card, like the network chart, comes from the cache as HTML
+    until something on it changes (``chart_cards``)."""
     collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
-    measure = get_object_or_404(_measures(collaborative), pk=pk)
-    enrollments = (Enrollment.objects.filter(collaborative=collaborative)
-                   .select_related("team", "coach").order_by("team__name", "pk"))
+    # (its collaborative is at hand: not joined and built again)
+    measure = get_object_or_404(Measure, collaborative=collaborative, pk=pk)
+    measure.collaborative = collaborative
+    enrollments = Enrollment.objects.filter(collaborative=collaborative)
     if not viewer.is_staff:
         enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
-    enrollments = list(enrollments)
-    cards = chart_cards.cards_for(
-        teams=[e.team for e in enrollments], measure=measure,
-        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer))
-    # Teams with a signal first (what a coach looks at), each group by name.
-    rows = sorted(((e, cards[e.team_id]) for e in enrollments),
-                  key=lambda row: not row[1].has_signal)
-    network = chart_cards.network_chart(
-        measure=measure, team_ids=[e.team_id for e in enrollments],
-        teams_label=f"{'all' if viewer.is_staff else 'the'} {len(enrollments)} "
-                    f"team{'' if len(enrollments) == 1 else 's'}"
+    teams = chart_cards.team_rows(enrollments)
+    page = chart_cards.cross_team(
+        measure=measure, teams=teams,
+        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
+        slug=collaborative.slug,
+        teams_label=f"{'all' if viewer.is_staff else 'the'} {len(teams)} "
+                    f"team{'' if len(teams) == 1 else 's'}"
                     f"{'' if viewer.is_staff else ' you coach'}")
+    # Teams with a signal first (what a coach looks at), each group by name.
+    rows = sorted(page.cards, key=attrgetter("has_signal"), reverse=True)
     return render(request, "collaboratives/measure_teams.html", page_context(
-        collaborative, viewer, measure=measure, rows=rows, network=network,
-        signalled=[(e, card) for e, card in rows if card.has_signal],
-        without_data=[e for e, card in rows if not card.has_data]))
+        collaborative, viewer, measure=measure, rows=rows, network=page.network,
+        cards=mark_safe("\n    ".join(card.html for card in rows)),  # noqa: S308 - our HTML
+        signalled=sum(card.has_signal for card in rows),
+        without_data=sum(not card.has_data for card in rows)))
 
 
 @login_required
