@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 
 from collaboratives.programme import selectors
+from core import fragments
 
 PAGE_SIZE = 20
 
@@ -15,11 +16,23 @@ def paginate(request, queryset, param="page", size=PAGE_SIZE):
 
 
 def collaborative_or_404(request, slug):
-    """The collaborative and what this person may see of it; 404 for anyone not in it."""
-    collaborative = selectors.collaborative_for(request.user, slug)
-    if collaborative is None:
+    """The collaborative and what this person may see of it; 404 for anyone not in it.
+
+    Asked on every collaborative page: kept in the fragment cache (core/fragments.py) until a
+    table it read is written (an enrollment, a team's roster, a membership, the collaborative),
+    so a person removed from a team loses the pages on their next request."""
+    user = request.user
+
+    def look_up():
+        collaborative = selectors.collaborative_for(user, slug)
+        if collaborative is None:
+            return None
+        return collaborative, selectors.viewer_for(user, collaborative)
+
+    found = fragments.cached("collaborative-viewer", [slug, user.is_staff], look_up, viewer=user)
+    if found is None:
         raise Http404("No such collaborative.")
-    return collaborative, selectors.viewer_for(request.user, collaborative)
+    return found
 
 
 def posted_id(request, name: str) -> int:
