@@ -42,9 +42,11 @@ from collaboratives.cycles.models import (
 )
 from collaboratives.programme import selectors as programme_selectors
 from collaboratives.programme.models import Collaborative, Enrollment, Phase
+from collaboratives.programme.selectors import Viewer
 from collaboratives.programme.web import paginate
 from core.kept import kept
-from members.models import Team, User
+from members.models import Membership, Team, TeamMember, User
+from members.selectors import current_places
 
 
 def _next_convening_start(now):
@@ -101,8 +103,9 @@ _SOURCES = [
 def _home_sql() -> str:
     """The collaborative with the given slug and, per source, ``<name>_n`` (how many rows) and
     ``<name>_at`` (when one last changed): a row added, changed (every write stamps
-    ``updated_at``) or deleted changes one or the other; and ``coaches``, the enrolled teams'
-    coaches' names and addresses.
+    ``updated_at``) or deleted changes one or the other; ``coaches``, the enrolled teams'
+    coaches' names and addresses; and the same counts and stamps of the person's places
+    (``places_*``; the query's first four parameters are their id, the last the slug).
 
     Written as SQL because it runs on every request: compiled by the ORM, such subqueries cost
     more Python than the rest of the page (about 12,000 function calls for eight, against about
@@ -122,7 +125,16 @@ def _home_sql() -> str:
     person = "u.id || ':' || u.first_name || ':' || u.last_name || ':' || u.email"
     columns.append(f"(SELECT {join}({person}, '|') FROM {table(User)} u "  # noqa: S608
                    f"WHERE u.id IN ({coaches})) AS coaches")
-    # Nothing here comes from a request: the slug is a parameter.
+    # The person's places on any team (``members.selectors.current_places``): their rows, the
+    # teams' and the memberships' (whose status decides whether a place is current).
+    members = f"FROM {table(TeamMember)} WHERE user_id = %s"
+    teams = f"FROM {table(Team)} WHERE id IN (SELECT team_id {members})"
+    memberships = f"FROM {table(Membership)} WHERE id IN (SELECT membership_id {teams})"
+    columns += [f"(SELECT COUNT(*) {members}) AS places_n",
+                f"(SELECT MAX(updated_at) {members}) AS places_at",
+                f"(SELECT MAX(updated_at) {teams}) AS place_teams_at",
+                f"(SELECT MAX(updated_at) {memberships}) AS place_memberships_at"]
+    # Nothing here comes from a request: the person's id and the slug are parameters.
     return f"SELECT c.*, {', '.join(columns)} FROM {table(Collaborative)} c WHERE c.slug = %s"  # noqa: S608
 
 
@@ -252,9 +264,10 @@ def home_cycles(collaborative: Collaborative, period: ActionPeriod | None,
     return cycles
 
 
-def _home_collaborative(slug: str) -> tuple[Collaborative, dict] | None:
-    """The collaborative and the inputs of its summary's key, in one query."""
-    found = list(Collaborative.objects.raw(_home_sql(), [slug]))
+def _home_collaborative(slug: str, user_id: int) -> tuple[Collaborative, dict, dict] | None:
+    """The collaborative, the inputs of its summary's key and those of the person's places, in
+    one query."""
+    found = list(Collaborative.objects.raw(_home_sql(), [user_id] * 4 + [slug]))
     if not found:
         return None
     collaborative = found[0]
@@ -262,7 +275,19 @@ def _home_collaborative(slug: str) -> tuple[Collaborative, dict] | None:
     for name, _, _ in _SOURCES:
         inputs[f"{name}_n"] = getattr(collaborative, f"{name}_n")
         inputs[f"{name}_at"] = getattr(collaborative, f"{name}_at")
-    return collaborative, inputs
+    places = {"user": user_id}
+    for name in ("places_n", "places_at", "place_teams_at", "place_memberships_at"):
+        places[name] = getattr(collaborative, name)
+    return collaborative, inputs, places
+
+
+def home_viewer(user: User, places: dict, summary: HomeSummary) -> Viewer:
+    """``viewer_for``: the teams the person has a current place on are kept under a key of
+    their places' reads (``places``), the enrollments are the summary's."""
+    team_ids, _ = _kept("places", places, lambda: set(
+        current_places(user).values_list("team_id", flat=True)))
+    return programme_selectors.viewer_of_enrolled(
+        user, [(team.team_id, team.coach_id) for team in summary.teams], places=team_ids)
 
 
 class ProgressRow(NamedTuple):
@@ -329,15 +354,14 @@ def _learning_rows(collaborative: Collaborative) -> str:
 def collaborative_home(request, slug):
     """Phase timeline, convenings, and each team's progress in the current action period.
     The number of queries does not grow with the number of teams."""
-    found = _home_collaborative(slug)
+    found = _home_collaborative(slug, request.user.pk)
     if found is None:
         raise Http404("No such collaborative.")
-    collaborative, inputs = found
+    collaborative, inputs, places = found
     now = timezone.now()
     today = timezone.localdate(now)
     summary, summary_key = home_summary(collaborative, inputs, today)
-    viewer = programme_selectors.viewer_of_enrolled(
-        request.user, [(team.team_id, team.coach_id) for team in summary.teams])
+    viewer = home_viewer(request.user, places, summary)
     if not viewer.sees_collaborative:  # as ``collaborative_or_404``
         raise Http404("No such collaborative.")
     period = summary.period

@@ -43,7 +43,7 @@ def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff, monkeyp
         client.force_login(user)
         cache.clear()
         counts = []
-        for most in (21, 7):  # nothing kept yet; then the page's own reads of what it keeps
+        for most in (21, 6):  # nothing kept yet; then the page's own reads of what it keeps
             with django_assert_max_num_queries(most) as queries:
                 response = client.get(path)
             counts.append(len(queries.captured_queries))

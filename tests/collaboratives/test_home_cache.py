@@ -14,6 +14,8 @@ from collaboratives import pages
 from collaboratives.changepackages.models import ChangePackage
 from collaboratives.models import Phase
 from collaboratives.programme.services import enrollment_coach_assign
+from members.models import Role, TeamMember
+from members.services import member_remove, membership_leave_early
 from tests.collaboratives.util import url
 from tests.factories import (
     ActionPeriodFactory,
@@ -140,7 +142,7 @@ def test_a_change_package(client, world):
 
 def test_the_day(world):
     """The current phase and period are the day's: the key holds the day."""
-    found = pages._home_collaborative(world.collaborative.slug)
+    found = pages._home_collaborative(world.collaborative.slug, world.member_a.pk)[:2]
     today = timezone.localdate()
     assert pages.home_summary(*found, today)[0].period == world.period
     later = today + timedelta(days=60)  # after the period's closing convening
@@ -149,7 +151,7 @@ def test_the_day(world):
 
 
 def test_the_templates_of_its_fragments(world, monkeypatch):
-    found = pages._home_collaborative(world.collaborative.slug)
+    found = pages._home_collaborative(world.collaborative.slug, world.member_a.pk)[:2]
     pages.home_summary(*found, timezone.localdate())
     monkeypatch.setattr(pages, "_fragments_version", lambda: "changed")
     pages.home_summary(*found, timezone.localdate())
@@ -214,3 +216,29 @@ def test_a_team_renamed_in_the_learning(client, world):
     world.team_a.name = "Oxford + Ole Miss"
     world.team_a.save()
     assert "Oxford + Ole Miss · " in home(client, world)
+
+
+# The person's places (``pages.home_viewer``): who may open the page at all, and which teams are
+# theirs, are kept under a key of their rows on teams, those teams' and their memberships'.
+
+def test_a_place_ended(client, world):
+    home(client, world)
+    member_remove(member=TeamMember.objects.get(team=world.team_a, user=world.member_a),
+                  actor=world.lead_a)
+    client.force_login(world.member_a)
+    assert client.get(url("home", world.collaborative.slug)).status_code == 404
+
+
+def test_a_membership_ended(client, world, staff):
+    home(client, world)
+    membership_leave_early(membership=world.team_a.membership, actor=staff, reason="Budget cut")
+    client.force_login(world.member_a)
+    assert client.get(url("home", world.collaborative.slug)).status_code == 404
+
+
+def test_a_place_taken(client, world):
+    client.force_login(world.outsider)
+    assert client.get(url("home", world.collaborative.slug)).status_code == 404
+    TeamMember.objects.create(team=world.team_b, user=world.outsider, role=Role.MEMBER)
+    page = home(client, world, world.outsider)
+    assert f'href="{url("workspace", world.collaborative.slug, world.team_b.pk)}"' in page
