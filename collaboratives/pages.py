@@ -330,15 +330,16 @@ def _learning_rows(collaborative: Collaborative) -> str:
     """The newest completed cycles, as ``partials/cycle_row.html`` draws them with their team:
     one query of the columns shown (completed cycles are shared with every team)."""
     html = []
-    for pk, title, decision, team_name, idea, completed_at in (
+    for pk, title, decision, team_name, idea, completed_at, created_at in (
             PDSACycle.objects.filter(action_period__collaborative=collaborative,
                                      status=PDSACycle.Status.COMPLETED)
             .order_by("-completed_at", "-pk")
             .values_list("pk", "title", "decision", "team__name", "change_idea__title",
-                         "completed_at")[:LEARNING_SHOWN]):
+                         "completed_at", "created_at")[:LEARNING_SHOWN]):
         url = reverse("collaboratives:cycle", args=[collaborative.slug, pk])
         completed = (f" · completed {date_format(timezone.localtime(completed_at))}"
-                     if completed_at else "")
+                     if completed_at else
+                     f" · planned {date_format(timezone.localtime(created_at))}")
         html.append(
             f'<li class="cycle-item"><a class="cycle-title" href="{escape(url)}">{escape(title)}'
             f'</a> <span class="status status-completed">'

@@ -1,9 +1,11 @@
 """The collaborative home: phases, next convening, every team's progress, in bounded queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from collaboratives import pages
@@ -119,3 +121,19 @@ def test_empty_states(client, world):
     assert "The Center has not dated the phases yet." in page
     page = client.get(url("workspace", world.collaborative.slug, world.team_a.pk)).content.decode()
     assert "No cycles yet" in page and "No coaching calls logged yet" in page
+
+
+def test_the_learning_rows_are_drawn_as_the_cycle_row_partial_draws_them(client, world):
+    """The home builds its learning rows in Python (``pages._learning_rows``); they are the
+    markup of ``partials/cycle_row.html``, the shared learning page's rows."""
+    cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
+                             change_idea=world.idea, completed=True)
+    client.force_login(world.member_b)
+    page = client.get(url("home", world.collaborative.slug)).content.decode()
+    partial = render_to_string("collaboratives/partials/cycle_row.html",
+                               {"cycle": cycle, "show_team": True})
+
+    def squeeze(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    assert squeeze(partial) in squeeze(page)
