@@ -5,15 +5,26 @@ bounded number of queries."""
 
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Count
 from django.urls import reverse
 from django.utils import timezone
 
 from collaboratives.convenings.models import Convening
 from collaboratives.programme.models import Enrollment
+from core.kept import kept
 from members.hooks import dashboard_panel, portal_person
+from members.models import Team
 from rhythm import selectors
-from rhythm.models import Attendance, MonthlyReport, month_start, next_month, previous_month
+from rhythm.models import (
+    Attendance,
+    Evaluation,
+    MonthlyReport,
+    RhythmSettings,
+    month_start,
+    next_month,
+    previous_month,
+)
 
 
 def _due_rows(enrollments) -> list[dict]:
@@ -59,29 +70,126 @@ def reports_due(request):
     return {"rows": _due_rows(enrollments)}
 
 
-def collaborative_panel(user, collaborative, viewer) -> dict:
+# The person's part of the panel is kept in the cache (``core.kept``) under a key of what it is
+# drawn from: their teams' reports, their attendance and evaluations of the recent convenings,
+# the attendance of the teams they see, the collaborative's rhythm settings, and the day.
+PANEL_CACHE_VERSION = 1
+PANEL_CACHE_SECONDS = 60 * 60 * 24
+PANEL_SETTLE_SECONDS = 120
+
+
+def _placeholders(ids) -> str:
+    return ", ".join(["%s"] * len(ids)) or "NULL"  # IN (NULL): no row
+
+
+def _panel_inputs(*, user, collaborative, enrollment_ids, recent_ids, held_ids,
+                  team_ids) -> dict:
+    """How many rows each of the panel's reads would find, and when one last changed: one query
+    (written as SQL: compiled by the ORM, ten subqueries cost more than the reads they stand
+    for). ``team_ids`` None: every team's attendance (staff)."""
+    def table(model) -> str:
+        return connection.ops.quote_name(model._meta.db_table)
+
+    sources = [
+        ("reports", MonthlyReport, f"enrollment_id IN ({_placeholders(enrollment_ids)})",
+         list(enrollment_ids)),
+        ("settings", RhythmSettings, "collaborative_id = %s", [collaborative.pk]),
+        ("present", Attendance, f"user_id = %s AND convening_id IN ({_placeholders(recent_ids)})",
+         [user.pk, *recent_ids]),
+        ("evaluated", Evaluation,
+         f"user_id = %s AND convening_id IN ({_placeholders(recent_ids)})", [user.pk, *recent_ids]),
+        ("attendance", Attendance, f"convening_id IN ({_placeholders(held_ids)})" + (
+            "" if team_ids is None else f" AND team_id IN ({_placeholders(team_ids)})"),
+         [*held_ids, *(team_ids or [])]),
+    ]
+    columns, params, names = [], [], []
+    for name, model, where, where_params in sources:
+        columns += [f"(SELECT COUNT(*) FROM {table(model)} WHERE {where})",  # noqa: S608
+                    f"(SELECT MAX(updated_at) FROM {table(model)} WHERE {where})"]  # noqa: S608
+        params += where_params * 2
+        names += [f"{name}_n", f"{name}_at"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        return dict(zip(names, cursor.fetchone(), strict=True))
+
+
+def collaborative_panel(user, collaborative, viewer, teams, convenings) -> dict:
     """The rhythm's part of a collaborative's home: links, the person's teams' reports, a
-    check-in on a convening's day, evaluations waiting, and attendance rates."""
+    check-in on a convening's day, evaluations waiting, and attendance rates.
+
+    ``teams`` (every enrolled team, by name, with ``enrollment_id``, ``team_id`` and
+    ``team_name``) and ``convenings`` (all of the collaborative's) are the home's own
+    (``collaboratives.pages.HomeSummary``). What is this person's (their teams' reports, the
+    convenings they may evaluate, the attendance of the teams they see) is kept in the cache
+    under a key of one query's reads (``_panel_inputs``); on a miss, at most five queries."""
     now = timezone.now()
-    own = viewer.my_team_ids
-    enrollments = list(Enrollment.objects.filter(collaborative=collaborative, team_id__in=own)
-                       .select_related("team", "collaborative",
-                                       "collaborative__rhythm_settings"))
-    today_convenings = list(Convening.objects.filter(
-        collaborative=collaborative, status=Convening.Status.SCHEDULED,
-        starts_at__date__lte=timezone.localdate(), ends_at__date__gte=timezone.localdate()))
-    to_evaluate = list(Convening.objects.filter(
-        collaborative=collaborative, starts_at__lte=now,
-        starts_at__gte=now - timedelta(days=120),
-        attendance__user=user, attendance__present=True)
-        .exclude(Q(evaluations__user=user)).distinct().order_by("-starts_at")[:3])
-    visible = None if (viewer.is_staff) else (viewer.my_team_ids | viewer.coached_team_ids)
+    today = timezone.localdate(now)
+    own = [row for row in teams if row.team_id in viewer.my_team_ids]
+    scheduled = [c for c in convenings if c.status == Convening.Status.SCHEDULED]
+    recent = [c for c in convenings if now - timedelta(days=120) <= c.starts_at <= now]
+    held = [c.pk for c in scheduled if c.ends_at < now]
+    shown = []
+    if viewer.sees_collaborative:
+        shown = teams if viewer.is_staff else [
+            row for row in teams if row.team_id in viewer.my_team_ids | viewer.coached_team_ids]
+    inputs = _panel_inputs(user=user, collaborative=collaborative,
+                           enrollment_ids=[row.enrollment_id for row in own],
+                           recent_ids=[c.pk for c in recent], held_ids=held,
+                           team_ids=None if viewer.is_staff else [row.team_id for row in shown])
+    inputs.update(user=user.pk, collaborative=collaborative.pk,
+                  collaborative_at=collaborative.updated_at, day=today,
+                  own=[tuple(row[:3]) for row in own], recent=[c.pk for c in recent], held=held,
+                  shown=[(row.team_id, row.team_name) for row in shown])
+
+    def read():
+        # The person's enrollments, as the home read them (the reports need only their ids).
+        enrollments = [Enrollment(pk=row.enrollment_id, collaborative=collaborative,
+                                  team=Team(pk=row.team_id, name=row.team_name))
+                       for row in own]
+        return {"due_rows": _due_rows(enrollments) if enrollments else [],
+                "to_evaluate": [c.pk for c in _to_evaluate(user, recent)],
+                "attended": _attended(shown, held, all_teams=viewer.is_staff)}
+
+    mine, _ = kept(f"rhythm-home-panel:v{PANEL_CACHE_VERSION}", inputs, read,
+                   seconds=PANEL_CACHE_SECONDS, settle_seconds=PANEL_SETTLE_SECONDS)
+    by_pk = {c.pk: c for c in convenings}
     return {"collaborative": collaborative, "viewer": viewer,
-            "due_rows": _due_rows(enrollments) if enrollments else [],
-            "today_convenings": today_convenings if viewer.is_member else [],
-            "to_evaluate": to_evaluate,
-            "rates": selectors.attendance_rates(collaborative, team_ids=visible)
-            if viewer.sees_collaborative else []}
+            "due_rows": mine["due_rows"],
+            "today_convenings": [c for c in scheduled
+                                 if timezone.localdate(c.starts_at) <= today
+                                 <= timezone.localdate(c.ends_at)] if viewer.is_member else [],
+            "to_evaluate": [by_pk[pk] for pk in mine["to_evaluate"]],
+            "rates": [selectors.TeamAttendance(team_id=row.team_id, team_name=row.team_name,
+                                               attended=mine["attended"].get(row.team_id, 0),
+                                               held=len(held)) for row in shown]}
+
+
+def _to_evaluate(user, recent: list) -> list:
+    """Of the convenings that began in the last 120 days, the latest three the person was
+    present at and has not evaluated: none to ask about when none began, else one query, two
+    when they were present at one."""
+    if not recent:
+        return []
+    present = set(Attendance.objects.filter(user=user, present=True,
+                                            convening_id__in=[c.pk for c in recent])
+                  .order_by().values_list("convening_id", flat=True))
+    if present:
+        present -= set(Evaluation.objects.filter(user=user, convening_id__in=present)
+                       .order_by().values_list("convening_id", flat=True))
+    return sorted((c for c in recent if c.pk in present), key=lambda c: c.starts_at,
+                  reverse=True)[:3]
+
+
+def _attended(teams, held: list[int], *, all_teams: bool) -> dict[int, int]:
+    """Of the convenings held (scheduled and ended), at how many each team had someone present
+    (as ``selectors.attendance_rates`` counts): one query, none when nothing was held."""
+    if not (held and teams):
+        return {}
+    rows = Attendance.objects.filter(convening_id__in=held, present=True, team__isnull=False)
+    if not all_teams:
+        rows = rows.filter(team_id__in=[row.team_id for row in teams])
+    return dict(rows.values_list("team_id").annotate(n=Count("convening", distinct=True))
+                .order_by())
 
 
 def coach_panel(user) -> dict:

@@ -4,8 +4,7 @@ cycles and coaching calls a person may see or edit, the coach's teams and the dr
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from collaboratives.cycles.models import (
@@ -31,37 +30,24 @@ def current_action_period(collaborative: Collaborative,
             .select_related("opening_convening", "closing_convening").first())
 
 
-def _cycles_in_period(period: ActionPeriod, **filters):
-    """The number of the enrollment's team's cycles in the period, as a correlated subquery:
-    an index lookup on (action_period, team, status) per team, rather than joining every cycle
-    the teams ever logged and counting after."""
-    return Coalesce(Subquery(
-        PDSACycle.objects.filter(team=OuterRef("team"), action_period=period, **filters)
-        .order_by().values("team").annotate(n=Count("pk")).values("n")), 0)
-
-
-def team_progress(collaborative: Collaborative,
-                  period: ActionPeriod | None) -> QuerySet[Enrollment]:
-    """Every enrolled team with its aim, its coach and its cycles in the period: one query,
-    however many teams. ``logged`` counts cycles of any status; a team is behind while it has
-    logged fewer than the period expects."""
-    enrollments = (Enrollment.objects.filter(collaborative=collaborative)
-                   .select_related("collaborative", "team", "coach", "aim")
-                   .order_by("team__name", "pk"))
+def cycle_counts(period: ActionPeriod | None) -> dict[int, tuple[int, int]]:
+    """Each team's cycles in the period, by team id: (logged, of any status; completed). One
+    query; a team that logged none is absent. A team is behind while it has logged fewer than
+    the period expects."""
     if period is None:
-        return enrollments.annotate(logged=Value(0), completed=Value(0))
-    return enrollments.annotate(
-        logged=_cycles_in_period(period),
-        completed=_cycles_in_period(period, status=PDSACycle.Status.COMPLETED),
-    )
+        return {}
+    rows = PDSACycle.objects.filter(action_period=period).values_list("team_id").annotate(
+        logged=Count("pk"), completed=Count("pk", filter=Q(status=PDSACycle.Status.COMPLETED)))
+    return {team_id: (logged, completed) for team_id, logged, completed in rows}
 
 
-def teams_behind_count(collaborative: Collaborative, period: ActionPeriod | None) -> int:
-    if period is None:
-        return 0
-    return (Enrollment.objects.filter(collaborative=collaborative)
-            .annotate(logged=_cycles_in_period(period))
-            .filter(logged__lt=period.expected_cycles).count())
+def latest_learning(collaborative: Collaborative, limit: int) -> list[PDSACycle]:
+    """The collaborative's newest completed cycles: what ``shared_cycles`` lists first, the same
+    for everyone who sees the collaborative (completed cycles are shared with every team)."""
+    return list(PDSACycle.objects.filter(action_period__collaborative=collaborative,
+                                         status=PDSACycle.Status.COMPLETED)
+                .order_by("-completed_at", "-pk")
+                .select_related("team", "change_idea", "action_period__collaborative")[:limit])
 
 
 def _cycles(collaborative: Collaborative) -> QuerySet[PDSACycle]:

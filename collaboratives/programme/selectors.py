@@ -68,6 +68,22 @@ def viewer_for(user: User, collaborative: Collaborative) -> Viewer:
     return Viewer(is_staff=user.is_staff, my_team_ids=mine, coached_team_ids=coached)
 
 
+def viewer_of_enrolled(user: User, enrolled: list[tuple[int, int]],
+                       places: set[int] | None = None) -> Viewer:
+    """``viewer_for``, from the collaborative's enrollments as ``(team_id, coach_id)`` pairs that
+    the page has already read, and the teams the person has a current place on (``places``;
+    read here when not given): one query, simpler than asking, for each enrolled team, whether
+    the person has one on it."""
+    if not user.is_authenticated:
+        return Viewer()
+    if places is None:
+        places = set(current_places(user).values_list("team_id", flat=True))
+    return Viewer(is_staff=user.is_staff,
+                  my_team_ids=frozenset({team for team, _ in enrolled if team in places}),
+                  coached_team_ids=frozenset({team for team, coach in enrolled
+                                              if coach == user.pk}))
+
+
 def visible_collaborative_ids(user: User) -> QuerySet | None:
     """Ids of the collaboratives a non-staff person takes part in; None for staff (all)."""
     if user.is_staff:

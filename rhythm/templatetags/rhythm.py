@@ -10,8 +10,9 @@ register = template.Library()
 
 @register.inclusion_tag("rhythm/partials/collaborative_panel.html", takes_context=True)
 def rhythm_collaborative_panel(context):
-    request = context["request"]
-    return panels.collaborative_panel(request.user, context["collaborative"], context["viewer"])
+    """On the collaborative home, from its ``teams`` and ``convenings``."""
+    return panels.collaborative_panel(context["request"].user, context["collaborative"],
+                                      context["viewer"], context["teams"], context["convenings"])
 
 
 @register.inclusion_tag("rhythm/partials/coach_panel.html", takes_context=True)

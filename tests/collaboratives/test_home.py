@@ -1,11 +1,16 @@
 """The collaborative home: phases, next convening, every team's progress, in bounded queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
+from django.template.loader import render_to_string
 from django.utils import timezone
 
+from collaboratives import pages
 from collaboratives.models import Phase
+from rhythm import panels
 from tests.collaboratives.util import url
 from tests.factories import (
     CoachFactory,
@@ -27,22 +32,29 @@ def add_teams(world, n):
                          completed=True)
 
 
-def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff,
+def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff, monkeypatch,
                                                   django_assert_max_num_queries):
     """Teams A and B come with the world; one more makes 3, then 57 more make 60. Measured for a
-    team member (who sees their own team's link) and for staff (who see every team's link)."""
+    team member (who sees their own team's link) and for staff (who see every team's link),
+    with nothing in the cache, then with what the page keeps there (``test_home_cache.py``)."""
+    monkeypatch.setattr(pages, "HOME_SETTLE_SECONDS", -3600)  # keep the world's fresh rows
+    monkeypatch.setattr(panels, "PANEL_SETTLE_SECONDS", -3600)
     path = url("home", world.collaborative.slug)
 
     def measure(user, teams):
         client.force_login(user)
-        with django_assert_max_num_queries(25) as queries:
-            response = client.get(path)
+        cache.clear()
+        counts = []
+        for most in (21, 6):  # nothing kept yet; then the page's own reads of what it keeps
+            with django_assert_max_num_queries(most) as queries:
+                response = client.get(path)
+            counts.append(len(queries.captured_queries))
         # 25 teams a page (the rest on the next pages), each with its progress
         assert len(response.context["progress"].object_list) == min(teams, 25)
         assert response.context["progress"].paginator.count == teams
         html = response.content.decode()
         assert html.count('class="status status-') >= min(teams, 25)
-        return len(queries.captured_queries), html
+        return counts, html
 
     add_teams(world, 1)
     member_at_3, _ = measure(world.member_a, 3)
@@ -52,7 +64,7 @@ def test_query_count_is_the_same_at_3_and_60_teams(client, world, staff,
     staff_at_60, html = measure(staff, 60)
     assert html.count("/teams/") >= 25  # staff get a workspace link for every team shown
     print(f"collaborative home: {member_at_3} queries at 3 teams, {member_at_60} at 60 "
-          f"(member); {staff_at_3} and {staff_at_60} (staff)")
+          f"(member, nothing kept and all kept); {staff_at_3} and {staff_at_60} (staff)")
     assert member_at_3 == member_at_60
     assert staff_at_3 == staff_at_60
 
@@ -83,7 +95,7 @@ def test_the_home_shows_the_current_phase_next_convening_and_who_is_behind(clien
     assert response.context["current_phase"].kind == "testing"
     assert 'aria-current="step"' in page and "Testing phase" in page
     assert response.context["next_convening"] == world.period.closing_convening
-    rows = {row.team.name: (row.logged, row.completed) for row in response.context["progress"]}
+    rows = {row.team.team_name: (row.logged, row.completed) for row in response.context["progress"]}
     assert rows == {world.team_a.name: (2, 0), world.team_b.name: (0, 0)}
     assert response.context["behind_count"] == 1
     assert "<strong>1 of 2</strong> teams is behind." in page
@@ -109,3 +121,19 @@ def test_empty_states(client, world):
     assert "The Center has not dated the phases yet." in page
     page = client.get(url("workspace", world.collaborative.slug, world.team_a.pk)).content.decode()
     assert "No cycles yet" in page and "No coaching calls logged yet" in page
+
+
+def test_the_learning_rows_are_drawn_as_the_cycle_row_partial_draws_them(client, world):
+    """The home builds its learning rows in Python (``pages._learning_rows``); they are the
+    markup of ``partials/cycle_row.html``, the shared learning page's rows."""
+    cycle = PDSACycleFactory(team=world.team_a, action_period=world.period,
+                             change_idea=world.idea, completed=True)
+    client.force_login(world.member_b)
+    page = client.get(url("home", world.collaborative.slug)).content.decode()
+    partial = render_to_string("collaboratives/partials/cycle_row.html",
+                               {"cycle": cycle, "show_team": True})
+
+    def squeeze(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    assert squeeze(partial) in squeeze(page)
