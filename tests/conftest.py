@@ -90,7 +90,11 @@ def _ihi_scale(request):
 def fragment_cache(settings):
     """The fragment cache on (core/fragments.py): Redis where the run has it (CI), else a cache
     of this process's own (without Redis it is off: settings.FRAGMENT_CACHE)."""
-    if not settings.FRAGMENT_CACHE:
+    from django.conf import settings as configured
+
+    if configured.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        settings.FRAGMENT_CACHE = "default"
+    else:
         settings.CACHES = {**settings.CACHES, "fragments": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
         settings.FRAGMENT_CACHE = "fragments"
@@ -100,6 +104,15 @@ def fragment_cache(settings):
     fragments.clear()
     yield fragments
     fragments.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fragments_off_unless_asked(request, settings):
+    """Page tests test the render; the fragment cache is tested where a test asks for it
+    (``fragment_cache``), so a query count measures the page, not what an earlier request
+    left in Redis."""
+    if "fragment_cache" not in request.fixturenames:
+        settings.FRAGMENT_CACHE = ""
 
 
 @pytest.fixture(autouse=True)
