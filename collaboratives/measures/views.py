@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -40,7 +41,7 @@ from collaboratives.programme.web import (
     page_context,
     posted_id,
 )
-from core import csvsafe
+from core import csvsafe, fragments
 from core.forms import service_errors_show
 from core.once import submit_once
 
@@ -120,27 +121,40 @@ def measure_teams(request, slug, pk):
     collaborative, viewer = collaborative_or_404(request, slug)
     if not _defines(viewer):
         raise Http404
-    # (its collaborative is at hand: not joined and built again)
-    measure = get_object_or_404(Measure, collaborative=collaborative, pk=pk)
-    measure.collaborative = collaborative
-    enrollments = Enrollment.objects.filter(collaborative=collaborative)
-    if not viewer.is_staff:
-        enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
-    teams = chart_cards.team_rows(enrollments)
-    page = chart_cards.cross_team(
-        measure=measure, teams=teams,
-        cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
-        slug=collaborative.slug,
-        teams_label=f"{'all' if viewer.is_staff else 'the'} {len(teams)} "
-                    f"team{'' if len(teams) == 1 else 's'}"
-                    f"{'' if viewer.is_staff else ' you coach'}")
-    # Teams with a signal first (what a coach looks at), each group by name.
-    rows = sorted(page.cards, key=attrgetter("has_signal"), reverse=True)
+
+    def page() -> dict:
+        # (its collaborative is at hand: not joined and built again)
+        measure = get_object_or_404(Measure, collaborative=collaborative, pk=pk)
+        measure.collaborative = collaborative
+        enrollments = Enrollment.objects.filter(collaborative=collaborative)
+        if not viewer.is_staff:
+            enrollments = enrollments.filter(team_id__in=viewer.coached_team_ids)
+        teams = chart_cards.team_rows(enrollments)
+        cross = chart_cards.cross_team(
+            measure=measure, teams=teams,
+            cycles=cycles_selectors.cycles_visible_to(request.user, collaborative, viewer),
+            slug=collaborative.slug,
+            teams_label=f"{'all' if viewer.is_staff else 'the'} {len(teams)} "
+                        f"team{'' if len(teams) == 1 else 's'}"
+                        f"{'' if viewer.is_staff else ' you coach'}")
+        # Teams with a signal first (what a coach looks at), each group by name.
+        rows = sorted(cross.cards, key=attrgetter("has_signal"), reverse=True)
+        return {"measure_name": measure.name, "body": render_to_string(
+            "collaboratives/partials/measure_teams_body.html", {
+                "collaborative": collaborative, "viewer": viewer, "measure": measure,
+                "rows": rows, "network": cross.network,
+                "cards": mark_safe("\n    ".join(card.html for card in rows)),  # noqa: S308
+                "signalled": sum(card.has_signal for card in rows),
+                "without_data": sum(not card.has_data for card in rows)}, request=request)}
+
+    # The whole page body from the fragment cache until a table it read is written
+    # (core/fragments.py); the cards inside keep their own cache for when it is not.
+    found = fragments.cached("measure-teams", [collaborative.pk, pk, viewer.is_staff,
+                                              sorted(viewer.coached_team_ids)],
+                             page, viewer=request.user)
     return render(request, "collaboratives/measure_teams.html", page_context(
-        collaborative, viewer, measure=measure, rows=rows, network=page.network,
-        cards=mark_safe("\n    ".join(card.html for card in rows)),  # noqa: S308 - our HTML
-        signalled=sum(card.has_signal for card in rows),
-        without_data=sum(not card.has_data for card in rows)))
+        collaborative, viewer, measure_name=found["measure_name"],
+        body=mark_safe(found["body"])))  # noqa: S308 - the template's output, as cached
 
 
 @login_required

@@ -332,3 +332,23 @@ def test_the_collaboratives_chart_choice_draws_every_card_again(client, world, r
     assert html.count('aria-label="XmR chart of') == 2
     assert "The network: XmR chart" in html
     assert len(drawings) == 4
+
+
+def test_the_page_from_the_fragment_cache_shows_a_new_value_and_each_viewer_their_teams(
+        client, world, rate, staff, fragment_cache, django_assert_max_num_queries):
+    """core.fragments keeps the whole page body: a second visit is the session and the account,
+    a value entered shows on the next visit, a coach never gets staff's page."""
+    give_values(world.team_a, rate, FLAT, world.member_a)
+    give_values(world.team_b, rate, FLAT, world.member_b)
+    path = url("measure_teams", "attendance-works", rate.pk)
+    client.force_login(staff)
+    first = client.get(path).content.decode()
+    assert first.count('class="sparkline"') == 2 and "Shift (improvement)" not in first
+    with django_assert_max_num_queries(3):
+        assert client.get(path).status_code == 200
+    MeasureValue.objects.filter(team=world.team_a).delete()
+    give_values(world.team_a, rate, SHIFTED, world.member_a)
+    assert "Shift (improvement)" in client.get(path).content.decode()
+    client.force_login(world.coach_b)
+    html = client.get(path).content.decode()
+    assert world.team_b.name in html and world.team_a.name not in html
