@@ -8,12 +8,14 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
 from billing.models import Invoice, InvoiceNumberCounter, invoice_display_status
 from core import worklists
+from core.fragments import fragment
 from core.money import format_usd, money
 from members.models import Membership
 
@@ -68,6 +70,17 @@ def invoice_list(request):
     """Staff's invoices: number, who, when, how much is still due, and the status."""
     if not request.user.is_staff:
         raise Http404
+    # Served from the cache until a table it read is written (core/fragments.py), for the day:
+    # overdue is derived from today. The query string is the key (filters, page, and the
+    # pagination links keep its other parameters). Shared by all staff: nothing in it depends on
+    # which staff member reads it (rows link to the admin and the PDF, for anyone on staff).
+    return render(request, "staff/invoice_list.html", {"content": fragment(
+        "staff-invoices", [request.GET.urlencode()], lambda: invoice_list_content(request),
+        per_viewer=False)})
+
+
+def invoice_list_content(request) -> str:
+    """The list's part of the page: its filters, rows and pages, every row read here."""
     filters = invoice_filters(request.GET)
     today = timezone.localdate()
     page = worklists.peek_page(request, invoices_for_staff(**filters, today=today),
@@ -97,7 +110,7 @@ def invoice_list(request):
     # Rows of ready-made text, one string each (as core.worklists.html_rows makes them, at a
     # tenth of its cost: every text is escaped above, the dates and amounts are our own).
     page.rows = SafeString("".join(rows))
-    return render(request, "staff/invoice_list.html", {
+    return render_to_string("staff/partials/invoice_list_content.html", {
         "page": page,
         "filters": filters,
         "filtered": any(filters.values()),

@@ -29,6 +29,7 @@ from billing.models import (
 from billing.pdf import receipt_pdf_render, statement_pdf_render
 from core.files import stored_pdf_response
 from core.forms import service_errors_show
+from core.fragments import fragment
 from core.money import format_usd, money
 from core.ratelimit import ratelimit
 from core.worklists import badge, escape, list_day, peek_page, row_url
@@ -51,6 +52,19 @@ def invoice_list(request):
     Both lists page without counting (``core.worklists.peek_page``: "Page 2", not "Page 2 of
     3"), and their rows are built here as text, once: a fixed handful of queries and no
     template work a row, however long the member's history."""
+    # Served from the cache until a table it read is written (core/fragments.py), for the day:
+    # overdue is derived from today. Per person; the query string is the key (the membership
+    # shown, both lists' pages, which the pagination links keep), with how to pay offline (the
+    # settings). A membership not billed to the person is a 404 from the render, never stored.
+    payment = services.payment_details()
+    return render(request, "billing/invoice_list.html", {"content": fragment(
+        "billing-page", [request.GET.urlencode(), *payment.values()],
+        lambda: invoice_list_content(request, payment), viewer=request.user)})
+
+
+def invoice_list_content(request, payment: dict) -> str:
+    """The billing page's part: invoices, payments, the statement form, vendor forms and
+    billing contacts, every row read here."""
     membership_id = request.GET.get("membership")
     membership_id = int(membership_id) if membership_id and membership_id.isdigit() else None
     # The memberships whose contacts the page lists include every one billed to the person
@@ -71,7 +85,7 @@ def invoice_list(request):
     statement_form = statement_fields_html(
         [(m.pk, m.institutions) for m in billed],
         start=date(today.year - 1, 7, 1) if today.month < 7 else date(today.year, 7, 1), end=today)
-    return render(request, "billing/invoice_list.html", {
+    return render_to_string("billing/partials/invoice_list_content.html", {
         "page": page,
         "history": history,
         "statement_form": statement_form if billed else None,
@@ -84,7 +98,7 @@ def invoice_list(request):
         # Who gets the invoices of each membership on the page: (its contacts page, its name).
         "contact_links": [(contacts_url.format(m.pk), m.institutions)
                           for m in contact_memberships],
-        **services.payment_details(),
+        **payment,
     })
 
 

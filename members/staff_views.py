@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from core.fragments import fragment
 from core.usstates import US_STATES
 from core.worklists import (
     badge,
@@ -126,6 +128,17 @@ def _person(first_name: str, last_name: str, email: str) -> str:
 def application_queue(request):
     """Staff's application queue: who applied, for what, and how long they have waited."""
     _staff_only(request)
+    # Served from the cache until a table it read is written (core/fragments.py). The query
+    # string is the key (filters, page, and the pagination links keep its other parameters).
+    # Per staff member, not shared: a row of the viewer's own application links to its portal
+    # page, which only its applicant may open.
+    return render(request, "staff/application_queue.html", {"content": fragment(
+        "staff-applications", [request.GET.urlencode()],
+        lambda: application_queue_content(request), viewer=request.user)})
+
+
+def application_queue_content(request) -> str:
+    """The queue's part of the page: its filters, rows and pages, every row read here."""
     filters = application_filters(request.GET)
     page = peek_page(request, applications_for_staff(**filters), size=PAGE_SIZE)
     change_url = row_url("admin:members_membershipapplication_change")
@@ -150,7 +163,7 @@ def application_queue(request):
                                   a["applicant__email"]), ""),
         ])
     page.rows = html_rows(rows)
-    return render(request, "staff/application_queue.html", {
+    return render_to_string("staff/partials/application_queue_content.html", {
         "page": page,
         "filters": filters,
         "filtered": filters["status"] != "pending" or any(

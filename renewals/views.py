@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from core import csvsafe
 from core.forms import service_errors_show
+from core.fragments import fragment
 from core.money import money
 from core.once import submit_once
 from core.pagination import page_of
@@ -125,11 +127,22 @@ def _staff_row_html(row: dict) -> str:
 @login_required
 def staff_list(request):
     """Staff's renewals: every stage, the money at stake, filters and a CSV of the same list."""
-    filters = _staff_filters(request)
+    filters = _staff_filters(request)  # staff only
+    # Served from the cache until a table it read is written (core/fragments.py), for the day:
+    # "due in 90 days" is counted from today. The query string is the key (filters, page, and
+    # the pagination and CSV links keep its other parameters), with the offer window's setting.
+    # Shared by all staff: nothing in it depends on which staff member reads it.
+    return render(request, "renewals/renewal_staff_list.html", {"content": fragment(
+        "staff-renewals", [request.GET.urlencode(), settings.RENEWAL_OFFER_DAYS],
+        lambda: staff_list_content(request, filters), per_viewer=False)})
+
+
+def staff_list_content(request, filters: dict) -> str:
+    """The list's part of the page: the stages' totals, the filters, rows and pages."""
     summary = selectors.renewals_summary()
     page = page_of(request, selectors.renewals_for_staff_page(**filters), size=PAGE_SIZE)
     tiers = list(Tier.objects.order_by("position", "name").values_list("pk", "name"))
-    return render(request, "renewals/renewal_staff_list.html", {
+    return render_to_string("renewals/partials/renewal_staff_list_content.html", {
         "page": page,
         "rows": [_staff_row_html(row) for row in
                  selectors.staff_rows(list(page.object_list), tiers=dict(tiers))],
