@@ -9,17 +9,19 @@ from django.core.exceptions import ValidationError
 from django.db.models import Avg, Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from collaboratives.convenings.models import Convening
-from collaboratives.programme.selectors import is_coach
+from collaboratives.programme.selectors import enrollment_for, is_coach
 from collaboratives.programme.web import collaborative_or_404, enrollment_or_404, page_context
-from core import csvsafe
+from core import csvsafe, fragments
 from core.dates import day
 from core.files import stored_pdf_response
 from core.forms import service_errors_show
+from core.fragments import fragment
 from core.once import submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
@@ -88,6 +90,45 @@ def _levels_context(enrollment, levels: list | None = None) -> dict:
             "levels": list(selectors.ProgressLevel.objects.all()) if levels is None else levels}
 
 
+_SUBMITTED = "<!-- the report is submitted -->"
+
+
+def _report_initial(report: MonthlyReport | None) -> dict | None:
+    return report and {
+        "learned": report.learned, "barriers": report.barriers,
+        "help_needed": report.help_needed,
+        "self_score": str(report.self_score.score) if report.self_score else ""}
+
+
+def _report_form_page(request, collaborative, viewer, team_pk: int, the_month: date,
+                      form: ReportForm | None = None) -> str:
+    """The report form's page: the month's cycles, the measures, the suggestion and the form.
+    It reads everything it shows itself (the enrollment, the report so far, the scale), so
+    that on GET it can come from the fragment cache; ``form``: a posted form with errors,
+    rendered as it is (never cached)."""
+    enrollment = enrollment_for(collaborative, team_pk)
+    report = (MonthlyReport.objects.filter(enrollment=enrollment, month=the_month)
+              .select_related("self_score").first())
+    posted = form is not None
+    if report and report.is_submitted and not posted:
+        return _SUBMITTED  # the page leads to the report (``report_edit``)
+    scale = list(selectors.ProgressLevel.objects.all())  # the form's choices and the page's
+    if not posted:
+        form = ReportForm(initial=_report_initial(report))
+        form.fields["self_score"].choices = level_choices(scale)
+    rhythm = selectors.rhythm_of(enrollment.collaborative)
+    levels = _levels_context(enrollment, scale)
+    context = page_context(
+        enrollment.collaborative, viewer, enrollment=enrollment, month=the_month, report=report,
+        form=form, cycles=selectors.month_cycles(enrollment, the_month),
+        measures=levels["evidence"].measures,
+        due=selectors.due_on(the_month, rhythm.report_due_day), **levels)
+    if posted:
+        return render_to_string("rhythm/partials/report_form_content.html", context, request)
+    return fragments.render_to_string("rhythm/partials/report_form_content.html", context,
+                                      request)
+
+
 @login_required
 def report_edit(request, slug, team_pk, year, month):
     """The team's report of a month: the cycles and measures filled in by the portal, the
@@ -97,47 +138,53 @@ def report_edit(request, slug, team_pk, year, month):
     the_month = _month_or_404(year, month)
     if the_month not in selectors.report_months(collaborative):
         raise Http404
+    context = {"enrollment": enrollment, "month": the_month}
+    if request.method != "POST":
+        # The page's body from the cache until a table it read is written (core/fragments.py):
+        # the form in it is unbound, and the visitor's CSRF token is put in on the way out.
+        # What the header shows of the person (their teams here, whether they coach) is in
+        # the key; the access check above runs on every request. A submitted report's page
+        # is its own: the fragment says so (it read the report) and the form is not shown.
+        context["content"] = fragment(
+            "report-form", [enrollment.pk, the_month.isoformat(), viewer.is_staff,
+                            sorted(viewer.my_team_ids), sorted(viewer.coached_team_ids)],
+            lambda: _report_form_page(request, collaborative, viewer, team_pk, the_month),
+            viewer=request.user, request=request)
+        if context["content"] != _SUBMITTED:
+            return render(request, "rhythm/report_form.html", context)
     report = MonthlyReport.objects.filter(enrollment=enrollment, month=the_month).first()
     if report and report.is_submitted:
         if request.method == "POST":  # the other tab submitted first
             messages.warning(request, services.SUBMITTED_ALREADY.format(
                 when=day(timezone.localdate(report.submitted_at))))
+        report.enrollment = enrollment  # its link reads the slug
         return redirect(report)
-    form = ReportForm(request.POST or None, initial=report and {
-        "learned": report.learned, "barriers": report.barriers,
-        "help_needed": report.help_needed,
-        "self_score": str(report.self_score.score) if report.self_score else ""})
-    scale = list(selectors.ProgressLevel.objects.all())  # the form's choices and the page's
-    form.fields["self_score"].choices = level_choices(scale)
-    status = 200
-    if request.method == "POST":
-        submit = "submit" in request.POST
-        if form.is_valid():
-            try:
-                saved = services.report_file(enrollment=enrollment, month=the_month,
-                                             actor=request.user, submit=submit,
-                                             **form.cleaned_data)
-            except ValidationError as error:
-                if getattr(error, "code", None) == "submitted":
-                    messages.warning(request, error.messages[0])
-                    return redirect(MonthlyReport.objects.get(enrollment=enrollment,
-                                                              month=the_month))
-                service_errors_show(form, error)
-            else:
-                if submit:
-                    messages.success(request, f"The {saved.month_label} report is submitted. "
-                                              "Your coach will comment and confirm a score.")
-                    return redirect(saved)
-                messages.success(request, "Draft saved. It stays a draft until you submit it.")
-                return redirect(request.path)
-        status = 400
-    rhythm = selectors.rhythm_of(collaborative)
-    levels = _levels_context(enrollment, scale)
-    return render(request, "rhythm/report_form.html", page_context(
-        collaborative, viewer, enrollment=enrollment, month=the_month, report=report,
-        form=form, cycles=selectors.month_cycles(enrollment, the_month),
-        measures=levels["evidence"].measures,
-        due=selectors.due_on(the_month, rhythm.report_due_day), **levels), status=status)
+    if request.method != "POST":  # submitted a moment ago, and gone since
+        raise Http404
+    form = ReportForm(request.POST or None, initial=_report_initial(report))
+    form.fields["self_score"].choices = level_choices()
+    submit = "submit" in request.POST
+    if form.is_valid():
+        try:
+            saved = services.report_file(enrollment=enrollment, month=the_month,
+                                         actor=request.user, submit=submit,
+                                         **form.cleaned_data)
+        except ValidationError as error:
+            if getattr(error, "code", None) == "submitted":
+                messages.warning(request, error.messages[0])
+                return redirect(MonthlyReport.objects.get(enrollment=enrollment,
+                                                          month=the_month))
+            service_errors_show(form, error)
+        else:
+            if submit:
+                messages.success(request, f"The {saved.month_label} report is submitted. "
+                                          "Your coach will comment and confirm a score.")
+                return redirect(saved)
+            messages.success(request, "Draft saved. It stays a draft until you submit it.")
+            return redirect(request.path)
+    context["content"] = _report_form_page(request, collaborative, viewer, team_pk, the_month,
+                                           form)
+    return render(request, "rhythm/report_form.html", context, status=400)
 
 
 def _report_or_404(request, slug, pk):
@@ -218,14 +265,23 @@ def _why(row: selectors.TriageRow) -> str:
 
 @login_required
 def triage(request):
-    if not is_coach(request.user):
+    if not is_coach(request.user):  # on every request: permissions are never cached
         raise Http404
-    rows = selectors.triage(request.user)
-    for row in rows:
-        row.why = _why(row)
-    return render(request, "rhythm/triage.html", {
-        "rows": rows, "needing": sum(1 for r in rows if r.needs),
-        "all_coaches": request.user.is_staff})
+    user = request.user
+
+    def content():
+        rows = selectors.triage(user)
+        for row in rows:
+            row.why = _why(row)
+        return render_to_string("rhythm/partials/triage_content.html", {
+            "rows": rows, "needing": sum(1 for r in rows if r.needs),
+            "all_coaches": user.is_staff})
+
+    # Served from the cache until a table it read is written (core/fragments.py). "No new data
+    # in four weeks" compares values with the clock, so it renders anew every 10 minutes at
+    # most; staff see every coach's teams, so whether the viewer is staff is in the key.
+    return render(request, "rhythm/triage.html", {"content": fragment(
+        "triage", [user.is_staff], content, viewer=user, period=600)})
 
 
 # --- The collaborative's progress -------------------------------------------------------------

@@ -54,14 +54,17 @@ class Viewer:
         return self.is_staff or team_id in self.coached_team_ids
 
 
+def _on_team(user: User) -> Exists:
+    """Whether the person has a current place on the enrollment's team."""
+    return Exists(TeamMember.objects.filter(team=OuterRef("team"), user=user, **CURRENT_PLACE))
+
+
 def viewer_for(user: User, collaborative: Collaborative) -> Viewer:
     """One query: the enrollments of this collaborative that concern this person."""
     if not user.is_authenticated:
         return Viewer()
-    on_team = Exists(TeamMember.objects.filter(team=OuterRef("team"), user=user,
-                                               **CURRENT_PLACE))
     rows = (Enrollment.objects.filter(collaborative=collaborative)
-            .annotate(on_team=on_team).filter(Q(coach=user) | Q(on_team=True))
+            .annotate(on_team=_on_team(user)).filter(Q(coach=user) | Q(on_team=True))
             .values_list("team_id", "coach_id", "on_team"))
     mine = frozenset(team_id for team_id, _, on in rows if on)
     coached = frozenset(team_id for team_id, coach_id, _ in rows if coach_id == user.pk)
@@ -111,6 +114,23 @@ def collaborative_for(user: User, slug: str) -> Collaborative | None:
 def enrollment_for(collaborative: Collaborative, team_id: int) -> Enrollment | None:
     return (Enrollment.objects.filter(collaborative=collaborative, team_id=team_id)
             .select_related("team", "coach", "aim", "collaborative").first())
+
+
+def enrollment_with_viewer(user: User, slug: str,
+                           team_id: int) -> tuple[Enrollment | None, Viewer]:
+    """One query: the team's enrollment in the collaborative of ``slug`` (whoever asks: check
+    what the viewer may see), and the person's ``Viewer`` of that collaborative, as
+    ``viewer_for`` gives it (the same enrollments, read with the team's)."""
+    if not user.is_authenticated:
+        return None, Viewer()
+    rows = list(Enrollment.objects.filter(collaborative__slug=slug)
+                .annotate(on_team=_on_team(user))
+                .filter(Q(team_id=team_id) | Q(coach=user) | Q(on_team=True))
+                .select_related("team", "coach", "aim", "collaborative"))
+    enrollment = next((e for e in rows if e.team_id == team_id), None)
+    return enrollment, Viewer(
+        is_staff=user.is_staff, my_team_ids=frozenset(e.team_id for e in rows if e.on_team),
+        coached_team_ids=frozenset(e.team_id for e in rows if e.coach_id == user.pk))
 
 
 def in_network(user: User) -> bool:

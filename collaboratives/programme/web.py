@@ -49,10 +49,15 @@ def page_context(collaborative, viewer, **extra):
 
 
 def enrollment_or_404(request, slug, team_pk, allowed):
-    collaborative, viewer = collaborative_or_404(request, slug)
-    if not allowed(viewer, team_pk):
+    """The team's enrollment in the collaborative, the collaborative and the person's
+    ``Viewer``; 404 unless the person may see the collaborative and ``allowed(viewer, team_pk)``.
+
+    One query, on every request (``enrollment_with_viewer``). A person may open a collaborative
+    exactly when their viewer sees it (``collaborative_for`` and ``viewer_for`` ask the same
+    thing: staff, or the coach or a current member of one of its enrolled teams), so the
+    collaborative is not looked up on its own. Its phases are read when the page asks for
+    them (``page_context``)."""
+    enrollment, viewer = selectors.enrollment_with_viewer(request.user, slug, team_pk)
+    if enrollment is None or not viewer.sees_collaborative or not allowed(viewer, team_pk):
         raise Http404
-    enrollment = selectors.enrollment_for(collaborative, team_pk)
-    if enrollment is None:
-        raise Http404
-    return collaborative, viewer, enrollment
+    return enrollment.collaborative, viewer, enrollment
