@@ -13,10 +13,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.views.decorators.http import require_POST
 
+from core import fragments
 from core.forms import service_errors_show
 from core.fragments import fragment
 from core.once import FIELD, form_token_new, submit_once
@@ -301,12 +303,13 @@ def _invite_fields(form: InviteForm) -> str:
         _ONCE_SLOT, _e(form_token_new())))
 
 
-def _roster_context(request, team, leads: bool, invite_form=None):
+def _roster_context(request, team, leads: bool, invite_form=None, csrf=None,
+                    once_slot: bool = False):
     # A lapsed membership's roster is read-only: nobody gets the lead's controls.
     read_only = team.membership.is_read_only
     is_lead = leads and not read_only
     page = page_of(request, selectors.roster_rows_of(team), size=25)
-    csrf = csrf_input(request)
+    csrf = csrf_input(request) if csrf is None else csrf
     now = timezone.now()
     # Pending invitations hold seats until they expire, so every viewer's page reads them; the
     # lead also sees them listed.
@@ -339,19 +342,57 @@ def _roster_context(request, team, leads: bool, invite_form=None):
         # services.invitations_blocked, without asking billing a second time
         "invites_blocked": settings.ROSTER_BLOCK_INVITES_WHEN_IN_ARREARS and in_arrears,
         "invite_form": invite_form,
-        "invite_fields": _invite_fields(invite_form) if is_lead else "",
+        # (the slot left in for a cached page: each request puts its own token in)
+        "invite_fields": ((mark_safe(_blank_invite_fields()) if once_slot  # noqa: S308
+                           else _invite_fields(invite_form)) if is_lead else ""),
         "center_email": settings.CENTER_STAFF_EMAIL,
         "invitation_days": settings.INVITATION_EXPIRY_DAYS,
     }
 
 
+def _roster_team_or_404(request, pk) -> tuple[Team, bool]:
+    """The team and whether the person leads it (``selectors.roster_team``), asked of the
+    fragment cache: every roster request asks it, and any write to what it read (the team, its
+    roster, the membership, the tier) counts on the next request."""
+    user = request.user
+    found = fragments.cached("roster-team", [pk, user.is_staff], lambda: _roster_team(user, pk),
+                             viewer=user)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _roster_team(user, pk):
+    try:
+        return selectors.roster_team(user, pk)
+    except Team.DoesNotExist:
+        return None
+
+
+def _roster_page(request, pk) -> str:
+    """The roster's part of the page from the fragment cache (core/fragments.py): rendered with
+    placeholders for the visitor's CSRF token and the invite form's one-time token, which each
+    request gets afresh. It renders anew when a table it read is written, the day turns, or
+    every 10 minutes (invitations expire at an hour of the day)."""
+    csrf = format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">',
+                       fragments.CSRF_PLACEHOLDER)
+
+    def content():
+        team, leads = _roster_team_or_404(request, pk)  # ties the fragment to what it read
+        return fragments.render_to_string("members/partials/roster_content.html",
+                                          _roster_context(request, team, leads, csrf=csrf,
+                                                          once_slot=True),
+                                          request)
+
+    html = fragments.fragment("roster", [pk, request.user.is_staff, request.GET.urlencode()],
+                              content, viewer=request.user, period=600, request=request)
+    return mark_safe(html.replace(_ONCE_SLOT, _e(form_token_new())))  # noqa: S308
+
+
 @login_required
 @ratelimit("invite")
 def roster(request, pk):
-    try:
-        team, leads = selectors.roster_team(request.user, pk)
-    except Team.DoesNotExist:
-        raise Http404 from None
+    team, leads = _roster_team_or_404(request, pk)
     invite_form = None
     if request.method == "POST":
         invite_form = InviteForm(request.POST)
@@ -375,8 +416,13 @@ def roster(request, pk):
                                               errors)
                 else:
                     invite_form.add_error(None, error.messages)
-    return render(request, "members/roster.html",
-                  _roster_context(request, team, leads, invite_form))
+    if invite_form is None and fragments.enabled() and not settings.DEBUG:
+        return render(request, "members/roster.html",
+                      {"team": team, "content": _roster_page(request, pk)})
+    return render(request, "members/roster.html", {
+        "team": team, "content": render_to_string(
+            "members/partials/roster_content.html",
+            _roster_context(request, team, leads, invite_form), request=request)})
 
 
 def _lead_action(request, pk, action):
