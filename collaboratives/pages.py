@@ -43,7 +43,8 @@ from collaboratives.cycles.models import (
 from collaboratives.programme import selectors as programme_selectors
 from collaboratives.programme.models import Collaborative, Enrollment, Phase
 from collaboratives.programme.selectors import Viewer
-from collaboratives.programme.web import paginate
+from collaboratives.programme.web import collaborative_or_404, paginate
+from core import fragments
 from core.kept import kept
 from members.models import Membership, Team, TeamMember, User
 from members.selectors import current_places
@@ -354,7 +355,21 @@ def _learning_rows(collaborative: Collaborative) -> str:
 @login_required
 def collaborative_home(request, slug):
     """Phase timeline, convenings, and each team's progress in the current action period.
-    The number of queries does not grow with the number of teams."""
+    The number of queries does not grow with the number of teams. Served from the fragment
+    cache (core/fragments.py) per person and page until a table it read is written, or 10
+    minutes (the next convening is the next by the clock); who may open it is asked first, on
+    every request (``collaborative_or_404``)."""
+    collaborative_or_404(request, slug)
+    user = request.user
+    content = fragments.cached(
+        "collaborative-home", [slug, user.is_staff, request.GET.get("page", "")],
+        lambda: _home_content(request, slug), viewer=user, period=600)
+    return render(request, "collaboratives/collaborative_detail.html", {
+        "collaborative_name": content["name"],
+        "content": mark_safe(content["html"])})  # noqa: S308 - our template's output, as kept
+
+
+def _home_content(request, slug) -> dict:
     found = _home_collaborative(slug, request.user.pk)
     if found is None:
         raise Http404("No such collaborative.")
@@ -376,7 +391,8 @@ def collaborative_home(request, slug):
     my_rsvp = None
     if next_convening and (viewer.is_member or viewer.is_coach):
         my_rsvp = RSVP.objects.filter(convening=next_convening, user=request.user).first()
-    return render(request, "collaboratives/collaborative_detail.html", {
+    return {"name": collaborative.name, "html": render_to_string(
+        "collaboratives/partials/home_content.html", {
         "collaborative": collaborative,
         "viewer": viewer,
         "current_phase": next((p for p in summary.phases if p.start <= today <= p.end), None),
@@ -398,7 +414,7 @@ def collaborative_home(request, slug):
                       for team in summary.teams if team.team_id in viewer.my_team_ids],
         "learning": mark_safe(cycles.learning),  # noqa: S308 - escaped by _learning_rows
         "latest_package": summary.latest_package,
-    })
+    }, request=request)}
 
 
 @login_required
