@@ -34,12 +34,15 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from functools import partial
+from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connections, transaction
 from django.db.backends.signals import connection_created
 from django.middleware.csrf import get_token
+from django.template import loader
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
@@ -173,10 +176,6 @@ def release() -> str:
     host of a release): a new release renders every fragment anew."""
     global _release
     if _release is None:
-        from pathlib import Path
-
-        from django.apps import apps
-
         base = Path(settings.BASE_DIR).resolve()
         roots = [Path(config.path) for config in apps.get_app_configs()
                  if Path(config.path).resolve().is_relative_to(base)]
@@ -200,9 +199,8 @@ CSRF_PLACEHOLDER = "csrf-token-of-this-request-0f6b7c"
 def render_to_string(template: str, context: dict, request) -> str:
     """``django.template.loader.render_to_string`` for a fragment: ``{% csrf_token %}`` writes
     the placeholder that ``fragment(..., request=request)`` replaces with this visitor's."""
-    from django.template.loader import render_to_string as render
-
-    return render(template, {**context, "csrf_token": CSRF_PLACEHOLDER}, request=request)
+    return loader.render_to_string(template, {**context, "csrf_token": CSRF_PLACEHOLDER},
+                                   request=request)
 
 
 def fragment(name: str, key: Iterable, render: Callable[[], str], *, viewer=None,
