@@ -52,12 +52,17 @@ def enrollment_or_404(request, slug, team_pk, allowed):
     """The team's enrollment in the collaborative, the collaborative and the person's
     ``Viewer``; 404 unless the person may see the collaborative and ``allowed(viewer, team_pk)``.
 
-    One query, on every request (``enrollment_with_viewer``). A person may open a collaborative
-    exactly when their viewer sees it (``collaborative_for`` and ``viewer_for`` ask the same
-    thing: staff, or the coach or a current member of one of its enrolled teams), so the
-    collaborative is not looked up on its own. Its phases are read when the page asks for
-    them (``page_context``)."""
-    enrollment, viewer = selectors.enrollment_with_viewer(request.user, slug, team_pk)
+    One query (``enrollment_with_viewer``), kept in the fragment cache. A person may open a
+    collaborative exactly when their viewer sees it (``collaborative_for`` and ``viewer_for``
+    ask the same thing: staff, or the coach or a current member of one of its enrolled
+    teams), so the collaborative is not looked up on its own. Its phases are read when the
+    page asks for them (``page_context``)."""
+    user = request.user
+    # Kept in the fragment cache until a table the lookup read is written (an enrollment, a
+    # roster, a membership): asked on every team page, and still answered per request below.
+    enrollment, viewer = fragments.cached(
+        "enrollment-viewer", [slug, team_pk, user.is_staff],
+        lambda: selectors.enrollment_with_viewer(user, slug, team_pk), viewer=user)
     if enrollment is None or not viewer.sees_collaborative or not allowed(viewer, team_pk):
         raise Http404
     return enrollment.collaborative, viewer, enrollment
