@@ -29,9 +29,9 @@ def escape(text) -> str:
     return str(text).translate(_HTML_ESCAPES)
 
 
-# core.dates.day, remembered: a list's rows share few dates, and each formatting costs Django
-# ~90 function calls (the portal speaks one language, so a date always reads the same).
-list_day = lru_cache(maxsize=4096)(day)
+# core.dates.day, which remembers each date it formats (Django's formatter costs ~90 function
+# calls a date): the name the lists already use.
+list_day = day
 
 
 @dataclass

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from core import fragments
 from core.forms import service_errors_show
 from core.fragments import fragment
+from core.links import url_maker
 from core.once import FIELD, form_token_new, submit_once
 from core.pagination import page_of
 from core.ratelimit import ratelimit
@@ -226,21 +227,13 @@ _ROLE_MENUS = {role: "".join(
     for role, _ in RoleForm.base_fields["role"].choices}
 
 
-def _url_around(name: str, team) -> tuple[str, str]:
-    """``{% url name team.pk pk %}`` as the text before and after ``pk``: reversed once a page
-    and put around each row's pk."""
-    sentinel = "987654321"
-    head, tail = reverse(name, args=[team.pk, sentinel]).rsplit(sentinel, 1)
-    return head, tail
-
-
 def _member_rows(rows, *, team, viewer, is_lead: bool, csrf: str) -> str:
     """The page's rows of ``selectors.roster_rows_of``: each person's name (their email for an
     account without one), "(you)", their email and job title, their role and, for the lead, the
     forms to change their role, hand over the lead role or remove them (the lead's own row says
     "Team lead")."""
-    (role_head, role_tail), (lead_head, lead_tail), (remove_head, remove_tail) = (
-        _url_around(f"members:{name}", team)
+    role_url, lead_url, remove_url = (
+        url_maker(f"members:{name}", team.pk)
         for name in ("member_role", "member_make_lead", "member_remove"))
     html_rows = []
     for row in rows:
@@ -252,8 +245,7 @@ def _member_rows(rows, *, team, viewer, is_lead: bool, csrf: str) -> str:
             pk = row["pk"]
             actions = _LEAD_ACTIONS if row["role"] == Role.LEAD else _MEMBER_ACTIONS.format(
                 pk=pk, name=name, csrf=csrf, menu=_ROLE_MENUS.get(row["role"], ""),
-                role_url=f"{role_head}{pk}{role_tail}", lead_url=f"{lead_head}{pk}{lead_tail}",
-                remove_url=f"{remove_head}{pk}{remove_tail}")
+                role_url=role_url(pk), lead_url=lead_url(pk), remove_url=remove_url(pk))
         html_rows.append(_MEMBER_ROW.format(
             name=name, you=_YOU if row["user_id"] == viewer.pk else "",
             email=_PERSON_LINE.format(_e(row["user__email"])) if first and last else "",
@@ -266,17 +258,16 @@ def _member_rows(rows, *, team, viewer, is_lead: bool, csrf: str) -> str:
 def _invitation_rows(invitations, *, team, now, csrf: str) -> str:
     """The lead's list of pending invitations: name, email, role, when it expires (or that it
     has, and its seat is free) and the forms to resend or revoke it."""
-    (resend_head, resend_tail), (revoke_head, revoke_tail) = (
-        _url_around(f"members:{name}", team)
-        for name in ("invitation_resend", "invitation_revoke"))
+    resend_url, revoke_url = (url_maker(f"members:{name}", team.pk)
+                              for name in ("invitation_resend", "invitation_revoke"))
     return mark_safe("".join(  # noqa: S308 (every value in them is escaped)
         _INVITATION_ROW.format(
             name=_e(invitation["name"]), email=_e(invitation["email"]),
             role=_ROLE_LABELS.get(invitation["role"], ""),
             expires=_EXPIRED if invitation["expires_at"] <= now
             else _e(date_format(timezone.localtime(invitation["expires_at"]))),
-            resend_url=f"{resend_head}{invitation['pk']}{resend_tail}",
-            revoke_url=f"{revoke_head}{invitation['pk']}{revoke_tail}", csrf=csrf)
+            resend_url=resend_url(invitation["pk"]), revoke_url=revoke_url(invitation["pk"]),
+            csrf=csrf)
         for invitation in invitations))
 
 

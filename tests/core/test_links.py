@@ -17,3 +17,8 @@ def test_url_maker_refuses_a_url_without_one_integer_argument():
 def test_url_maker_takes_only_integers():
     with pytest.raises(ValueError):
         url_maker("renewals:offer")("1/../../admin")
+
+
+def test_url_maker_keeps_the_leading_arguments_given():
+    make = url_maker("members:member_role", 7)
+    assert make(42) == reverse("members:member_role", args=[7, 42])
